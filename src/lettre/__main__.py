@@ -1,0 +1,3 @@
+from lettre.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""What a valid model can still get wrong: files, dates, Markdown, and editorial warnings.
+
+Runs after validation, on the model and the document it came from (for the places).
+Errors stop a build; warnings are printed, and `--strict` makes them errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from lettre import images, markdown
+from lettre.diagnostics import at, field_name
+from lettre.errors import Problem, Severity
+from lettre.model import Article, Headline, ImageInfo, Issue, Publication
+from lettre.paths import PathProblem, resolve_inside
+from lettre.repo import Repository
+from lettre.yamlfile import Document, Path_
+
+WARN = Severity.WARNING
+MAX_TITLE, MAX_SUMMARY, MAX_PREHEADER = 120, 300, 150
+EMAIL_WIDTH = 600
+PLACEHOLDER = "À COMPLÉTER"
+"""What `lettre new` writes where text is missing; a warning until it is replaced."""
+
+
+def publication_problems(
+    publication: Publication, doc: Document, repo: Repository
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if publication.logo:
+        try:
+            path = resolve_inside(repo.root, repo.root, publication.logo)
+            images.inspect(path, allow_svg=True)
+        except (PathProblem, images.ImageProblem) as error:
+            problems.append(at(doc, ("logo",), str(error)))
+    if publication.footer:
+        problems += _markdown(publication.footer, doc, ("footer",))
+    return problems
+
+
+def issue_problems(
+    issue: Issue, doc: Document, repo: Repository, folder: Path, publication: Publication
+) -> tuple[dict[str, ImageInfo], list[Problem]]:
+    """The issue's images, by `src`, and every problem found in it."""
+    problems: list[Problem] = []
+    if issue.date.isoformat() != folder.name:
+        problems.append(
+            at(
+                doc,
+                ("date",),
+                f"{issue.date} does not match the folder's name "
+                f"({folder.name}); rename the folder or fix the date",
+            )
+        )
+    found: dict[str, ImageInfo] = {}
+    for path, item in _items(issue):
+        if item.image and item.image.src not in found:
+            info = _image(item.image.src, doc, (*path, "image", "src"), repo, folder, problems)
+            if info:
+                found[item.image.src] = info
+        problems += _item_warnings(issue, item, doc, path)
+    if issue.editorial:
+        problems += _markdown(issue.editorial.body, doc, ("editorial", "body"))
+    problems += _issue_warnings(issue, doc)
+    return found, problems
+
+
+def _items(issue: Issue) -> Iterator[tuple[Path_, Headline | Article]]:
+    for h, headline in enumerate(issue.headlines):
+        yield ("headlines", h), headline
+    for s, section in enumerate(issue.sections):
+        for a, article in enumerate(section.articles):
+            yield ("sections", s, "articles", a), article
+
+
+def _image(
+    src: str, doc: Document, path: Path_, repo: Repository, folder: Path, problems: list[Problem]
+) -> ImageInfo | None:
+    try:
+        info = images.inspect(resolve_inside(repo.root, folder, src))
+    except (PathProblem, images.ImageProblem) as error:
+        problems.append(at(doc, path, str(error)))
+        return None
+    if info.width < EMAIL_WIDTH:
+        problems.append(
+            at(
+                doc,
+                path,
+                f"only {info.width} px wide; the email shows photos "
+                f"{EMAIL_WIDTH} px wide, so it will look blurred",
+                WARN,
+            )
+        )
+    return info
+
+
+def _markdown(source: str, doc: Document, path: Path_) -> list[Problem]:
+    place = doc.place(path)
+    return [
+        Problem(
+            place.file,
+            place.line + finding.line - 1,
+            place.column,
+            field_name(path),
+            finding.message,
+            Severity.ERROR if finding.is_error else WARN,
+        )
+        for finding in markdown.lint(source)
+    ]
+
+
+def _item_warnings(
+    issue: Issue, item: Headline | Article, doc: Document, path: Path_
+) -> list[Problem]:
+    problems = _length(item.title, MAX_TITLE, doc, (*path, "title"), "title")
+    if item.summary:
+        problems += _length(item.summary, MAX_SUMMARY, doc, (*path, "summary"), "summary")
+    if item.date and item.date > issue.date and isinstance(item, Headline):
+        problems.append(
+            at(
+                doc,
+                (*path, "date"),
+                f"{item.date} is after the issue's date ({issue.date}); is it a typo?",
+                WARN,
+            )
+        )
+    body = item.body if isinstance(item, Article) else None
+    if body:
+        problems += _markdown(body, doc, (*path, "body"))
+    if not item.url and not body:
+        problems.append(
+            at(
+                doc,
+                path,
+                "no link and no body: readers cannot read more than "
+                "the summary; add a url or a body",
+                WARN,
+            )
+        )
+    texts = [item.title, item.summary or "", body or ""]
+    if any(PLACEHOLDER in text for text in texts):
+        problems.append(at(doc, path, f"still holds '{PLACEHOLDER}' from `lettre new`", WARN))
+    return problems
+
+
+def _issue_warnings(issue: Issue, doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    if issue.title:
+        problems += _length(issue.title, MAX_TITLE, doc, ("title",), "title")
+    if issue.preheader:
+        problems += _length(issue.preheader, MAX_PREHEADER, doc, ("preheader",), "preheader")
+    for s, section in enumerate(issue.sections):
+        problems += _length(section.title, MAX_TITLE, doc, ("sections", s, "title"), "title")
+    return problems
+
+
+def _length(text: str, limit: int, doc: Document, path: Path_, what: str) -> list[Problem]:
+    if len(text) <= limit:
+        return []
+    message = f"{len(text)} characters; keep a {what} under {limit} so that readers take it in"
+    return [at(doc, path, message, WARN)]

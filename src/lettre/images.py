@@ -1,0 +1,97 @@
+"""Checking images before anything renders them: type, size, integrity, decompression bombs."""
+
+from __future__ import annotations
+
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from lettre.model import ImageInfo
+
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_BYTES = 30 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+"""Beyond this a photo is a decompression bomb, not a picture: 50 Mpx is 8,660 px square."""
+MAX_SVG_BYTES = 1024 * 1024
+
+
+class ImageProblem(Exception):
+    """An image lettre refuses; the message says why and what to do."""
+
+
+def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
+    """The format and size of the image at `path`, after checking it decodes in full."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ImageProblem(f"{size // 1_000_000} MB is too large for an image; keep under 30 MB")
+    if allow_svg and path.suffix.lower() == ".svg":
+        return _inspect_svg(path)
+    return _inspect_bitmap(path, "JPEG, PNG, WebP or SVG" if allow_svg else "JPEG, PNG or WebP")
+
+
+def _inspect_bitmap(path: Path, wanted: str) -> ImageInfo:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ImageProblem(
+                        f"{width} × {height} pixels is too many for a photo (a decompression bomb?);"
+                        " resize it under 50 megapixels"
+                    )
+                if image.format not in PHOTO_FORMATS:
+                    raise ImageProblem(f"{image.format} images are not supported; use {wanted}")
+                if image.format == "JPEG":
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
+                return ImageInfo(path, image.format, width, height)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageProblem(
+                "too many pixels for a photo (a decompression bomb?); resize it under 50 megapixels"
+            ) from None
+        except UnidentifiedImageError:
+            raise ImageProblem(f"not an image lettre can read; use {wanted}") from None
+        except (OSError, SyntaxError, ValueError) as error:
+            raise ImageProblem(f"damaged or incomplete image ({error}); export it again") from None
+
+
+def _inspect_svg(path: Path) -> ImageInfo:
+    data = path.read_bytes()
+    if len(data) > MAX_SVG_BYTES:
+        raise ImageProblem("SVG over 1 MB; simplify it or export a PNG")
+    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.IGNORECASE):
+        raise ImageProblem("SVG with a DOCTYPE or entities is refused; export it without them")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise ImageProblem(f"not a valid SVG file ({error})") from None
+    if _local(root.tag) != "svg":
+        raise ImageProblem("not an SVG file: its root element is not <svg>")
+    for element in root.iter():
+        if _local(element.tag) in ("script", "foreignObject"):
+            raise ImageProblem(f"SVG with <{_local(element.tag)}> is refused; remove it")
+        for name, value in element.attrib.items():
+            if _local(name).lower().startswith("on"):
+                raise ImageProblem(f"SVG with an event handler ({_local(name)}) is refused")
+            if _local(name) == "href" and not value.startswith(("#", "data:image/")):
+                raise ImageProblem(f"SVG refers to an outside file ({value[:60]}); embed it")
+    width, height = _svg_size(root)
+    return ImageInfo(path, "SVG", width, height)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _svg_size(root: ET.Element) -> tuple[int, int]:
+    box = root.get("viewBox", "").replace(",", " ").split()
+    try:
+        if len(box) == 4:
+            return round(float(box[2])), round(float(box[3]))
+        return round(float(root.get("width", "0"))), round(float(root.get("height", "0")))
+    except ValueError:
+        return 0, 0

@@ -1,0 +1,282 @@
+"""publication.yaml and issue.yaml (with the Markdown files it includes) → the model.
+
+Every problem is collected with its place before anything stops; the caller gets the model
+when there is no error, and the list of problems (errors and warnings) in every case.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from lettre import checks
+from lettre.diagnostics import at, from_validation
+from lettre.errors import Problem
+from lettre.i18n import default_title
+from lettre.model import Issue, LoadedIssue, Publication, RelativePath
+from lettre.paths import PathProblem, resolve_inside
+from lettre.repo import ISSUE_FILE, Repository, is_issue_name
+from lettre.typography import typeset
+from lettre.yamlfile import Document, Place, YamlProblem, parse
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 512 * 1024
+"""An issue is a few kilobytes of text; half a megabyte is already a mistake."""
+PREHEADER_LENGTH = 150
+
+
+class Unreadable(Exception):
+    """A source file that could not be read at all; `problem` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass
+class Loaded(Generic[T]):
+    """What loading a file gave: the model if it had no error, and every problem found."""
+
+    value: T | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and not any(p.is_error for p in self.problems)
+
+
+def load_publication(repo: Repository) -> Loaded[Publication]:
+    """publication.yaml, validated, with its logo checked."""
+    result: Loaded[Publication] = Loaded()
+    try:
+        doc = _read_yaml(repo.publication_file, repo.shown(repo.publication_file))
+    except Unreadable as error:
+        result.problems.append(error.problem)
+        return result
+    publication = _validate(Publication, doc, {"language": _language(doc)}, result.problems)
+    if publication:
+        result.problems += checks.publication_problems(publication, doc, repo)
+        result.value = publication
+    return result
+
+
+def load_issue(repo: Repository, folder: Path, publication: Publication) -> Loaded[LoadedIssue]:
+    """An issue folder → the issue ready to render, its defaults filled."""
+    result: Loaded[LoadedIssue] = Loaded()
+    issue_file = folder / ISSUE_FILE
+    try:
+        doc = _read_yaml(issue_file, repo.shown(issue_file))
+        sources = [issue_file.resolve(), *_resolve_includes(doc, repo, folder, result.problems)]
+    except Unreadable as error:
+        result.problems.append(error.problem)
+        return result
+    context = {"language": publication.language}
+    issue = _validate(Issue, doc, context, result.problems)
+    if issue is None:
+        return result
+    images, found = checks.issue_problems(issue, doc, repo, folder, publication)
+    result.problems += found
+    issue = _fill_defaults(issue, repo, folder, publication)
+    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images)
+    return result
+
+
+def read_source(path: Path, shown: str) -> str:
+    """A text file as UTF-8 (a BOM is accepted), or `Unreadable` naming the bad byte."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _unreadable(
+                shown,
+                f"{size:,} bytes is too large for an issue file "
+                f"(the limit is {MAX_FILE_BYTES:,}); split it or trim it",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _unreadable(shown, "file not found") from None
+    except OSError as error:
+        raise _unreadable(shown, f"cannot be read: {error.strerror}") from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = data[error.start : error.end].hex(" ")
+        message = f"invalid UTF-8 (byte {bad}); save the file as UTF-8"
+        raise Unreadable(Problem(shown, line, column, "", message)) from None
+
+
+def _unreadable(shown: str, message: str) -> Unreadable:
+    return Unreadable(Problem(shown, 1, 1, "", message))
+
+
+def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = None) -> Document:
+    if text is None:
+        text = read_source(path, shown)
+    try:
+        doc = parse(text, shown, first_line)
+    except YamlProblem as error:
+        raise Unreadable(_problem_at(error.place, error.message)) from None
+    if not isinstance(doc.data, dict):
+        place = doc.values.get((), Place(shown, first_line, 1))
+        raise Unreadable(_problem_at(place, "expected fields (name: value), one per line"))
+    return doc
+
+
+def _problem_at(place: Place, message: str) -> Problem:
+    return Problem(place.file, place.line, place.column, "", message)
+
+
+def _language(doc: Document) -> str:
+    language = doc.data.get("language")
+    return language if language in ("fr", "en") else "fr"
+
+
+def _validate(
+    model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
+) -> M | None:
+    problems += [_problem_at(p.place, p.message) for p in doc.problems]
+    try:
+        value = model.model_validate(doc.data, context=context)
+    except ValidationError as error:
+        problems += from_validation(error, doc, model)
+        return None
+    return None if doc.problems else value
+
+
+_PATH = TypeAdapter(RelativePath)
+
+
+def _resolve_includes(
+    doc: Document, repo: Repository, folder: Path, problems: list[Problem]
+) -> list[Path]:
+    """Replace each `- include: file.md` by the article that file holds; return the files."""
+    included: list[Path] = []
+    sections = doc.data.get("sections")
+    for s, section in enumerate(sections if isinstance(sections, list) else []):
+        articles = section.get("articles") if isinstance(section, dict) else None
+        for a, article in enumerate(articles if isinstance(articles, list) else []):
+            if isinstance(article, dict) and "include" in article:
+                path = ("sections", s, "articles", a)
+                found = _include(doc, path, repo, folder, problems)
+                if found:
+                    included.append(found)
+    return included
+
+
+def _include(
+    doc: Document,
+    path: tuple[str | int, ...],
+    repo: Repository,
+    folder: Path,
+    problems: list[Problem],
+) -> Path | None:
+    article = doc.data["sections"][path[1]]["articles"][path[3]]
+    extra = [key for key in article if key != "include"]
+    if extra:
+        problems.append(
+            at(
+                doc,
+                (*path, extra[0]),
+                f"an included article takes all its fields from its file; move '{extra[0]}' there",
+            )
+        )
+        return None
+    where = (*path, "include")
+    try:
+        relative = _PATH.validate_python(article["include"])
+        if not relative.endswith(".md"):
+            raise PathProblem(f"'{relative}' is not a Markdown file (.md)")
+        file = resolve_inside(repo.root, folder, relative)
+    except ValidationError as error:
+        problems.append(at(doc, where, str(error.errors()[0]["msg"])))
+        return None
+    except PathProblem as error:
+        problems.append(at(doc, where, str(error)))
+        return None
+    included = _read_front_matter(file, repo.shown(file))
+    doc.data["sections"][path[1]]["articles"][path[3]] = included.data
+    doc.problems += included.problems
+    del doc.values[where], doc.keys[where]
+    doc.graft(path, included)
+    return file
+
+
+def _read_front_matter(file: Path, shown: str) -> Document:
+    """An included article: YAML front matter between `---` lines, then the Markdown body."""
+    text = read_source(file, shown).replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
+        raise _unreadable(
+            shown,
+            "expected front matter first: a '---' line, the fields "
+            "(title: …), a '---' line, then the text in Markdown",
+        )
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    doc = _read_yaml(file, shown, first_line=2, text="\n".join(lines[1:end]) + "\n")
+    if "body" in doc.data:
+        place = doc.keys[("body",)]
+        raise Unreadable(_problem_at(place, "the body goes after the front matter, not in it"))
+    body = "\n".join(lines[end + 1 :])
+    if body.strip():
+        blank_lines = len(body) - len(body.lstrip("\n"))
+        doc.data["body"] = body
+        doc.values[("body",)] = Place(shown, end + 2 + blank_lines, 1)
+    return doc
+
+
+def _fill_defaults(issue: Issue, repo: Repository, folder: Path, publication: Publication) -> Issue:
+    language = publication.language
+    number = issue.number or repo.numbers().get(folder.name, 1)
+    title = issue.title or typeset(default_title(publication.name, issue.date, language), language)
+    preheader = issue.preheader or _preheader([h.title for h in issue.headlines])
+    return issue.model_copy(update={"number": number, "title": title, "preheader": preheader})
+
+
+def _preheader(titles: list[str]) -> str:
+    """The headlines' titles, joined, cut at a word under 150 characters."""
+    text = " · ".join(titles)
+    if len(text) <= PREHEADER_LENGTH:
+        return text
+    return text[: PREHEADER_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ·,;:") + "…"
+
+
+@dataclass
+class Checked:
+    """Every issue asked for, loaded, and every problem found along the way."""
+
+    publication: Publication | None
+    issues: list[LoadedIssue]
+    problems: list[Problem]
+    checked: int
+
+
+def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
+    """Load the publication and `folders` (default: every issue) and collect all problems."""
+    loaded = load_publication(repo)
+    problems = list(loaded.problems)
+    # with a broken publication.yaml the issues are still checked, in French by default
+    publication = loaded.value or Publication.model_construct(language="fr")  # type: ignore[call-arg]
+    issues = []
+    folders = repo.issue_folders() if folders is None else folders
+    for folder in folders:
+        if not is_issue_name(folder.name):
+            message = "issue folders are named by the issue's date, YYYY-MM-DD; rename it"
+            problems.append(Problem(repo.shown(folder), 0, 0, "", message))
+            continue
+        result = load_issue(repo, folder, publication)
+        problems += result.problems
+        if result.value:
+            issues.append(result.value)
+    return Checked(loaded.value, issues, sorted(problems), len(folders))

@@ -1,0 +1,366 @@
+"""The newsletter as data: the contract of publication.yaml and issue.yaml.
+
+These models are at once the validation of authors' files, the JSON Schema that editors
+complete against (`lettre schema`; field docstrings become descriptions), and the immutable
+data every renderer reads. No I/O here.
+
+Every scalar reaches these models as the text the author typed (see `yamlfile`): pydantic
+coerces numbers and dates, so `no` stays "no" and `1.10` is never 1.1. Plain-text fields are
+typeset (`typography`) during validation when the context gives a language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from lettre.typography import typeset
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, context)
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, str):
+        if _LINE_BREAK.search(value.strip()):
+            raise _fail("line_break", "must be on one line: remove the line break")
+        if _CONTROL.search(value):
+            raise _fail("control_character", "contains a control character: delete it")
+        return value.strip()
+    return value
+
+
+def _folded(value: Any) -> Any:
+    if isinstance(value, str):
+        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _fail("control_character", "contains a control character: delete it")
+        return " ".join(value.split())
+    return value
+
+
+def _markdown_source(value: Any) -> Any:
+    if isinstance(value, str):
+        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _fail("control_character", "contains a control character: delete it")
+        return value.replace("\r\n", "\n").strip("\n")
+    return value
+
+
+def _typeset(value: str, info: ValidationInfo) -> str:
+    language = (info.context or {}).get("language")
+    return typeset(value, language) if language else value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise _fail("iso_date", "'{value}' is not a date; write it as YYYY-MM-DD", value=value)
+    return value
+
+
+def _url(value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if (
+        parts.scheme.lower() not in schemes
+        or re.search(r"\s", value)
+        or _CONTROL.search(value)
+        or (parts.scheme.lower() != "mailto" and not parts.hostname)
+    ):
+        wanted = " or ".join(f"{s}:" for s in schemes)
+        raise _fail(
+            "url",
+            "'{value}' is not a valid link; it must start with {wanted}",
+            value=value,
+            wanted=wanted,
+        )
+    return value
+
+
+def _web_url(value: str) -> str:
+    return _url(value, ("http", "https"))
+
+
+def _link_url(value: str) -> str:
+    return _url(value, ("http", "https", "mailto"))
+
+
+def _unsubscribe_url(value: str) -> str:
+    return _url(value, ("https", "mailto"))
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise _fail("email", "'{value}' is not an e-mail address (name@example.org)", value=value)
+    return value
+
+
+def _relative_path(value: str) -> str:
+    if "://" in value or value.startswith(("data:", "mailto:")):
+        raise _fail(
+            "path_is_url",
+            "'{value}' is a URL; give the path of a file in the repository",
+            value=value,
+        )
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or re.match(r"[A-Za-z]:", value):
+        raise _fail(
+            "absolute_path",
+            "'{value}' is an absolute path; give a path relative to the folder",
+            value=value,
+        )
+    if ".." in path.parts:
+        raise _fail(
+            "parent_path", "'{value}' goes up with '..'; keep files inside the folder", value=value
+        )
+    return path.as_posix()
+
+
+def _color(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise _fail(
+            "color", "'{value}' is not a colour; write it as #rrggbb, e.g. #002654", value=value
+        )
+    return value.lower()
+
+
+Line = Annotated[str, BeforeValidator(_one_line), Field(min_length=1), AfterValidator(_typeset)]
+"""One line of plain text (a title, a name), typeset."""
+Text = Annotated[str, BeforeValidator(_folded), Field(min_length=1), AfterValidator(_typeset)]
+"""Plain text whose line breaks are folded into spaces (a teaser, a caption), typeset."""
+Markdown = Annotated[str, BeforeValidator(_markdown_source), Field(min_length=1)]
+"""Markdown source: CommonMark and tables, no raw HTML; typeset when rendered."""
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+LinkUrl = Annotated[str, AfterValidator(_link_url)]
+Email = Annotated[str, BeforeValidator(_one_line), AfterValidator(_email)]
+RelativePath = Annotated[str, AfterValidator(_relative_path)]
+Color = Annotated[str, AfterValidator(_color)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+
+SocialNetwork = Literal[
+    "linkedin", "x", "facebook", "instagram", "youtube", "mastodon", "bluesky", "threads", "website"
+]
+
+
+class Strict(BaseModel):
+    """Immutable, and an unknown key is an error (a typo must not drop content silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# --- publication.yaml ---------------------------------------------------------------------
+
+
+class Sender(Strict):
+    name: Line
+    """Name shown in the From header, e.g. "Cellule communication"."""
+    email: Email
+    """Address the issue is sent from."""
+
+
+class Colors(Strict):
+    primary: Color = "#002654"
+    """Main colour (masthead, headings, buttons), #rrggbb."""
+    accent: Color = "#ce0e2d"
+    """Accent colour (rules, highlights), #rrggbb."""
+
+
+class Social(Strict):
+    network: SocialNetwork
+    """Which network the link points to."""
+    url: WebUrl
+    """The organisation's page on that network (https://…)."""
+
+
+class Publication(Strict):
+    """publication.yaml, at the root of a newsletter repository."""
+
+    name: Line
+    """Name of the newsletter, e.g. "Lettre hebdomadaire de communication"."""
+    organization: Line
+    """Who publishes it, e.g. "État-major des armées"."""
+    language: Literal["fr", "en"] = "fr"
+    """Language of the content: typography, dates and the labels of the editions."""
+    slug: Slug | None = None
+    """Prefix of output file names (lowercase letters, digits, dashes); default: from the name."""
+    base_url: WebUrl | None = None
+    """Where web versions and images are published (https://…)."""
+    sender: Sender
+    """Who the email comes from."""
+    reply_to: Email | None = None
+    """Address replies go to, when not the sender's."""
+    unsubscribe: Annotated[str, AfterValidator(_unsubscribe_url)] | None = None
+    """Unsubscribe link: https://… or mailto:…."""
+    logo: RelativePath | None = None
+    """Logo file, relative to publication.yaml: PNG, JPEG or SVG."""
+    colors: Colors = Colors()
+    """Theme colours, shared by the email and the print edition."""
+    paper: Literal["A4", "A5", "letter"] = "A4"
+    """Paper size of the print edition."""
+    footer: Markdown | None = None
+    """Legal notice and contacts, in Markdown, at the end of every edition."""
+    social: tuple[Social, ...] = ()
+    """Links to the organisation's social networks."""
+
+    @property
+    def file_slug(self) -> str:
+        """The slug, or one made from the name: "Lettre de l'EMA" → "lettre-de-l-ema"."""
+        if self.slug:
+            return self.slug
+        ascii_name = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "lettre"
+
+
+# --- issue.yaml ---------------------------------------------------------------------------
+
+
+class Image(Strict):
+    src: RelativePath
+    """Image file, relative to the issue folder: JPEG, PNG or WebP."""
+    alt: Line
+    """What the image shows, for readers who cannot see it."""
+    credit: Line | None = None
+    """Photographer or rights holder, e.g. "© Armée de terre"."""
+    caption: Text | None = None
+    """Legend printed under the image."""
+
+
+class Headline(Strict):
+    """An item of "À la une"."""
+
+    title: Line
+    """Title of the item."""
+    summary: Text
+    """The teaser: one or two sentences."""
+    date: IsoDate | None = None
+    """Date of the event or the publication, YYYY-MM-DD."""
+    url: WebUrl | None = None
+    """Where to read more (http:// or https://)."""
+    image: Image | None = None
+    """A thumbnail."""
+
+
+class Article(Strict):
+    """An article of a section; or `include: file.md` with these fields as front matter."""
+
+    title: Line
+    """Title of the article."""
+    summary: Text | None = None
+    """The chapô: the opening paragraph. Summary or body is required."""
+    body: Markdown | None = None
+    """The text, in Markdown (CommonMark and tables)."""
+    date: IsoDate | None = None
+    """Date of the event or the publication, YYYY-MM-DD."""
+    url: LinkUrl | None = None
+    """The full article online (http://, https:// or mailto:)."""
+    author: Line | None = None
+    """Who wrote it."""
+    tags: tuple[Line, ...] = ()
+    """Keywords, for the archive's search and the PDF metadata."""
+    image: Image | None = None
+    """The article's photo."""
+
+    @model_validator(mode="after")
+    def _has_text(self) -> Article:
+        if self.summary is None and self.body is None:
+            raise _fail("no_text", "an article needs a summary or a body")
+        return self
+
+
+class Section(Strict):
+    """A rubrique: a titled group of articles."""
+
+    title: Line
+    """Title of the section, e.g. "Opérations"."""
+    articles: tuple[Article, ...] = Field(min_length=1)
+    """The articles, in order: one or more."""
+
+
+class Editorial(Strict):
+    title: Line | None = None
+    """Title of the editorial; default "Éditorial"."""
+    author: Line | None = None
+    """Who signs it."""
+    body: Markdown
+    """The text, in Markdown."""
+
+
+class Issue(Strict):
+    """bulletins/YYYY-MM-DD/issue.yaml: one issue of the newsletter."""
+
+    date: IsoDate
+    """Date of the issue, YYYY-MM-DD; must match the folder's name."""
+    number: int | None = Field(default=None, ge=1)
+    """Issue number; default: the previous issue's number + 1, or 1."""
+    title: Line | None = None
+    """Title (the email's subject); default: "<name> du 13 juin 2025"."""
+    preheader: Text | None = None
+    """Preview text shown by mail programs after the subject; default: from the headlines."""
+    editorial: Editorial | None = None
+    """The editorial."""
+    headlines: tuple[Headline, ...] = Field(min_length=1)
+    """"À la une": one or more items."""
+    sections: tuple[Section, ...] = Field(min_length=1)
+    """The sections, in order: one or more."""
+
+    def articles(self) -> list[Article]:
+        return [article for section in self.sections for article in section.articles]
+
+    def images(self) -> list[Image]:
+        items: list[Headline | Article] = [*self.headlines, *self.articles()]
+        return [item.image for item in items if item.image]
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    path: Path
+    format: str
+    """Pillow's format name: JPEG, PNG, WEBP or SVG."""
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class LoadedIssue:
+    """An issue ready to render: the validated content with its defaults filled, and its files."""
+
+    publication: Publication
+    issue: Issue
+    folder: Path
+    sources: tuple[Path, ...]
+    """issue.yaml and the Markdown files it includes, in order."""
+    images: Mapping[str, ImageInfo]
+    """Every image of the issue, by its `src`."""
+
+    @property
+    def number(self) -> int:
+        assert self.issue.number is not None  # filled by the loader
+        return self.issue.number
+
+    @property
+    def title(self) -> str:
+        assert self.issue.title is not None  # filled by the loader
+        return self.issue.title

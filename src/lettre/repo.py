@@ -1,0 +1,96 @@
+"""The newsletter repository: where it is, which issues it holds, how they are numbered."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from lettre.errors import UsageProblem
+
+PUBLICATION_FILE = "publication.yaml"
+ISSUE_FILE = "issue.yaml"
+BULLETINS = "bulletins"
+_DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER_LINE = re.compile(r"^number:[ \t]*[\"']?(\d+)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+
+    @property
+    def publication_file(self) -> Path:
+        return self.root / PUBLICATION_FILE
+
+    @property
+    def bulletins(self) -> Path:
+        return self.root / BULLETINS
+
+    def shown(self, path: Path) -> str:
+        """`path` as the user reads it in messages: relative to the repository."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def issue_folders(self) -> list[Path]:
+        """Every folder under bulletins/, oldest first (check reports the badly named ones)."""
+        if not self.bulletins.is_dir():
+            return []
+        return sorted(
+            p for p in self.bulletins.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+
+    def issue_folder(self, argument: Path) -> Path:
+        """The issue folder a user named, as the folder or its issue.yaml."""
+        path = argument.resolve()
+        if path.is_file() and path.name == ISSUE_FILE:
+            path = path.parent
+        if not path.is_dir() or path.parent != self.bulletins.resolve():
+            raise UsageProblem(
+                f"{argument}: not an issue folder; give a folder of {self.shown(self.bulletins)}/, "
+                f"such as {BULLETINS}/2025-06-13"
+            )
+        return path
+
+    def numbers(self) -> dict[str, int]:
+        """The number of every issue by folder name: its own, or the previous one's + 1.
+
+        Read with a line match rather than a YAML parse, so numbering a decade of issues
+        stays cheap; `check` validates each file fully anyway.
+        """
+        numbers: dict[str, int] = {}
+        previous = 0
+        for folder in self.issue_folders():
+            if not _DATE_NAME.fullmatch(folder.name):
+                continue
+            try:
+                found = _NUMBER_LINE.search((folder / ISSUE_FILE).read_text("utf-8"))
+            except (OSError, UnicodeDecodeError):
+                found = None
+            previous = int(found.group(1)) if found else previous + 1
+            numbers[folder.name] = previous
+        return numbers
+
+
+def find_repository(start: Path) -> Repository:
+    """The repository containing `start`: the nearest folder upwards with publication.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PUBLICATION_FILE).is_file():
+            return Repository(folder)
+    raise UsageProblem(
+        f"no {PUBLICATION_FILE} in {start} or any folder above it; run this inside a newsletter "
+        "repository, give --repo DIR, or create one with `lettre init DIR`"
+    )
+
+
+def is_issue_name(name: str) -> bool:
+    return bool(_DATE_NAME.fullmatch(name))
+
+
+def coming_friday(today: date) -> date:
+    """Today if it is a Friday, otherwise the next Friday: the day the letter goes out."""
+    return today + timedelta(days=(4 - today.weekday()) % 7)

@@ -1,0 +1,108 @@
+"""French and English typographic rules, applied to every piece of author text.
+
+`typeset(text, language)` is idempotent: typesetting typeset text changes nothing, so a rule
+may safely run on text that went through it already. URLs and e-mail addresses are set aside
+before the rules run and put back untouched; Markdown code is never passed here at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+NBSP = "\u00a0"
+"""No-break space: before the colon, between a number and its unit."""
+NNBSP = "\u202f"
+"""Narrow no-break space: before ; ! ? and inside « », as a thousands separator."""
+
+_SPACE = "[ \u00a0\u202f]"
+_PROTECTED = re.compile(
+    r"(?:https?://|mailto:|www\.)[^\s<>«»\"]+[^\s<>«»\".,;:!?)\]]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+_MARK = "\ue000{}\ue001"
+_MARK_RE = re.compile("\ue000(\\d+)\ue001")
+
+_UNITS = "km|m|cm|mm|kg|g|t|ha|l|L|h|min|s|ms|°C|MW|kW|W|V|Mo|Go|To|ko|nœuds|NM|mph|ft|lb"
+_FRENCH_MONTHS = (
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+)
+_ENGLISH_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+
+Rule = Callable[[str], str]
+
+
+def _sub(pattern: str, replacement: str, flags: int = 0) -> Rule:
+    compiled = re.compile(pattern, flags)
+    return lambda text: compiled.sub(replacement, text)
+
+
+def _french_quotes(text: str) -> str:
+    text = re.sub(r'"([^"\n]+)"', "«\\1»", text) if text.count('"') % 2 == 0 else text
+    text = re.sub(f"«{_SPACE}*", "«" + NNBSP, text)
+    return re.sub(f"{_SPACE}*»", NNBSP + "»", text)
+
+
+def _english_quotes(text: str) -> str:
+    if text.count('"') % 2 == 0:
+        text = re.sub(r'"([^"\n]+)"', "“\\1”", text)
+    return re.sub(r"(?<![\w’])'([^'\n]+)'(?![\w’])", "‘\\1’", text)
+
+
+_COMMON: list[Rule] = [
+    _sub(r"(?<=\w)'(?=\w)", "’"),  # l'armée → l’armée
+    _sub(r"(?<=[^\W\d])'(?=\s|$)", "’"),  # the soldiers' → the soldiers’
+    _sub(r"\.\.\.", "…"),
+]
+
+FRENCH: list[Rule] = [
+    *_COMMON,
+    _french_quotes,
+    # ; ! ? take a narrow no-break space, as a group: « Vraiment ?! »
+    _sub(rf"(?<=[^\s(\[«\ue001]){_SPACE}*([;!?]+)", NNBSP + r"\1"),
+    _sub(rf"(?<=\ue001){_SPACE}+([;!?]+)", NNBSP + r"\1"),
+    # the colon a no-break space, unless it is inside a time or a ratio (12:30)
+    _sub(rf"(?<=[^\s(\[«]){_SPACE}*:(?=\s|$)", NBSP + ":"),
+    # n° 12
+    _sub(rf"\b([nN])[°º]{_SPACE}*(?=\d)", r"\1°" + NBSP),
+    # 15 h 30, 9 h
+    _sub(rf"\b(\d{{1,2}}){_SPACE}*h{_SPACE}*(\d{{2}})\b", r"\1" + NBSP + "h" + NBSP + r"\2"),
+    _sub(rf"\b(\d{{1,2}}){_SPACE}*h\b(?!{_SPACE}*\d)", r"\1" + NBSP + "h"),
+    # 3 000 hommes: groups of thousands joined by a narrow no-break space
+    _sub(r"(?<=\b\d)[ \u00a0](?=\d{3}\b)", NNBSP),
+    _sub(r"(?<=\b\d\d)[ \u00a0](?=\d{3}\b)", NNBSP),
+    _sub(r"(?<=\b\d\d\d)[ \u00a0](?=\d{3}\b)", NNBSP),
+    # 30 %, 25 €: a narrow no-break space
+    _sub(rf"(?<=\d){_SPACE}*([%‰])", NNBSP + r"\1"),
+    _sub(r"(?<=\d) (?=[€$£])", NNBSP),
+    # a number and its unit stay together, and so do the day and the month: 12 km, 13 juin
+    _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_FRENCH_MONTHS})\b|°)", NBSP),
+]
+
+ENGLISH: list[Rule] = [
+    *_COMMON,
+    _english_quotes,
+    # no space before punctuation in English: "Really ?" → "Really?"
+    _sub(rf"(?<=\S){_SPACE}+([;:!?]+)(?=\s|$)", r"\1"),
+    # a number and its unit stay together, and so do the day and the month: 12 km, 13 June
+    _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_ENGLISH_MONTHS})\b|%|°)", NBSP),
+]
+
+RULES = {"fr": FRENCH, "en": ENGLISH}
+
+
+def typeset(text: str, language: str) -> str:
+    """Apply the typographic rules of `language` ("fr" or "en") to plain `text`."""
+    protected: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return _MARK.format(len(protected) - 1)
+
+    working = _PROTECTED.sub(set_aside, text)
+    for rule in RULES[language]:
+        working = rule(working)
+    return _MARK_RE.sub(lambda m: protected[int(m.group(1))], working)

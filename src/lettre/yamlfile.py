@@ -1,0 +1,191 @@
+"""Authors' YAML, read safely, with the place of every key and value remembered.
+
+PyYAML's safe loader would silently keep the last of two duplicate keys, expand aliases,
+turn `no` into False and `1.10` into 1.1. Here the pure-Python composer builds the node
+tree and we convert it ourselves:
+
+- every scalar stays the text the author typed (the schema coerces numbers and dates);
+- duplicate keys, anchors, aliases and explicit tags are errors;
+- nesting is bounded, so hostile input gives an error, never a RecursionError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+MAX_DEPTH = 40
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+Path_ = tuple[str | int, ...]
+"""A place in the document: ("sections", 0, "articles", 2, "title")."""
+
+
+@dataclass(frozen=True)
+class Place:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data, and where each part of it came from."""
+
+    data: Any
+    values: dict[Path_, Place] = field(default_factory=dict)
+    keys: dict[Path_, Place] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+    """Problems that did not stop the reading (duplicate keys: the first one is kept)."""
+
+    def place(self, path: Path_) -> Place:
+        """The place of the value at `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found:
+                return found
+        raise KeyError(path)
+
+    def key_place(self, path: Path_) -> Place:
+        return self.keys.get(path) or self.place(path)
+
+    def graft(self, path: Path_, other: Document) -> None:
+        """Record that the value at `path` comes from `other` (an included file)."""
+        for sub, place in other.values.items():
+            self.values[path + sub] = place
+        for sub, place in other.keys.items():
+            self.keys[path + sub] = place
+
+
+class YamlProblem(Exception):
+    """A YAML file that cannot be read: syntax, a refused feature, or a duplicate key."""
+
+    def __init__(self, place: Place, message: str) -> None:
+        super().__init__(message)
+        self.place = place
+        self.message = message
+
+
+class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
+    """The composer stage only: no constructor, so no tag is ever turned into an object."""
+
+    def __init__(self, text: str, file: str, first_line: int) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self._file, self._first_line, self._depth = file, first_line, 0
+
+    def place(self, mark: Any) -> Place:
+        return Place(self._file, mark.line + self._first_line, mark.column + 1)
+
+    def content_place(self, node: ScalarNode) -> Place:
+        """Where the text of a scalar starts: for `|` and `>` blocks, the line below."""
+        mark = node.start_mark
+        if node.style not in ("|", ">") or mark.buffer is None:
+            return self.place(mark)
+        start = mark.buffer.find("\n", mark.pointer) + 1
+        line = mark.buffer[start : mark.buffer.find("\n", start)]
+        indent = len(line) - len(line.lstrip(" "))
+        return Place(self._file, mark.line + self._first_line + 1, indent + 1)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            raise YamlProblem(
+                self.place(event.start_mark),
+                f"YAML aliases (*{event.anchor}) are not allowed; write the value out in full",
+            )
+        if getattr(event, "anchor", None):
+            raise YamlProblem(
+                self.place(event.start_mark),
+                f"YAML anchors (&{event.anchor}) are not allowed; write the value out in full",
+            )
+        tag = getattr(event, "tag", None)
+        if isinstance(event, ScalarEvent | CollectionStartEvent) and tag not in (None, "!"):
+            raise YamlProblem(
+                self.place(event.start_mark),
+                f"YAML tags ({tag}) are not allowed; remove the tag and write plain text",
+            )
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlProblem(
+                self.place(event.start_mark),
+                f"nested more than {MAX_DEPTH} levels deep; an issue is never this deep",
+            )
+        try:
+            node = super().compose_node(parent, index)
+            assert node is not None  # only get_single_node sees an empty stream
+            return node
+        finally:
+            self._depth -= 1
+
+
+def parse(text: str, file: str, first_line: int = 1) -> Document:
+    """Parse one YAML document; `first_line` is the file line where `text` starts."""
+    composer = _Composer(text, file, first_line)
+    try:
+        root = composer.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        place = composer.place(mark) if mark else Place(file, first_line, 1)
+        raise YamlProblem(place, _syntax_message(error)) from None
+    except ReaderError as error:  # a control character YAML refuses
+        before = text[: error.position]
+        line = before.count("\n") + first_line
+        column = error.position - (before.rfind("\n") + 1) + 1
+        message = f"control character U+{ord(error.character):04X} is not allowed"
+        raise YamlProblem(Place(file, line, column), f"{message}; delete it") from None
+    document = Document(None)
+    if root is not None:
+        document.data = _convert(root, (), document, composer)
+    return document
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or "invalid YAML"
+    if "'\\t'" in problem or "\\t" in problem:
+        return "YAML syntax: a tab character; indent with spaces, not tabs"
+    context = f" ({error.context})" if error.context else ""
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = "; a text that contains ': ' must be put in quotes"
+    elif "found character" in problem and "cannot start any token" in problem:
+        hint = "; put the text in quotes"
+    return f"YAML syntax: {problem}{context}{hint}"
+
+
+def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any:
+    doc.values[path] = composer.place(node.start_mark)
+    if isinstance(node, ScalarNode):
+        doc.values[path] = composer.content_place(node)
+        if node.style is None and node.value in NULLS:
+            return None
+        return node.value
+    if isinstance(node, SequenceNode):
+        return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
+    assert isinstance(node, MappingNode)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key_place = composer.place(key_node.start_mark)
+        if not isinstance(key_node, ScalarNode):
+            raise YamlProblem(key_place, "a key must be a plain name, not a list or a mapping")
+        key = key_node.value
+        if key in result:
+            first = doc.keys[(*path, key)]
+            message = f"duplicate key '{key}' (first given at line {first.line}); keep only one"
+            doc.problems.append(YamlProblem(key_place, message))
+            continue
+        doc.keys[(*path, key)] = key_place
+        result[key] = _convert(value_node, (*path, key), doc, composer)
+    return result
