@@ -39,7 +39,8 @@ def at(doc: Document, path: Path_, message: str, severity: Severity = Severity.E
 def from_validation(error: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     """One problem per error, placed on the key or value it is about."""
     problems = []
-    for detail in error.errors(include_url=False):
+    details = _relevant(error.errors(include_url=False), model)
+    for detail in details:
         path = tuple(detail["loc"])
         if detail["type"] == "extra_forbidden":
             place = doc.key_place(path)
@@ -54,12 +55,42 @@ def from_validation(error: ValidationError, doc: Document, model: type[BaseModel
     return problems
 
 
-def _unknown_field(model: type[BaseModel], path: Path_) -> str:
+def _relevant(details: list[ErrorDetails], model: type[BaseModel]) -> list[ErrorDetails]:
+    """Leave out the errors that only echo another one.
+
+    A list whose items failed is also "too short" (pydantic counts the valid items), and a
+    missing field next to an unknown one that is its misspelling is the same mistake.
+    """
+    paths = [tuple(d["loc"]) for d in details]
+    misspelt = {
+        (*path[:-1], suggestion)
+        for detail, path in zip(details, paths, strict=True)
+        if detail["type"] == "extra_forbidden"
+        for suggestion in _suggestions(model, path)
+    }
+    return [
+        detail
+        for detail, path in zip(details, paths, strict=True)
+        if not (
+            detail["type"] == "too_short"
+            and any(p[: len(path)] == path and len(p) > len(path) for p in paths)
+        )
+        and not (detail["type"] == "missing" and path in misspelt)
+    ]
+
+
+def _suggestions(model: type[BaseModel], path: Path_) -> list[str]:
     owner = _model_at(model, path[:-1])
     known = list(owner.model_fields) if owner else []
-    close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+    return difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+
+
+def _unknown_field(model: type[BaseModel], path: Path_) -> str:
+    close = _suggestions(model, path)
     if close:
         return f"unknown field; did you mean '{close[0]}'?"
+    owner = _model_at(model, path[:-1])
+    known = list(owner.model_fields) if owner else []
     return "unknown field; expected one of: " + ", ".join(known) if known else "unknown field"
 
 
@@ -86,8 +117,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _describe(detail: ErrorDetails) -> str:
     kind, value = detail["type"], detail["input"]
     context = detail.get("ctx") or {}
-    if value is None:
-        return "empty: give a value, or remove the line"
+    if value is None:  # an empty optional field is valid (None): this one is required
+        return "empty: this field needs a value"
     found = _KINDS.get(type(value), "a value")
     shown = f"'{value}'" if isinstance(value, str) else found
     if kind == "string_type":
@@ -97,7 +128,7 @@ def _describe(detail: ErrorDetails) -> str:
     if kind in ("tuple_type", "list_type"):
         return f"expected a list (lines starting with '- '), found {shown}"
     if kind == "string_too_short":
-        return "empty: give a value, or remove the line"
+        return "empty: this field needs a value"
     if kind == "too_short":
         return "empty: give at least one item"
     if kind in ("int_parsing", "int_type", "int_from_float"):

@@ -172,6 +172,8 @@ def _resolve_includes(
                 found = _include(doc, path, repo, folder, problems)
                 if found:
                     included.append(found)
+                else:  # reported already; a stand-in keeps the other articles' places
+                    articles[a] = {"title": "-", "summary": "-"}
     return included
 
 
@@ -205,7 +207,11 @@ def _include(
     except PathProblem as error:
         problems.append(at(doc, where, str(error)))
         return None
-    included = _read_front_matter(file, repo.shown(file))
+    try:
+        included = _read_front_matter(file, repo.shown(file))
+    except Unreadable as error:
+        problems.append(error.problem)
+        return None
     doc.data["sections"][path[1]]["articles"][path[3]] = included.data
     doc.problems += included.problems
     del doc.values[where], doc.keys[where]
@@ -267,7 +273,9 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     loaded = load_publication(repo)
     problems = list(loaded.problems)
     # with a broken publication.yaml the issues are still checked, in French by default
-    publication = loaded.value or Publication.model_construct(language="fr")  # type: ignore[call-arg]
+    publication = loaded.value or Publication.model_construct(  # type: ignore[call-arg]
+        name="", organization="", language="fr"
+    )
     issues = []
     folders = repo.issue_folders() if folders is None else folders
     for folder in folders:
@@ -277,6 +285,6 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
             continue
         result = load_issue(repo, folder, publication)
         problems += result.problems
-        if result.value:
+        if result.value and result.ok:
             issues.append(result.value)
     return Checked(loaded.value, issues, sorted(problems), len(folders))

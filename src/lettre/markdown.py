@@ -43,6 +43,8 @@ _TAGS = {
     "th",
     "td",
 }
+_LINK_TARGET = re.compile(r"\]\(([^\s()]*(?:\([^\s()]*\)[^\s()]*)*)")
+"""The target of a `[text](target)` that markdown-it refused, nested parentheses included."""
 _RAW_HTML = re.compile(r"<(/?[A-Za-z][\w:-]*)(\s[^<>]*)?/?>")
 
 
@@ -126,31 +128,22 @@ def lint(source: str) -> list[Finding]:
 
 
 def _inline_findings(token: Token, line: int) -> list[Finding]:
-    if token.type == "image":
+    if token.type == "image" or (token.type == "text" and "![" in token.content):
         return [
             Finding(line, "images in Markdown are not supported; use the article's image field")
         ]
-    if token.type == "link_open":
+    if token.type != "text":
         return []
-    if token.type == "text":
-        if token.content.startswith("[") or "](" in token.content:
-            target = re.search(r"\]\(([^)\s]*)", token.content)
-            if target:
-                return [
-                    Finding(
-                        line,
-                        f"link to '{target.group(1)}' refused: links must be "
-                        "http(s)://, mailto: or #anchor",
-                    )
-                ]
-        raw = _RAW_HTML.search(token.content)
-        if raw:
-            return [
-                Finding(
-                    line,
-                    f"raw HTML ({raw.group(0)[:40]}) is shown as text, not "
-                    "interpreted; use Markdown instead",
-                    is_error=False,
-                )
-            ]
-    return []
+    findings = []
+    target = _LINK_TARGET.search(token.content)
+    if target:
+        url = target.group(1)
+        findings.append(
+            Finding(line, f"link to '{url}' refused: links must be http(s)://, mailto: or #anchor")
+        )
+    raw = _RAW_HTML.search(token.content)
+    if raw:
+        html = raw.group(0)[:40]
+        message = f"raw HTML ({html}) is shown as text, not interpreted; use Markdown instead"
+        findings.append(Finding(line, message, is_error=False))
+    return findings

@@ -15,7 +15,9 @@ def tally(problems: list[Problem], issues: int) -> str:
     """ "Aborted: 2 errors, 1 warning in 1 issue." or "1 issue checked: no errors, 1 warning."."""
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
-    counts = f"{plural(errors, 'error') if errors else 'no errors'}, {plural(warnings, 'warning')}"
+    counts = plural(errors, "error") if errors else "no errors"
+    if warnings:
+        counts += f", {plural(warnings, 'warning')}"
     if errors:
         return f"Aborted: {counts} in {plural(issues, 'issue')}."
     return f"{plural(issues, 'issue')} checked: {counts}."

@@ -41,15 +41,15 @@ def _sub(pattern: str, replacement: str, flags: int = 0) -> Rule:
 
 
 def _french_quotes(text: str) -> str:
-    text = re.sub(r'"([^"\n]+)"', "«\\1»", text) if text.count('"') % 2 == 0 else text
+    text = re.sub(r'"([^"\n]*)"', "«\\1»", text) if text.count('"') % 2 == 0 else text
     text = re.sub(f"«{_SPACE}*", "«" + NNBSP, text)
     return re.sub(f"{_SPACE}*»", NNBSP + "»", text)
 
 
 def _english_quotes(text: str) -> str:
     if text.count('"') % 2 == 0:
-        text = re.sub(r'"([^"\n]+)"', "“\\1”", text)
-    return re.sub(r"(?<![\w’])'([^'\n]+)'(?![\w’])", "‘\\1’", text)
+        text = re.sub(r'"([^"\n]*)"', "“\\1”", text)
+    return re.sub(r"(?<![\w’])'([^'\n‘’]*)'(?![\w’])", "‘\\1’", text)
 
 
 _COMMON: list[Rule] = [
@@ -59,13 +59,12 @@ _COMMON: list[Rule] = [
 ]
 
 FRENCH: list[Rule] = [
-    *_COMMON,
     _french_quotes,
     # ; ! ? take a narrow no-break space, as a group: « Vraiment ?! »
     _sub(rf"(?<=[^\s(\[«\ue001]){_SPACE}*([;!?]+)", NNBSP + r"\1"),
     _sub(rf"(?<=\ue001){_SPACE}+([;!?]+)", NNBSP + r"\1"),
     # the colon a no-break space, unless it is inside a time or a ratio (12:30)
-    _sub(rf"(?<=[^\s(\[«]){_SPACE}*:(?=\s|$)", NBSP + ":"),
+    _sub(rf"(?<=[^\s(\[«:;!?]){_SPACE}*:(?=\s|$)", NBSP + ":"),
     # n° 12
     _sub(rf"\b([nN])[°º]{_SPACE}*(?=\d)", r"\1°" + NBSP),
     # 15 h 30, 9 h
@@ -80,6 +79,7 @@ FRENCH: list[Rule] = [
     _sub(r"(?<=\d) (?=[€$£])", NNBSP),
     # a number and its unit stay together, and so do the day and the month: 12 km, 13 juin
     _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_FRENCH_MONTHS})\b|°)", NBSP),
+    *_COMMON,  # last: the spacing rules above decide whether an apostrophe ends a word
 ]
 
 ENGLISH: list[Rule] = [

@@ -133,19 +133,20 @@ class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
 
 def parse(text: str, file: str, first_line: int = 1) -> Document:
     """Parse one YAML document; `first_line` is the file line where `text` starts."""
-    composer = _Composer(text, file, first_line)
     try:
+        composer = _Composer(text, file, first_line)  # the reader checks characters here
         root = composer.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        place = composer.place(mark) if mark else Place(file, first_line, 1)
-        raise YamlProblem(place, _syntax_message(error)) from None
+        line, column = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
+        raise YamlProblem(Place(file, line, column), _syntax_message(error)) from None
     except ReaderError as error:  # a control character YAML refuses
         before = text[: error.position]
         line = before.count("\n") + first_line
         column = error.position - (before.rfind("\n") + 1) + 1
-        message = f"control character U+{ord(error.character):04X} is not allowed"
-        raise YamlProblem(Place(file, line, column), f"{message}; delete it") from None
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        message = f"control character U+{code:04X} is not allowed; delete it"
+        raise YamlProblem(Place(file, line, column), message) from None
     document = Document(None)
     if root is not None:
         document.data = _convert(root, (), document, composer)
@@ -156,6 +157,8 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
     problem = error.problem or "invalid YAML"
     if "'\\t'" in problem or "\\t" in problem:
         return "YAML syntax: a tab character; indent with spaces, not tabs"
+    if "expected <block end>" in problem or "expected <block mapping end>" in problem:
+        return "YAML syntax: this line is not indented like the lines it belongs with"
     context = f" ({error.context})" if error.context else ""
     hint = ""
     if "mapping values are not allowed" in problem:

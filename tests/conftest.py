@@ -1,0 +1,81 @@
+"""Shared fixtures: a CLI runner, and small newsletter repositories made on demand."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from lettre.cli import cli
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+MINIMAL = DATA / "valid" / "minimal"
+PROJECT = TESTS.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="Rewrite expected outputs (tests/data/invalid/*/expected.txt…) from what lettre "
+        "prints now. Review the diff before committing.",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-snapshots"))
+
+
+@dataclass
+class Lettre:
+    """Runs the CLI in-process, as a user would type it."""
+
+    runner: CliRunner
+
+    def __call__(self, *args: str | Path, repo: Path | None = None) -> Result:
+        words = [str(a) for a in args]
+        if repo is not None:
+            words = ["--repo", str(repo), *words]
+        return self.runner.invoke(cli, words, catch_exceptions=False)
+
+
+@pytest.fixture
+def lettre() -> Lettre:
+    return Lettre(CliRunner(env={"NO_COLOR": "1"}))
+
+
+Newsletter = Callable[..., Path]
+
+
+@pytest.fixture
+def newsletter(tmp_path: Path) -> Newsletter:
+    """A copy of tests/data/valid/minimal in tmp_path, with `files` written over it.
+
+    `files` maps paths to text (or bytes); None deletes the file.
+    """
+
+    def make(files: dict[str, str | bytes | None] | None = None, base: Path = MINIMAL) -> Path:
+        root = tmp_path / "newsletter"
+        shutil.copytree(base, root)
+        for name, content in (files or {}).items():
+            path = root / name
+            if content is None:
+                path.unlink()
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+ISSUE = "bulletins/2025-06-13/issue.yaml"

@@ -1,0 +1,169 @@
+"""Loading: the example issue becomes one immutable model, with defaults filled."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pydantic
+import pytest
+from PIL import Image
+
+from lettre.load import check, load_issue, load_publication
+from lettre.model import LoadedIssue
+from lettre.repo import Repository, coming_friday
+from lettre.typography import NBSP, NNBSP
+from tests.conftest import ISSUE, PROJECT, Newsletter
+
+EXAMPLE = PROJECT / "bulletins" / "2025-06-13"
+
+
+@pytest.fixture(scope="module")
+def example() -> LoadedIssue:
+    repo = Repository(PROJECT)
+    publication = load_publication(repo)
+    assert publication.ok and publication.value
+    loaded = load_issue(repo, EXAMPLE, publication.value)
+    assert loaded.problems == []
+    assert loaded.value
+    return loaded.value
+
+
+def test_example_issue_has_what_the_readme_promises(example: LoadedIssue) -> None:
+    issue = example.issue
+    assert (issue.date, example.number) == (date(2025, 6, 13), 24)
+    assert issue.editorial and issue.editorial.body
+    assert len(issue.headlines) == 4
+    assert [s.title for s in issue.sections] == [
+        "Opérations",
+        "Grands sujets interarmées",
+        "Armée de champions",
+    ]
+    assert len(issue.articles()) == 8
+    assert len({image.src for image in issue.images()}) == 6
+    assert all(info.width >= 1200 and info.format == "JPEG" for info in example.images.values())
+    assert any("|:--" in (a.body or "") for a in issue.articles())  # a Markdown table
+    assert [p.name for p in example.sources] == ["issue.yaml", "patrouille-de-france.md"]
+
+
+def test_included_article_takes_its_fields_and_body_from_the_file(example: LoadedIssue) -> None:
+    article = example.issue.sections[0].articles[2]
+    assert article.title == "La patrouille de France ouvre sa saison"
+    assert article.author == "Sergent-chef Marc Olivier"
+    assert article.body and article.body.startswith("Huit pilotes, neuf avions")
+    assert article.tags == ("air", "patrouille de France", "meeting")
+
+
+def test_plain_text_is_typeset_when_loaded(example: LoadedIssue) -> None:
+    assert example.title == f"Lettre hebdomadaire n°{NBSP}24{NBSP}: cap sur l’été"
+    first = example.issue.headlines[0]
+    assert first.summary.startswith(f"Le groupe école a accueilli 1{NNBSP}200 visiteurs")
+    # Markdown keeps its source: it is typeset as it is rendered, outside code
+    assert "l'approche" in (example.issue.editorial.body if example.issue.editorial else "")
+
+
+def test_the_model_is_immutable(example: LoadedIssue) -> None:
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        example.issue.headlines[0].title = "Autre"  # type: ignore[misc]
+
+
+def test_defaults_number_title_and_preheader(newsletter: Newsletter) -> None:
+    root = newsletter()
+    source = root / "bulletins/2025-06-13"
+    for day, number in (("2025-05-30", "number: 41\n"), ("2025-06-06", "")):
+        copy = root / "bulletins" / day
+        shutil.copytree(source, copy)
+        text = (source / "issue.yaml").read_text().replace("2025-06-13", day)
+        (copy / "issue.yaml").write_text(text + number)
+
+    checked = check(Repository(root))
+
+    assert [p for p in checked.problems if p.is_error] == []
+    numbers = {loaded.folder.name: loaded.number for loaded in checked.issues}
+    assert numbers == {"2025-05-30": 41, "2025-06-06": 42, "2025-06-13": 43}
+    last = checked.issues[-1]
+    assert last.title == f"Lettre de test du 13{NBSP}juin 2025"
+    assert last.issue.preheader == "Une nouvelle"
+
+
+def test_long_preheader_default_is_cut_at_a_word(newsletter: Newsletter) -> None:
+    titles = "".join(
+        f"  - title: Une nouvelle assez longue numéro {i}\n    summary: Résumé.\n    url: https://example.org/{i}\n"
+        for i in range(8)
+    )
+    text = (PROJECT / "tests/data/valid/minimal" / ISSUE).read_text()
+    text = text.replace("headlines:\n", "headlines:\n" + titles)
+    root = newsletter({ISSUE: text})
+    [loaded] = check(Repository(root)).issues
+    preheader = loaded.issue.preheader or ""
+    assert len(preheader) <= 150 and preheader.endswith("…")
+    assert preheader.startswith("Une nouvelle assez longue numéro 0 · Une nouvelle")
+
+
+def test_english_publication_gets_english_typography_and_dates(newsletter: Newsletter) -> None:
+    publication = (
+        PROJECT / "tests/data/valid/minimal/publication.yaml"
+    ).read_text() + "language: en\n"
+    root = newsletter({"publication.yaml": publication})
+    [loaded] = check(Repository(root)).issues
+    assert loaded.title == f"Lettre de test of 13{NBSP}June 2025"
+    assert loaded.issue.sections[0].articles[0].body == "Le texte de l'article."
+
+
+def test_a_bom_and_windows_line_endings_are_accepted(newsletter: Newsletter) -> None:
+    text = (PROJECT / "tests/data/valid/minimal" / ISSUE).read_text()
+    root = newsletter({ISSUE: b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()})
+    checked = check(Repository(root))
+    assert checked.problems == [] and len(checked.issues) == 1
+
+
+def test_image_through_a_symlink_out_of_the_repository_is_refused(
+    newsletter: Newsletter, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.jpg"
+    root = newsletter()
+    outside.write_bytes((root / "bulletins/2025-06-13/images/photo.jpg").read_bytes())
+    link = root / "bulletins/2025-06-13/images/photo.jpg"
+    link.unlink()
+    link.symlink_to(outside)
+    [problem] = check(Repository(root)).problems
+    assert str(problem) == (
+        "bulletins/2025-06-13/issue.yaml:13:16: sections[0].articles[0].image.src: "
+        "'images/photo.jpg' leads outside the newsletter repository (through a link)"
+    )
+
+
+def test_warnings(newsletter: Newsletter) -> None:
+    long = "Très long " * 13
+    text = f"""date: 2025-06-13
+preheader: {"Aperçu " * 25}
+headlines:
+  - title: {long}
+    summary: {"Résumé " * 50}
+    date: 2025-06-20
+sections:
+  - title: Opérations
+    articles:
+      - title: Un article
+        summary: Sans lien ni corps.
+        image: {{src: images/petite.jpg, alt: Petite}}
+"""
+    root = newsletter({ISSUE: text})
+    Image.new("RGB", (400, 300)).save(root / "bulletins/2025-06-13/images/petite.jpg")
+    lines = [str(p) for p in check(Repository(root)).problems]
+    assert lines == [
+        "bulletins/2025-06-13/issue.yaml:2:12: warning: preheader: 174 characters; keep a preheader under 150 so that readers take it in",
+        "bulletins/2025-06-13/issue.yaml:4:5: warning: headlines[0]: no link and no body: readers cannot read more than the summary; add a url or a body",
+        "bulletins/2025-06-13/issue.yaml:4:12: warning: headlines[0].title: 129 characters; keep a title under 120 so that readers take it in",
+        "bulletins/2025-06-13/issue.yaml:5:14: warning: headlines[0].summary: 349 characters; keep a summary under 300 so that readers take it in",
+        "bulletins/2025-06-13/issue.yaml:6:11: warning: headlines[0].date: 2025-06-20 is after the issue's date (2025-06-13); is it a typo?",
+        "bulletins/2025-06-13/issue.yaml:10:9: warning: sections[0].articles[0]: no link and no body: readers cannot read more than the summary; add a url or a body",
+        "bulletins/2025-06-13/issue.yaml:12:22: warning: sections[0].articles[0].image.src: only 400 px wide; the email shows photos 600 px wide, so it will look blurred",
+    ]
+
+
+def test_coming_friday() -> None:
+    assert coming_friday(date(2026, 11, 23)) == date(2026, 11, 27)  # a Monday
+    assert coming_friday(date(2026, 11, 27)) == date(2026, 11, 27)  # a Friday
+    assert coming_friday(date(2026, 11, 28)) == date(2026, 12, 4)  # a Saturday
