@@ -166,7 +166,9 @@ def _resolve_includes(
     sections = doc.data.get("sections")
     for s, section in enumerate(sections if isinstance(sections, list) else []):
         articles = section.get("articles") if isinstance(section, dict) else None
-        for a, article in enumerate(articles if isinstance(articles, list) else []):
+        if not isinstance(articles, list):
+            continue
+        for a, article in enumerate(articles):
             if isinstance(article, dict) and "include" in article:
                 path = ("sections", s, "articles", a)
                 found = _include(doc, path, repo, folder, problems)
