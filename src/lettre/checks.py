@@ -15,6 +15,7 @@ from lettre.errors import Problem, Severity
 from lettre.model import Article, Headline, ImageInfo, Issue, Publication
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import Repository
+from lettre.theme import MINIMUM_CONTRAST, WHITE, contrast
 from lettre.yamlfile import Document, Path_
 
 WARN = Severity.WARNING
@@ -30,13 +31,33 @@ def publication_problems(
     problems: list[Problem] = []
     if publication.logo:
         try:
-            path = resolve_inside(repo.root, repo.root, publication.logo)
-            images.inspect(path, allow_svg=True)
+            info = logo_info(publication, repo)
         except (PathProblem, images.ImageProblem) as error:
             problems.append(at(doc, ("logo",), str(error)))
+        else:
+            if info and info.format == "SVG":
+                message = (
+                    "most mail programs do not show SVG: the email will show the name only; "
+                    "give a PNG"
+                )
+                problems.append(at(doc, ("logo",), message, WARN))
     if publication.footer:
         problems += _markdown(publication.footer, doc, ("footer",))
+    ratio = contrast(publication.colors.primary, WHITE)
+    if ratio < MINIMUM_CONTRAST:
+        message = (
+            f"white text on it has a contrast of {ratio:.1f}:1, under the {MINIMUM_CONTRAST}:1 "
+            "readers need; headings will use the ink colour instead: choose a darker colour"
+        )
+        problems.append(at(doc, ("colors", "primary"), message, WARN))
     return problems
+
+
+def logo_info(publication: Publication, repo: Repository) -> ImageInfo | None:
+    """The checked logo, or None when the publication has none."""
+    if not publication.logo:
+        return None
+    return images.inspect(resolve_inside(repo.root, repo.root, publication.logo), allow_svg=True)
 
 
 def issue_problems(

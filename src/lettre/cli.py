@@ -17,8 +17,10 @@ from typing import Any
 import click
 
 from lettre import __version__, report, scaffold
-from lettre.errors import LettreError, Problem
+from lettre.build import ImageMode, build_issue
+from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
+from lettre.model import LoadedIssue
 from lettre.repo import Repository, coming_friday, find_repository
 from lettre.schema import dumps, issue_schema, publication_schema
 
@@ -172,6 +174,62 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     echo(report.tally(checked.problems, checked.checked), err=failed)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: dist/ in the newsletter repository).",
+)
+@click.option(
+    "--images",
+    "image_mode",
+    type=click.Choice(["cid", "hosted"]),
+    help="Images inside the message (cid; the default without base_url) or "
+    "referenced under base_url (hosted; the default with it).",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def build(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    image_mode: str | None,
+    strict: bool,
+) -> None:
+    """Build the editions of the issues at PATHS (default: every issue) into dist/DATE/.
+
+    Writes the email (.html), its plain-text part (.txt), the ready-to-send message (.eml)
+    and the images resized for email.
+    """
+    repo = settings.repository()
+    checked = check_issues(repo, [repo.issue_folder(p) for p in paths] if paths else None)
+    _print_problems(checked.problems)
+    if any(p.is_error or strict for p in checked.problems) or checked.publication is None:
+        echo(report.tally(checked.problems, checked.checked), err=True)
+        raise click.exceptions.Exit(1)
+    mode = ImageMode(image_mode) if image_mode else None
+    if mode is ImageMode.HOSTED and not checked.publication.base_url:
+        raise UsageProblem("--images hosted needs base_url in publication.yaml")
+    failed = False
+    for loaded in checked.issues:
+        built = build_issue(loaded, repo, out or repo.root / "dist", mode or _default_mode(loaded))
+        echo(report.built(built, repo))
+        for warning in built.warnings:
+            echo(
+                f"{repo.shown(loaded.folder / 'issue.yaml')}: warning: {warning}",
+                err=True,
+                fg="yellow",
+            )
+        failed = failed or (strict and bool(built.warnings))
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _default_mode(loaded: LoadedIssue) -> ImageMode:
+    return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
 
 
 def _print_problems(problems: list[Problem]) -> None:

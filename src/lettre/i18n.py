@@ -22,3 +22,52 @@ def default_title(name: str, day: date, language: str) -> str:
     """ "Lettre hebdomadaire du 13 juin 2025" / "Weekly letter of 13 June 2025"."""
     joiner = "du" if language == "fr" else "of"
     return f"{name} {joiner} {format_date(day, language, weekday=False)}"
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "headlines": "À la une",
+        "editorial": "Éditorial",
+        "contents": "Sommaire",
+        "read_more": "Lire la suite",
+        "view_online": "Voir la version en ligne",
+        "number": "n°",
+        "unsubscribe": "Se désinscrire",
+        "follow": "Suivez-nous",
+        "photo": "Photo",
+        "by": "Par",
+        "online": "En ligne",
+        "shortened": "Article abrégé dans ce courriel : la suite en ligne.",
+        "articles": "articles",
+        "article": "article",
+    },
+    "en": {
+        "headlines": "Headlines",
+        "editorial": "Editorial",
+        "contents": "Contents",
+        "read_more": "Read more",
+        "view_online": "View this email online",
+        "number": "No.",
+        "unsubscribe": "Unsubscribe",
+        "follow": "Follow us",
+        "photo": "Photo",
+        "by": "By",
+        "online": "Online",
+        "shortened": "Shortened in this email: read it in full online.",
+        "articles": "articles",
+        "article": "article",
+    },
+}
+"""The words the editions print around the content, by language."""
+
+SOCIAL_NAMES = {
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "youtube": "YouTube",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "threads": "Threads",
+    "website": "Web",
+}

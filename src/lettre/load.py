@@ -19,6 +19,7 @@ from lettre.diagnostics import at, from_validation
 from lettre.errors import Problem
 from lettre.i18n import default_title
 from lettre.model import Issue, LoadedIssue, Publication, RelativePath
+from lettre.images import ImageProblem
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.typography import typeset
@@ -87,7 +88,11 @@ def load_issue(repo: Repository, folder: Path, publication: Publication) -> Load
     images, found = checks.issue_problems(issue, doc, repo, folder, publication)
     result.problems += found
     issue = _fill_defaults(issue, repo, folder, publication)
-    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images)
+    try:
+        logo = checks.logo_info(publication, repo)
+    except (PathProblem, ImageProblem):
+        logo = None  # reported with publication.yaml
+    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images, logo)
     return result
 
 

@@ -9,12 +9,14 @@ case a rule above is ever loosened.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 
 from lettre.typography import typeset
 
@@ -76,16 +78,113 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
+def _typeset_tokens(source: str, language: str) -> list[Token]:
+    tokens = _parser().parse(source)
+    for token in tokens:
+        if token.children:
+            token.children = _typeset_inline(token.children, language)
+    return tokens
+
+
 def render_html(source: str, language: str, heading_offset: int = 2) -> str:
     """The sanitised HTML of `source`, with its text typeset and `#` becoming h(1+offset)."""
     md = _parser()
-    tokens = md.parse(source)
+    tokens = _typeset_tokens(source, language)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
-        if token.children:
-            token.children = _typeset_inline(token.children, language)
     return _cleaner().clean(md.renderer.render(tokens, md.options, {}))
+
+
+def render_text(source: str, language: str, width: int = 72) -> str:
+    """`source` as plain text for the email's text part: wrapped, links written out."""
+    tree = SyntaxTreeNode(_typeset_tokens(source, language))
+    return "\n\n".join(_blocks(tree.children, width)).rstrip() + "\n"
+
+
+def _blocks(nodes: list[SyntaxTreeNode], width: int) -> list[str]:
+    return [text for node in nodes if (text := _block(node, width))]
+
+
+def _block(node: SyntaxTreeNode, width: int) -> str:
+    kind = node.type
+    if kind == "paragraph":
+        return _wrap(_inline(node), width)
+    if kind == "heading":
+        title = _inline(node)
+        return f"{title}\n{'-' * min(len(title), width)}"
+    if kind in ("bullet_list", "ordered_list"):
+        start = int(str(node.attrs.get("start", 1)))
+        return "\n".join(
+            _list_item(item, width, kind, start + i) for i, item in enumerate(node.children)
+        )
+    if kind == "blockquote":
+        inner = "\n\n".join(_blocks(node.children, width - 2))
+        return "\n".join(f"> {line}".rstrip() for line in inner.splitlines())
+    if kind in ("code_block", "fence"):
+        return "\n".join(f"    {line}" for line in node.content.rstrip("\n").splitlines())
+    if kind == "table":
+        return _table(node, width)
+    if kind == "hr":
+        return "-" * 10
+    return ""
+
+
+def _list_item(item: SyntaxTreeNode, width: int, kind: str, number: int) -> str:
+    marker = "-" if kind == "bullet_list" else f"{number}."
+    pad = " " * (len(marker) + 1)
+    body = "\n".join(_blocks(item.children, width - len(pad)))
+    lines = body.splitlines() or [""]
+    return "\n".join([f"{marker} {lines[0]}", *(f"{pad}{line}".rstrip() for line in lines[1:])])
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    parts = []
+    for child in node.children:
+        if child.type == "inline":
+            parts.append(_inline(child))
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "link":
+            text, href = _inline(child), str(child.attrs.get("href", ""))
+            shown = href.removeprefix("mailto:")
+            parts.append(
+                text if text in (href, shown) or href.startswith("#") else f"{text} <{shown}>"
+            )
+        else:
+            parts.append(_inline(child))
+    return "".join(parts)
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+        for line in text.split("\n")
+    )
+
+
+def _table(node: SyntaxTreeNode, width: int) -> str:
+    rows = [
+        [_inline(cell) for cell in row.children] for part in node.children for row in part.children
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    if sum(widths) + 2 * (len(widths) - 1) <= width:
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
+            for row in rows
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+    header, *body = rows
+    records = [
+        "\n".join(_wrap(f"{h} : {c}", width) for h, c in zip(header, row, strict=False))
+        for row in body
+    ]
+    return "\n\n".join(records)
 
 
 def _typeset_inline(children: list[Token], language: str) -> list[Token]:
@@ -147,3 +246,23 @@ def _inline_findings(token: Token, line: int) -> list[Finding]:
         message = f"raw HTML ({html}) is shown as text, not interpreted; use Markdown instead"
         findings.append(Finding(line, message, is_error=False))
     return findings
+
+
+_START_TAG = re.compile(r"<([a-z][a-z0-9]*)(\s[^<>]*?)?(/?)>")
+
+
+def add_styles(html: str, styles: dict[str, str]) -> str:
+    """Put `styles[tag]` on every such tag of sanitised HTML, before any style it has."""
+
+    def styled(match: re.Match[str]) -> str:
+        tag, attributes, slash = match.group(1), match.group(2) or "", match.group(3)
+        css = styles.get(tag)
+        if not css:
+            return match.group(0)
+        if ' style="' in attributes:
+            attributes = attributes.replace(' style="', f' style="{css} ', 1)
+        else:
+            attributes += f' style="{css}"'
+        return f"<{tag}{attributes}{slash}>"
+
+    return _START_TAG.sub(styled, html)

@@ -354,6 +354,8 @@ class LoadedIssue:
     """issue.yaml and the Markdown files it includes, in order."""
     images: Mapping[str, ImageInfo]
     """Every image of the issue, by its `src`."""
+    logo: ImageInfo | None = None
+    """The publication's logo, checked."""
 
     @property
     def number(self) -> int:

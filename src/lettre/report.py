@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lettre.build import Built
 from lettre.errors import Problem
+from lettre.repo import Repository
 from lettre.i18n import format_date
 from lettre.model import LoadedIssue
 
@@ -46,3 +48,15 @@ def outline(loaded: LoadedIssue) -> list[str]:
         lines.append(f"  {section.title}")
         lines += [f"    - {article.title}" for article in section.articles]
     return lines
+
+
+def size(count: int) -> str:
+    return f"{count / 1000:.1f} kB" if count < 1_000_000 else f"{count / 1_000_000:.2f} MB"
+
+
+def built(result: Built, repo: Repository) -> str:
+    """ "dist/2025-06-13: lettre-2025-06-13.html 61.2 kB, .txt 9.8 kB, .eml 1.21 MB, 7 images"."""
+    documents = [f for f in result.files if f.parent == result.folder]
+    images = [f for f in result.files if f.parent != result.folder]
+    parts = [f"{f.name} {size(f.stat().st_size)}" for f in documents]
+    return f"{repo.shown(result.folder)}: {', '.join(parts)}, {plural(len(images), 'image')}"

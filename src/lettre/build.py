@@ -1,0 +1,167 @@
+"""Building an issue's editions: the table of contents of lettre's work.
+
+check → images for email → email HTML (within Gmail's budget) → text → .eml → write
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from lettre import mail
+from lettre.images import Variant, email_variant
+from lettre.model import LoadedIssue
+from lettre.output import write_atomic
+from lettre.repo import Repository
+from lettre.templates import environment
+from lettre.theme import theme
+
+log = logging.getLogger(__name__)
+
+LOGO_HEIGHT, LOGO_MAX_WIDTH = 56, 170
+
+
+class ImageMode(Enum):
+    CID = "cid"
+    """Images travel inside the message, referenced by Content-ID (intranets, Outlook)."""
+    HOSTED = "hosted"
+    """Images are referenced by URL under base_url, and written next to the HTML for upload."""
+
+
+@dataclass
+class Built:
+    """What building one issue wrote, and what its editor should know."""
+
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_stem(loaded: LoadedIssue) -> str:
+    return f"{loaded.publication.file_slug}-{loaded.issue.date.isoformat()}"
+
+
+def build_issue(loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode) -> Built:
+    folder = out / loaded.issue.date.isoformat()
+    built = Built(folder)
+    variants = _variants(loaded, out / ".cache" / "images")
+    stem = file_stem(loaded)
+    base = loaded.publication.base_url
+    view_online = f"{base.rstrip('/')}/{loaded.issue.date}/{stem}.html" if base else None
+
+    envs = _environments(loaded, repo)
+
+    def render(url: Callable[[Variant], str], shortened: frozenset[mail.ArticleKey]) -> str:
+        ctx = _context(loaded, variants, url, view_online, shortened)
+        return mail.render_html(envs[0], ctx)
+
+    mail_url = _hosted_url(loaded, base) if mode is ImageMode.HOSTED else _cid_url
+    mail_html, shortened = mail.fit_to_budget(lambda s: render(mail_url, s), loaded.issue)
+    web_html = render(_relative_url, shortened)
+    text = mail.render_text(
+        envs[1], _context(loaded, variants, _relative_url, view_online, shortened)
+    )
+    inline = [(_cid(v), v) for v in variants.values()] if mode is ImageMode.CID else []
+    message = mail.build_message(loaded, mail_html, text, inline)
+
+    built.warnings += _budget_warnings(loaded, mail_html, shortened)
+    outputs = {
+        f"{stem}.html": web_html.encode(),
+        f"{stem}.txt": text.encode(),
+        f"{stem}.eml": message,
+    }
+    outputs |= {f"images/{v.name}": v.data for v in variants.values()}
+    for name, data in outputs.items():
+        write_atomic(folder / name, data)
+        built.files.append(folder / name)
+    _remove_stale_images(folder / "images", {v.name for v in variants.values()})
+    return built
+
+
+def _environments(loaded: LoadedIssue, repo: Repository) -> tuple:  # type: ignore[type-arg]
+    language = loaded.publication.language
+    styles = mail.email_styles(theme(loaded.publication.colors))
+    overrides = repo.root / "templates"
+    return (
+        environment(overrides, language, styles=styles),
+        environment(overrides, language, html=False),
+    )
+
+
+def _variants(loaded: LoadedIssue, cache: Path) -> dict[str, Variant]:
+    """Every image of the issue made ready for email, by src ("" for the logo)."""
+    variants = {src: email_variant(info, cache) for src, info in loaded.images.items()}
+    if loaded.logo and loaded.logo.format != "SVG":
+        variants[""] = email_variant(loaded.logo, cache)
+    return variants
+
+
+def _context(
+    loaded: LoadedIssue,
+    variants: dict[str, Variant],
+    url: Callable[[Variant], str],
+    view_online: str | None,
+    shortened: frozenset[mail.ArticleKey],
+) -> mail.EmailContext:
+    logo = variants.get("")
+    shown = None
+    if logo:
+        width = min(LOGO_MAX_WIDTH, round(LOGO_HEIGHT * logo.width / logo.height))
+        shown = {
+            "src": url(logo),
+            "width": width,
+            "height": round(width * logo.height / logo.width),
+        }
+    return mail.context(
+        loaded,
+        image_url=lambda src: url(variants[src]),
+        logo=shown,
+        view_online=view_online,
+        shortened=shortened,
+    )
+
+
+def _cid(variant: Variant) -> str:
+    return f"{variant.name}@lettre"
+
+
+def _cid_url(variant: Variant) -> str:
+    return f"cid:{_cid(variant)}"
+
+
+def _relative_url(variant: Variant) -> str:
+    return f"images/{variant.name}"
+
+
+def _hosted_url(loaded: LoadedIssue, base: str | None) -> Callable[[Variant], str]:
+    assert base, "hosted images need base_url (checked by the CLI)"
+    return lambda variant: f"{base.rstrip('/')}/{loaded.issue.date}/images/{variant.name}"
+
+
+def _budget_warnings(
+    loaded: LoadedIssue, html: str, shortened: frozenset[mail.ArticleKey]
+) -> list[str]:
+    warnings = []
+    size = len(html.encode())
+    if size >= mail.WARN_AT:
+        warnings.append(
+            f"the email's HTML is {size:,} bytes; Gmail clips messages over "
+            f"{mail.GMAIL_CLIP:,}: shorten the issue"
+        )
+    for s, a in sorted(shortened):
+        title = loaded.issue.sections[s].articles[a].title
+        warnings.append(
+            f"« {title} » is shortened in the email (title, summary and link) to stay under "
+            f"Gmail's limit; the print edition keeps it in full"
+        )
+    return warnings
+
+
+def _remove_stale_images(folder: Path, keep: set[str]) -> None:
+    for path in folder.glob("*"):
+        if path.is_file() and path.name not in keep:
+            log.debug("removing stale %s", path)
+            path.unlink()

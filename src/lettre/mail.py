@@ -1,0 +1,206 @@
+"""The email edition: Jinja → MJML → HTML, its plain-text part, and the .eml message.
+
+Pure functions: they take the loaded issue and return text or bytes; `build.py` writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from email.utils import format_datetime
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from mjml import mjml2html
+
+from lettre.errors import LettreError
+from lettre.images import Variant
+from lettre.model import Issue, LoadedIssue, Publication
+from lettre.theme import Theme, theme
+
+GMAIL_CLIP = 102_000
+"""Gmail hides what follows the first 102 KB of a message's HTML behind a link."""
+WARN_AT = 90_000
+ArticleKey = tuple[int, int]
+"""(section index, article index), both from 0."""
+
+
+class EmailContext(TypedDict):
+    """What email.mjml.j2 and email.txt.j2 (and their parts under email/) receive."""
+
+    publication: Publication
+    issue: Issue
+    number: int
+    title: str
+    theme: dict[str, str]
+    logo: dict[str, Any] | None
+    """{src, width, height} of the logo as shown, or None."""
+    image_url: Callable[[str], str]
+    """The address of an issue image (by its `src`) in this rendering: relative, cid: or absolute."""
+    view_online: str | None
+    """The web version's address, when the publication has a base_url."""
+    shortened: frozenset[ArticleKey]
+    """Articles shown as title, chapô and link only, to keep the email under Gmail's limit."""
+
+
+def context(
+    loaded: LoadedIssue,
+    *,
+    image_url: Callable[[str], str],
+    logo: dict[str, Any] | None,
+    view_online: str | None,
+    shortened: frozenset[ArticleKey] = frozenset(),
+) -> EmailContext:
+    return EmailContext(
+        publication=loaded.publication,
+        issue=loaded.issue,
+        number=loaded.number,
+        title=loaded.title,
+        theme=theme(loaded.publication.colors).tokens(),
+        logo=logo,
+        image_url=image_url,
+        view_online=view_online,
+        shortened=shortened,
+    )
+
+
+def render_html(env: SandboxedEnvironment, ctx: EmailContext) -> str:
+    """The email's HTML: the MJML template rendered, then compiled by MRML."""
+    return compile_mjml(_render(env, "email.mjml.j2", ctx))
+
+
+def render_text(env: SandboxedEnvironment, ctx: EmailContext) -> str:
+    """The plain-text part, from its own template."""
+    return _render(env, "email.txt.j2", ctx)
+
+
+def _render(env: SandboxedEnvironment, name: str, ctx: EmailContext) -> str:
+    try:
+        return env.get_template(name).render(**ctx)
+    except TemplateError as error:
+        where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""  # type: ignore[attr-defined]
+        raise LettreError(f"template {name}: {where}{error}") from None
+
+
+def _no_includes(path: str) -> str:
+    raise ValueError(f"mj-include is not allowed ({path})")
+
+
+def compile_mjml(source: str) -> str:
+    try:
+        return mjml2html(source, disable_comments=True, include_loader=_no_includes)
+    except ValueError as error:
+        raise LettreError(f"the email's MJML does not compile: {error}") from None
+
+
+def fit_to_budget(
+    render: Callable[[frozenset[ArticleKey]], str], issue: Issue
+) -> tuple[str, frozenset[ArticleKey]]:
+    """Shorten the lowest articles that have a link until the email is under WARN_AT bytes.
+
+    Only articles with a url are shortened (their text stays one click away); the print
+    edition always keeps the full text.
+    """
+    candidates = [
+        (s, a)
+        for s, section in enumerate(issue.sections)
+        for a, article in enumerate(section.articles)
+        if article.url and (article.body or article.image)
+    ]
+    shortened: frozenset[ArticleKey] = frozenset()
+    html = render(shortened)
+    while len(html.encode()) >= WARN_AT and candidates:
+        shortened |= {candidates.pop()}
+        html = render(shortened)
+    return html, shortened
+
+
+def email_styles(tokens: Theme) -> dict[str, str]:
+    """Inline styles for the HTML made from Markdown: many mail programs ignore <style>."""
+    cell = f"padding: 6px 8px; border-bottom: 1px solid {tokens.rule}; text-align: left;"
+    return {
+        "p": "margin: 0 0 12px;",
+        "ul": "margin: 0 0 12px; padding-left: 22px;",
+        "ol": "margin: 0 0 12px; padding-left: 22px;",
+        "li": "margin: 0 0 4px;",
+        "h4": f"margin: 18px 0 6px; font-size: 17px; color: {tokens.heading};",
+        "h5": f"margin: 16px 0 6px; font-size: 16px; color: {tokens.heading};",
+        "h6": f"margin: 14px 0 6px; font-size: 15px; color: {tokens.heading};",
+        "a": f"color: {tokens.link};",
+        "table": "border-collapse: collapse; width: 100%; margin: 0 0 14px; font-size: 14px; line-height: 1.4;",
+        "th": f"{cell} border-bottom: 2px solid {tokens.rule}; font-weight: bold;",
+        "td": cell,
+        "blockquote": f"margin: 0 0 12px; padding-left: 12px; border-left: 3px solid {tokens.rule};",
+        "code": f"font-family: Consolas, Menlo, monospace; font-size: 14px; background: {tokens.tint};",
+        "pre": f"margin: 0 0 12px; padding: 8px; overflow-x: auto; background: {tokens.tint};",
+    }
+
+
+# --- the .eml -------------------------------------------------------------------------------
+
+
+def _checked(name: str, value: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise LettreError(f"header {name}: a line break or control character in {value!r}")
+    return value
+
+
+def build_message(
+    loaded: LoadedIssue, html: str, text: str, inline: Sequence[tuple[str, Variant]]
+) -> bytes:
+    """The RFC 5322 message, same bytes for the same input.
+
+    `inline` pairs each Content-ID with its image: with any, the message is
+    multipart/related(multipart/alternative(text, html), images…).
+    """
+    publication = loaded.publication
+    digest = hashlib.sha256(
+        b"\0".join([html.encode(), text.encode(), *(v.data for _, v in inline)])
+    ).hexdigest()
+    message = EmailMessage(policy=policy.SMTP)
+    sender = Address(_checked("From", publication.sender.name), addr_spec=publication.sender.email)
+    domain = publication.sender.email.rsplit("@", 1)[1]
+    message["Subject"] = _checked("Subject", loaded.title)
+    message["From"] = sender
+    message["To"] = sender
+    if publication.reply_to:
+        message["Reply-To"] = _checked("Reply-To", publication.reply_to)
+    sent = datetime(*loaded.issue.date.timetuple()[:3], 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    message["Date"] = format_datetime(sent)
+    message["Message-ID"] = f"<{digest[:32]}@{domain}>"
+    if publication.unsubscribe:
+        message["List-Unsubscribe"] = f"<{_checked('List-Unsubscribe', publication.unsubscribe)}>"
+        if publication.unsubscribe.startswith("https:"):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    body = MIMEPart(policy=policy.SMTP)
+    body.set_content(text, subtype="plain", cte="quoted-printable")
+    body.add_alternative(html, subtype="html", cte="quoted-printable")
+    message["MIME-Version"] = "1.0"
+    if not inline:
+        message.set_payload(body.get_payload())
+        message["Content-Type"] = body["Content-Type"]
+    else:
+        message.make_related()
+        message.set_param("type", "multipart/alternative")
+        message.attach(body)
+        for cid, variant in inline:
+            image = MIMEPart(policy=policy.SMTP)
+            image.set_content(
+                variant.data,
+                "image",
+                variant.subtype,
+                cid=f"<{cid}>",
+                filename=variant.name,
+                disposition="inline",
+            )
+            message.attach(image)
+    for number, part in enumerate(message.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_lettre_{number}_{digest[32:56]}")
+    return message.as_bytes()
