@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint format snapshots clean
 
-demo: $(STAMP)  ## check the example issue and print what it holds
+demo: $(STAMP)  ## check the example issue, print what it holds, build it into dist/
 	$(BIN)/lettre check --verbose
+	$(BIN)/lettre build
 
 test: lint $(STAMP)  ## every test, after the linters
 	$(BIN)/pytest

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from playwright.sync_api import Browser, sync_playwright
 
 from lettre.cli import cli
 
@@ -79,3 +80,21 @@ def newsletter(tmp_path: Path) -> Newsletter:
 
 
 ISSUE = "bulletins/2025-06-13/issue.yaml"
+
+
+ARTIFACTS = PROJECT / ".artifacts"
+"""Screenshots and other things the tests make for a person to look at (not committed)."""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright (which never downloads a browser here)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "chromium is not installed: apt-get install chromium (see .ci/run)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()

@@ -18,8 +18,8 @@ from lettre import checks
 from lettre.diagnostics import at, from_validation
 from lettre.errors import Problem
 from lettre.i18n import default_title
-from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.images import ImageProblem
+from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.typography import typeset

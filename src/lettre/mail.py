@@ -6,13 +6,14 @@ Pure functions: they take the loaded issue and return text or bytes; `build.py` 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
@@ -94,9 +95,15 @@ def _no_includes(path: str) -> str:
 
 def compile_mjml(source: str) -> str:
     try:
-        return mjml2html(source, disable_comments=True, include_loader=_no_includes)
+        html = mjml2html(source, disable_comments=True, include_loader=_no_includes)
     except ValueError as error:
         raise LettreError(f"the email's MJML does not compile: {error}") from None
+    return _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), html)
+
+
+_RUST_ESCAPE = re.compile(r"\\u\{([0-9a-f]{1,6})\}")
+# MRML writes the title into the wrapper's aria-label Rust-escaped (a no-break space as
+# backslash-u-{a0}), which a screen reader would spell out: put the characters back.
 
 
 def fit_to_budget(
@@ -188,7 +195,7 @@ def build_message(
     else:
         message.make_related()
         message.set_param("type", "multipart/alternative")
-        message.attach(body)
+        message.attach(cast(EmailMessage, body))  # typeshed wants EmailMessage; any part works
         for cid, variant in inline:
             image = MIMEPart(policy=policy.SMTP)
             image.set_content(
@@ -199,7 +206,7 @@ def build_message(
                 filename=variant.name,
                 disposition="inline",
             )
-            message.attach(image)
+            message.attach(cast(EmailMessage, image))
     for number, part in enumerate(message.walk()):
         if part.is_multipart():
             part.set_boundary(f"=_lettre_{number}_{digest[32:56]}")

@@ -87,12 +87,17 @@ def _typeset_tokens(source: str, language: str) -> list[Token]:
 
 
 def render_html(source: str, language: str, heading_offset: int = 2) -> str:
-    """The sanitised HTML of `source`, with its text typeset and `#` becoming h(1+offset)."""
+    """The sanitised HTML of `source`, with its text typeset.
+
+    Headings keep their order but not their level: the body's highest heading becomes
+    h(1+offset), so that a `##` under an article's h3 is an h4, never a skipped level.
+    """
     md = _parser()
     tokens = _typeset_tokens(source, language)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+    headings = [t for t in tokens if t.type in ("heading_open", "heading_close")]
+    top = min((int(t.tag[1]) for t in headings), default=1)
+    for token in headings:
+        token.tag = f"h{min(6, int(token.tag[1]) - top + 1 + heading_offset)}"
     return _cleaner().clean(md.renderer.render(tokens, md.options, {}))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from lettre.build import Built
 from lettre.errors import Problem
-from lettre.repo import Repository
 from lettre.i18n import format_date
 from lettre.model import LoadedIssue
+from lettre.repo import Repository
 
 
 def plural(count: int, word: str) -> str:
