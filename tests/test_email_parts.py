@@ -1,0 +1,96 @@
+"""Smaller pieces of the email edition: images for email, headers, colours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lettre import images
+from lettre.errors import LettreError
+from lettre.load import check
+from lettre.mail import build_message
+from lettre.model import Colors, ImageInfo
+from lettre.repo import Repository
+from lettre.theme import contrast, theme
+from tests.conftest import Lettre, Newsletter
+
+
+def photo_with_gps(path: Path, size: tuple[int, int]) -> ImageInfo:
+    exif = Image.Exif()
+    exif[0x010F] = "Appareil de test"  # Make
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # GPSInfo
+    Image.new("RGB", size, (120, 140, 160)).save(path, "JPEG", exif=exif)
+    with Image.open(path) as check_exif:
+        assert check_exif.getexif()
+    return ImageInfo(path, "JPEG", *size)
+
+
+def test_email_variant_is_resized_and_stripped(tmp_path: Path) -> None:
+    variant = images.email_variant(photo_with_gps(tmp_path / "a.jpg", (2400, 1600)))
+    (tmp_path / variant.name).write_bytes(variant.data)
+    with Image.open(tmp_path / variant.name) as image:
+        assert image.size == (1200, 800) == (variant.width, variant.height)
+        assert not image.getexif()
+        assert image.info.get("progressive") or image.info.get("progression")
+
+
+def test_small_images_are_not_enlarged(tmp_path: Path) -> None:
+    variant = images.email_variant(photo_with_gps(tmp_path / "a.jpg", (700, 400)))
+    assert (variant.width, variant.height) == (700, 400)
+
+
+def test_variants_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    info = photo_with_gps(tmp_path / "a.jpg", (1600, 900))
+    first = images.email_variant(info, tmp_path / "cache")
+    calls: list[object] = []
+    monkeypatch.setattr(images, "_make_variant", lambda *a: calls.append(a))
+    again = images.email_variant(info, tmp_path / "cache")
+    assert calls == [] and again == first
+    Image.new("RGB", (1600, 900), (1, 2, 3)).save(info.path, "JPEG")  # new content, new key
+    with pytest.raises(AttributeError):
+        images.email_variant(info, tmp_path / "cache")  # the stub was called: not cached
+
+
+def test_a_header_value_with_a_line_break_is_refused(newsletter: Newsletter) -> None:
+    [loaded] = check(Repository(newsletter())).issues
+    hostile = loaded.issue.model_copy(update={"title": "Bonjour\r\nBcc: x@example.org"})
+    tampered = type(loaded)(
+        loaded.publication, hostile, loaded.folder, loaded.sources, loaded.images
+    )
+    with pytest.raises(LettreError, match="header Subject: a line break or control character"):
+        build_message(tampered, "<p>x</p>", "x", [])
+
+
+def test_a_title_with_a_line_break_never_gets_past_check(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    text = 'date: 2025-06-13\ntitle: "Bonjour\\r\\nBcc: x@example.org"\n'
+    root = newsletter({"bulletins/2025-06-13/issue.yaml": text + "headlines: []\n"})
+    result = lettre("check", repo=root)
+    assert (
+        "bulletins/2025-06-13/issue.yaml:2:8: title: must be on one line: remove the line break"
+        in result.stderr
+    )
+
+
+def test_contrast_ratios() -> None:
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#002654", "#ffffff"), 1) == 14.9  # checked by hand
+    assert contrast("#ffcc00", "#ffffff") < 4.5
+
+
+def test_a_light_primary_colour_is_a_warning_and_falls_back_to_ink(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    publication = Path(newsletter() / "publication.yaml")
+    publication.write_text(publication.read_text() + 'colors: {primary: "#ffcc00"}\n')
+    result = lettre("check", repo=publication.parent)
+    assert result.exit_code == 0
+    assert (
+        "publication.yaml:6:19: warning: colors.primary: white text on it has a contrast of 1.5:1"
+        in result.stderr
+    )
+    tokens = theme(Colors(primary="#ffcc00"))
+    assert tokens.heading == "#1f2933" and tokens.on_primary == "#1f2933"
