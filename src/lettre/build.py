@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from lettre import mail
-from lettre.images import Variant, email_variant
+from jinja2.sandbox import SandboxedEnvironment
+
+from lettre import mail, pdf
+from lettre.images import PRINT, Variant, email_variant, variant
 from lettre.model import LoadedIssue
 from lettre.output import write_atomic
 from lettre.repo import Repository
@@ -44,44 +46,69 @@ def file_stem(loaded: LoadedIssue) -> str:
     return f"{loaded.publication.file_slug}-{loaded.issue.date.isoformat()}"
 
 
-def build_issue(loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode) -> Built:
+def build_issue(
+    loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode, *, print_marks: bool = False
+) -> Built:
+    """Every edition of one issue, written into out/DATE/."""
     folder = out / loaded.issue.date.isoformat()
     built = Built(folder)
+    stem = file_stem(loaded)
+    files, built.warnings = _email_edition(loaded, repo, out, mode)
+    files[f"{stem}.pdf"] = _print_edition(loaded, repo, out, marks=False)
+    if print_marks:
+        files[f"{stem}-imprimeur.pdf"] = _print_edition(loaded, repo, out, marks=True)
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+        built.files.append(folder / name)
+    _remove_stale_images(
+        folder / "images", {Path(n).name for n in files if n.startswith("images/")}
+    )
+    return built
+
+
+def _email_edition(
+    loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode
+) -> tuple[dict[str, bytes], list[str]]:
+    """The email's HTML, text and .eml, and its images; with the warnings to give."""
     variants = _variants(loaded, out / ".cache" / "images")
     stem = file_stem(loaded)
     base = loaded.publication.base_url
     view_online = f"{base.rstrip('/')}/{loaded.issue.date}/{stem}.html" if base else None
-
-    envs = _environments(loaded, repo)
+    html_env, text_env = _environments(loaded, repo)
 
     def render(url: Callable[[Variant], str], shortened: frozenset[mail.ArticleKey]) -> str:
         ctx = _context(loaded, variants, url, view_online, shortened)
-        return mail.render_html(envs[0], ctx)
+        return mail.render_html(html_env, ctx)
 
     mail_url = _hosted_url(loaded, base) if mode is ImageMode.HOSTED else _cid_url
     mail_html, shortened = mail.fit_to_budget(lambda s: render(mail_url, s), loaded.issue)
     web_html = render(_relative_url, shortened)
-    text = mail.render_text(
-        envs[1], _context(loaded, variants, _relative_url, view_online, shortened)
-    )
+    text_ctx = _context(loaded, variants, _relative_url, view_online, shortened)
+    text = mail.render_text(text_env, text_ctx)
     inline = [(_cid(v), v) for v in variants.values()] if mode is ImageMode.CID else []
-    message = mail.build_message(loaded, mail_html, text, inline)
-
-    built.warnings += _budget_warnings(loaded, mail_html, shortened)
-    outputs = {
+    files = {
         f"{stem}.html": web_html.encode(),
         f"{stem}.txt": text.encode(),
-        f"{stem}.eml": message,
+        f"{stem}.eml": mail.build_message(loaded, mail_html, text, inline),
     }
-    outputs |= {f"images/{v.name}": v.data for v in variants.values()}
-    for name, data in outputs.items():
-        write_atomic(folder / name, data)
-        built.files.append(folder / name)
-    _remove_stale_images(folder / "images", {v.name for v in variants.values()})
-    return built
+    files |= {f"images/{v.name}": v.data for v in variants.values()}
+    return files, _budget_warnings(loaded, mail_html, shortened)
 
 
-def _environments(loaded: LoadedIssue, repo: Repository) -> tuple:  # type: ignore[type-arg]
+def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
+    cache = out / ".cache" / "images"
+    variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
+    if loaded.logo and loaded.logo.format != "SVG":
+        variants[""] = variant(loaded.logo, PRINT, cache)
+    language, overrides = loaded.publication.language, repo.root / "templates"
+    html = pdf.render_html(environment(overrides, language), loaded, variants)
+    css = pdf.render_css(environment(overrides, language, html=False), loaded, marks=marks)
+    return pdf.render_pdf(html, css, loaded, pdf.resources(variants))
+
+
+def _environments(
+    loaded: LoadedIssue, repo: Repository
+) -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
     language = loaded.publication.language
     styles = mail.email_styles(theme(loaded.publication.colors))
     overrides = repo.root / "templates"

@@ -190,6 +190,11 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     help="Images inside the message (cid; the default without base_url) or "
     "referenced under base_url (hosted; the default with it).",
 )
+@click.option(
+    "--print-marks",
+    is_flag=True,
+    help="Also write a print-shop PDF with 3 mm bleed and crop marks.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def build(
@@ -197,12 +202,13 @@ def build(
     paths: tuple[Path, ...],
     out: Path | None,
     image_mode: str | None,
+    print_marks: bool,
     strict: bool,
 ) -> None:
     """Build the editions of the issues at PATHS (default: every issue) into dist/DATE/.
 
-    Writes the email (.html), its plain-text part (.txt), the ready-to-send message (.eml)
-    and the images resized for email.
+    Writes the email (.html), its plain-text part (.txt), the ready-to-send message (.eml),
+    the images resized for email, and the print edition (.pdf, PDF/A-3b).
     """
     repo = settings.repository()
     checked = check_issues(repo, [repo.issue_folder(p) for p in paths] if paths else None)
@@ -215,7 +221,13 @@ def build(
         raise UsageProblem("--images hosted needs base_url in publication.yaml")
     failed = False
     for loaded in checked.issues:
-        built = build_issue(loaded, repo, out or repo.root / "dist", mode or _default_mode(loaded))
+        built = build_issue(
+            loaded,
+            repo,
+            out or repo.root / "dist",
+            mode or _default_mode(loaded),
+            print_marks=print_marks,
+        )
         echo(report.built(built, repo))
         for warning in built.warnings:
             echo(

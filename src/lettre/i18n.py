@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "shortened": "Article abrégé dans ce courriel : la suite en ligne.",
         "articles": "articles",
         "article": "article",
+        "page": "page",
     },
     "en": {
         "headlines": "Headlines",
@@ -56,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "shortened": "Shortened in this email: read it in full online.",
         "articles": "articles",
         "article": "article",
+        "page": "page",
     },
 }
 """The words the editions print around the content, by language."""

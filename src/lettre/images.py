@@ -101,11 +101,24 @@ def _svg_size(root: ET.Element) -> tuple[int, int]:
         return 0, 0
 
 
-EMAIL_MAX_WIDTH = 1200
+@dataclass(frozen=True)
+class Spec:
+    """How images are made ready for one edition."""
+
+    name: str
+    max_width: int
+    quality: int
+
+    @property
+    def key(self) -> bytes:
+        """Part of the cache key: a change here makes new variants."""
+        return f"{self.name}-v1-{self.max_width}-{self.quality}".encode()
+
+
+EMAIL = Spec("email", 1200, 80)
 """Photos are shown 600 px wide: twice that stays sharp on high-density screens."""
-JPEG_QUALITY = 80
-_VARIANT = f"email-v1-{EMAIL_MAX_WIDTH}-{JPEG_QUALITY}"
-"""Part of the cache key: change it when the way variants are made changes."""
+PRINT = Spec("print", 2000, 85)
+"""300 dpi over the 170 mm of an A4 text block."""
 
 
 @dataclass(frozen=True)
@@ -121,34 +134,37 @@ class Variant:
         return "png" if self.name.endswith(".png") else "jpeg"
 
 
-def email_variant(info: ImageInfo, cache: Path | None = None) -> Variant:
-    """The image resized for email, recompressed, without metadata; cached by content hash."""
+def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
+    """The image resized for `spec`, recompressed, without metadata; cached by content hash."""
     source = info.path.read_bytes()
-    digest = hashlib.sha256(source + _VARIANT.encode()).hexdigest()
+    digest = hashlib.sha256(source + spec.key).hexdigest()
     stem = f"{info.path.stem}-{digest[:10]}"
     if cache is not None:
         for cached in cache.glob(f"{digest}.*"):
             with Image.open(cached) as image:
                 return Variant(f"{stem}{cached.suffix}", cached.read_bytes(), *image.size)
-    variant = _make_variant(info, stem)
+    made = _make_variant(info, stem, spec)
     if cache is not None:
-        write_atomic(cache / f"{digest}{Path(variant.name).suffix}", variant.data)
-    return variant
+        write_atomic(cache / f"{digest}{Path(made.name).suffix}", made.data)
+    return made
 
 
-def _make_variant(info: ImageInfo, stem: str) -> Variant:
+def email_variant(info: ImageInfo, cache: Path | None = None) -> Variant:
+    return variant(info, EMAIL, cache)
+
+
+def _make_variant(info: ImageInfo, stem: str, spec: Spec) -> Variant:
     with Image.open(info.path) as opened:
         image = ImageOps.exif_transpose(opened)
-    if image.width > EMAIL_MAX_WIDTH:
-        height = round(image.height * EMAIL_MAX_WIDTH / image.width)
-        image = image.resize((EMAIL_MAX_WIDTH, height), Image.Resampling.LANCZOS)
+    if image.width > spec.max_width:
+        height = round(image.height * spec.max_width / image.width)
+        image = image.resize((spec.max_width, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         image.save(buffer, "PNG", optimize=True)
         name = f"{stem}.png"
     else:
-        image.convert("RGB").save(
-            buffer, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True
-        )
+        rgb = image.convert("RGB")
+        rgb.save(buffer, "JPEG", quality=spec.quality, progressive=True, optimize=True)
         name = f"{stem}.jpg"
     return Variant(name, buffer.getvalue(), image.width, image.height)

@@ -11,6 +11,7 @@ from reaching Python internals; author text is only ever passed as data, never a
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -62,6 +63,7 @@ def environment(
         "longdate": lambda day: format_date(day, language),
         "shortdate": lambda day: _short_date(day, language),
         "typeset": lambda text: typeset(text, language),
+        "short_url": _short_url,
     }
     if html:
         filters["markdown"] = lambda source, offset=3: Markup(
@@ -85,6 +87,12 @@ def _wrap(text: str, width: int = 72, indent: str = "") -> str:
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+def _short_url(url: str) -> str:
+    """ "https://www.example.org/a/b/" → "example.org/a/b": a reference a reader can type."""
+    short = re.sub(r"^(https?://|mailto:)(www\.)?", "", url)
+    return short.rstrip("/")
 
 
 def _short_date(day: date, language: str) -> str:
