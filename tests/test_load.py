@@ -167,3 +167,13 @@ def test_coming_friday() -> None:
     assert coming_friday(date(2026, 11, 23)) == date(2026, 11, 27)  # a Monday
     assert coming_friday(date(2026, 11, 27)) == date(2026, 11, 27)  # a Friday
     assert coming_friday(date(2026, 11, 28)) == date(2026, 12, 4)  # a Saturday
+
+
+def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported(newsletter: Newsletter) -> None:
+    import weasyprint  # noqa: F401  (it makes Pillow tolerate truncated files, process-wide)
+
+    root = newsletter()
+    photo = root / "bulletins/2025-06-13/images/photo.jpg"
+    photo.write_bytes(photo.read_bytes()[:-400])
+    [problem] = check(Repository(root)).problems
+    assert "damaged or incomplete image" in problem.message

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from lettre.model import ImageInfo
 from lettre.output import write_atomic
@@ -37,6 +37,16 @@ def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
 
 
 def _inspect_bitmap(path: Path, wanted: str) -> ImageInfo:
+    # WeasyPrint sets this to True for the whole process when it is imported: a truncated
+    # photo must still be refused here, so it is set for this check alone.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        return _decode(path, wanted)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+def _decode(path: Path, wanted: str) -> ImageInfo:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
