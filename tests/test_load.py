@@ -169,7 +169,9 @@ def test_coming_friday() -> None:
     assert coming_friday(date(2026, 11, 28)) == date(2026, 12, 4)  # a Saturday
 
 
-def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported(newsletter: Newsletter) -> None:
+def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported(
+    newsletter: Newsletter,
+) -> None:
     import weasyprint  # noqa: F401  (it makes Pillow tolerate truncated files, process-wide)
 
     root = newsletter()

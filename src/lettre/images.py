@@ -107,7 +107,7 @@ def _svg_size(root: ET.Element) -> tuple[int, int]:
         if len(box) == 4:
             return round(float(box[2])), round(float(box[3]))
         return round(float(root.get("width", "0"))), round(float(root.get("height", "0")))
-    except ValueError:
+    except (ValueError, OverflowError):  # "100%", "inf", "1e400"
         return 0, 0
 
 

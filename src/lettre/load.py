@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
 from lettre.diagnostics import at, from_validation
-from lettre.errors import Problem
+from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
 from lettre.model import Issue, LoadedIssue, Publication, RelativePath
@@ -60,7 +60,8 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
     """publication.yaml, validated, with its logo checked."""
     result: Loaded[Publication] = Loaded()
     try:
-        doc = _read_yaml(repo.publication_file, repo.shown(repo.publication_file))
+        path = _own_file(repo, repo.root, repo.publication_file.name)
+        doc = _read_yaml(path, repo.shown(repo.publication_file))
     except Unreadable as error:
         result.problems.append(error.problem)
         return result
@@ -74,10 +75,10 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
 def load_issue(repo: Repository, folder: Path, publication: Publication) -> Loaded[LoadedIssue]:
     """An issue folder → the issue ready to render, its defaults filled."""
     result: Loaded[LoadedIssue] = Loaded()
-    issue_file = folder / ISSUE_FILE
     try:
-        doc = _read_yaml(issue_file, repo.shown(issue_file))
-        sources = [issue_file.resolve(), *_resolve_includes(doc, repo, folder, result.problems)]
+        issue_file = _own_file(repo, folder, ISSUE_FILE)
+        doc = _read_yaml(issue_file, repo.shown(folder / ISSUE_FILE))
+        sources = [issue_file, *_resolve_includes(doc, repo, folder, result.problems)]
     except Unreadable as error:
         result.problems.append(error.problem)
         return result
@@ -86,7 +87,7 @@ def load_issue(repo: Repository, folder: Path, publication: Publication) -> Load
     if issue is None:
         return result
     images, found = checks.issue_problems(issue, doc, repo, folder, publication)
-    result.problems += found
+    result.problems += found + _numbering_problems(issue, doc, repo, folder)
     issue = _fill_defaults(issue, repo, folder, publication)
     try:
         logo = checks.logo_info(publication, repo)
@@ -94,6 +95,32 @@ def load_issue(repo: Repository, folder: Path, publication: Publication) -> Load
         logo = None  # reported with publication.yaml
     result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images, logo)
     return result
+
+
+def _own_file(repo: Repository, folder: Path, name: str) -> Path:
+    """A file lettre itself looks for (issue.yaml…): a regular file inside the repository."""
+    try:
+        return resolve_inside(repo.root, folder, name)
+    except PathProblem as error:
+        shown = repo.shown(folder / name)
+        if not (folder / name).exists() and not (folder / name).is_symlink():
+            message = f"no {name} here; create it (`lettre new --date {folder.name}`) or remove the folder"
+            raise _unreadable(shown, message) from None
+        raise _unreadable(shown, str(error)) from None
+
+
+def _numbering_problems(
+    issue: Issue, doc: Document, repo: Repository, folder: Path
+) -> list[Problem]:
+    """A number given by hand must come after the previous issue's."""
+    if issue.number is None:
+        return []
+    numbers = repo.numbers()
+    earlier = [n for name, n in numbers.items() if name < folder.name]
+    if earlier and issue.number <= earlier[-1]:
+        message = f"n° {issue.number} does not come after the previous issue's n° {earlier[-1]}"
+        return [at(doc, ("number",), message, Severity.WARNING)]
+    return []
 
 
 def read_source(path: Path, shown: str) -> str:

@@ -197,20 +197,41 @@ def _typeset_inline(children: list[Token], language: str) -> list[Token]:
 
     Rules look at the character before ("**Attention** !"), so each run is typeset behind
     the last letter seen, which no rule changes, and that letter is then taken off again.
+    Straight quotes are paired across the whole paragraph first: `"**bonjour**"`.
     """
     result: list[Token] = []
-    before = ""
     for child in children:
         if child.type == "text" and result and result[-1].type == "text":
             result[-1].content += child.content
             continue
         result.append(child)
+    _pair_quotes([c for c in result if c.type == "text"], language)
+    before = ""
     for child in result:
         if child.type == "text":
             child.content = typeset(before + child.content, language)[len(before) :]
-        if child.type in ("text", "code_inline") and child.content:
+        if child.type in ("softbreak", "hardbreak"):
+            before = ""
+        elif child.type in ("text", "code_inline") and child.content:
             before = child.content[-1] if child.content[-1].isalnum() else ""
     return result
+
+
+_QUOTES = {"fr": ("«", "»"), "en": ("“", "”")}
+
+
+def _pair_quotes(texts: list[Token], language: str) -> None:
+    """Turn straight double quotes into opening and closing ones, when they pair up."""
+    if sum(t.content.count('"') for t in texts) % 2:
+        return
+    opening = True
+    for token in texts:
+        parts = token.content.split('"')
+        rebuilt = parts[0]
+        for part in parts[1:]:
+            rebuilt += _QUOTES[language][0 if opening else 1] + part
+            opening = not opening
+        token.content = rebuilt
 
 
 @dataclass(frozen=True)

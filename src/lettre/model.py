@@ -33,7 +33,10 @@ from pydantic_core import PydanticCustomError
 
 from lettre.typography import typeset
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b\ufeff]"
+)
+"""Control characters, and the invisible ones that reorder or hide text (bidi overrides)."""
 _LINE_BREAK = re.compile(r"[\r\n]")
 
 
@@ -73,18 +76,24 @@ def _typeset(value: str, info: ValidationInfo) -> str:
 
 
 def _iso_date(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
         raise _fail("iso_date", "'{value}' is not a date; write it as YYYY-MM-DD", value=value)
     return value
 
 
 def _url(value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, or over 65535
+        port_ok = False
     if (
         parts.scheme.lower() not in schemes
         or re.search(r"\s", value)
         or _CONTROL.search(value)
         or (parts.scheme.lower() != "mailto" and not parts.hostname)
+        or (parts.scheme.lower() == "mailto" and "@" not in parts.path)
+        or not port_ok
     ):
         wanted = " or ".join(f"{s}:" for s in schemes)
         raise _fail(
@@ -108,7 +117,9 @@ def _unsubscribe_url(value: str) -> str:
     return _url(value, ("https", "mailto"))
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
+)
 
 
 def _email(value: str) -> str:
@@ -118,6 +129,10 @@ def _email(value: str) -> str:
 
 
 def _relative_path(value: str) -> str:
+    if not value.strip():
+        raise _fail("empty_path", "empty: give the path of a file")
+    if _CONTROL.search(value) or "\x00" in value:
+        raise _fail("control_character", "contains a control character: delete it")
     if "://" in value or value.startswith(("data:", "mailto:")):
         raise _fail(
             "path_is_url",

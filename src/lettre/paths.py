@@ -18,15 +18,22 @@ def resolve_inside(root: Path, base: Path, relative: str) -> Path:
     Nothing is opened here: only `stat`.
     """
     candidate = base / relative
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        raise PathProblem(f"'{relative}' is a loop of symbolic links") from None
     if not resolved.is_relative_to(root.resolve()):
         raise PathProblem(f"'{relative}' leads outside the newsletter repository (through a link)")
     try:
         mode = resolved.stat().st_mode
     except FileNotFoundError:
         raise PathProblem(f"'{relative}' does not exist; check the name and the folder") from None
+    except ValueError:  # a NUL byte
+        raise PathProblem(f"{relative!r} is not a valid file name") from None
     except OSError as error:
         raise PathProblem(f"'{relative}' cannot be read: {error.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise PathProblem(f"'{relative}' is a folder, not a file")
     if not stat.S_ISREG(mode):
-        raise PathProblem(f"'{relative}' is not a regular file")
+        raise PathProblem(f"'{relative}' is not a regular file (a device, a pipe…)")
     return resolved

@@ -8,12 +8,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from lettre.errors import UsageProblem
+from lettre.paths import PathProblem, resolve_inside
+from lettre.yamlfile import YamlProblem, parse
 
 PUBLICATION_FILE = "publication.yaml"
 ISSUE_FILE = "issue.yaml"
 BULLETINS = "bulletins"
-_DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER_LINE = re.compile(r"^number:[ \t]*[\"']?(\d+)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+_DATE_NAME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NUMBER_LINE = re.compile(
+    r"^\ufeff?[\"']?number[\"']?[ \t]*:[ \t]*[\"']?\+?([0-9]{1,9})(?:\.0*)?[\"']?[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+_NUMBER_KEY = re.compile(r"^\ufeff?[\"']?number[\"']?[ \t]*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -59,20 +65,34 @@ class Repository:
         """The number of every issue by folder name: its own, or the previous one's + 1.
 
         Read with a line match rather than a YAML parse, so numbering a decade of issues
-        stays cheap; `check` validates each file fully anyway.
+        stays cheap; a file whose `number:` line the match cannot read is parsed in full.
         """
         numbers: dict[str, int] = {}
         previous = 0
         for folder in self.issue_folders():
-            if not _DATE_NAME.fullmatch(folder.name):
-                continue
-            try:
-                found = _NUMBER_LINE.search((folder / ISSUE_FILE).read_text("utf-8"))
-            except (OSError, UnicodeDecodeError):
-                found = None
-            previous = int(found.group(1)) if found else previous + 1
-            numbers[folder.name] = previous
+            if is_issue_name(folder.name):
+                previous = self._number(folder) or previous + 1
+                numbers[folder.name] = previous
         return numbers
+
+    def _number(self, folder: Path) -> int | None:
+        try:
+            path = resolve_inside(self.root, folder, ISSUE_FILE)
+            if path.stat().st_size > 512 * 1024:
+                return None
+            text = path.read_text("utf-8")
+        except (PathProblem, OSError, UnicodeDecodeError):
+            return None
+        found = _NUMBER_LINE.search(text)
+        if found:
+            return int(found.group(1))
+        if not _NUMBER_KEY.search(text):
+            return None
+        try:
+            value = parse(text.removeprefix("\ufeff"), ISSUE_FILE).data.get("number")
+            return int(float(value)) if value and float(value) == int(float(value)) else None
+        except (YamlProblem, AttributeError, ValueError, OverflowError):
+            return None
 
 
 def find_repository(start: Path) -> Repository:

@@ -16,9 +16,13 @@ NNBSP = "\u202f"
 """Narrow no-break space: before ; ! ? and inside « », as a thousands separator."""
 
 _SPACE = "[ \u00a0\u202f]"
+_URL_END = r"[^\s<>«»\"]*[^\s<>«»\".,;:!?)\]]"
 _PROTECTED = re.compile(
-    r"(?:https?://|mailto:|www\.)[^\s<>«»\"]+[^\s<>«»\".,;:!?)\]]"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    # each branch may only start where its first run of characters starts: a long run
+    # (a pasted base64 blob) is then scanned once, not once per position
+    rf"(?<![a-z0-9+.-])(?:[a-z][a-z0-9+.-]*://|mailto:|www\.){_URL_END}"
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"|(?<![\w@.-])(?:[a-z0-9-]+\.)+[a-z]{{2,}}/{_URL_END}",
     re.IGNORECASE,
 )
 _MARK = "\ue000{}\ue001"
@@ -83,8 +87,8 @@ FRENCH: list[Rule] = [
 ]
 
 ENGLISH: list[Rule] = [
+    _english_quotes,  # before the apostrophes, which would take a closing quote for one
     *_COMMON,
-    _english_quotes,
     # no space before punctuation in English: "Really ?" → "Really?"
     _sub(rf"(?<=\S){_SPACE}+([;:!?]+)(?=\s|$)", r"\1"),
     # a number and its unit stay together, and so do the day and the month: 12 km, 13 June
@@ -102,7 +106,10 @@ def typeset(text: str, language: str) -> str:
         protected.append(match.group(0))
         return _MARK.format(len(protected) - 1)
 
-    working = _PROTECTED.sub(set_aside, text)
+    # the markers below must not occur in the text itself
+    working = _PROTECTED.sub(
+        set_aside, text.replace("\ue000", "\ufffd").replace("\ue001", "\ufffd")
+    )
     for rule in RULES[language]:
         working = rule(working)
     return _MARK_RE.sub(lambda m: protected[int(m.group(1))], working)
