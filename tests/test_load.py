@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -179,3 +180,88 @@ def test_a_truncated_photo_is_refused_even_after_weasyprint_was_imported(
     photo.write_bytes(photo.read_bytes()[:-400])
     [problem] = check(Repository(root)).problems
     assert "damaged or incomplete image" in problem.message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link outside", "link to a device"])
+def test_an_issue_file_that_is_not_a_regular_file_inside_is_refused(
+    newsletter: Newsletter, tmp_path: Path, kind: str
+) -> None:
+    root = newsletter()
+    issue = root / ISSUE
+    issue.unlink()
+    if kind == "fifo":
+        os.mkfifo(issue)
+    elif kind == "link outside":
+        outside = tmp_path / "elsewhere.yaml"
+        outside.write_text("date: 2025-06-13\n")
+        issue.symlink_to(outside)
+    else:
+        issue.symlink_to("/dev/zero")
+    [problem] = check(Repository(root)).problems
+    assert problem.file == ISSUE and problem.is_error
+    assert (
+        "leads outside the newsletter repository" in problem.message
+        or "not a regular file" in problem.message
+    )
+
+
+def test_an_issue_folder_without_issue_yaml(newsletter: Newsletter) -> None:
+    root = newsletter()
+    (root / "bulletins/2025-06-20").mkdir()
+    [problem] = check(Repository(root)).problems
+    assert str(problem) == (
+        "bulletins/2025-06-20/issue.yaml:1:1: no issue.yaml here; create it "
+        "(`lettre new --date 2025-06-20`) or remove the folder"
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "number: 7",
+        'number: "7"',
+        "'number': 7",
+        "number : 7",
+        "number: +7",
+        "number: 7.0",
+        "\ufeffnumber: 7",
+    ],
+)
+def test_numbers_are_read_however_they_are_written(newsletter: Newsletter, line: str) -> None:
+    root = newsletter()
+    earlier = root / "bulletins/2025-06-06"
+    shutil.copytree(root / "bulletins/2025-06-13", earlier)
+    text = (earlier / "issue.yaml").read_text().replace("date: 2025-06-13", "date: 2025-06-06")
+    (earlier / "issue.yaml").write_text(line + "\n" + text)
+    assert Repository(root).numbers() == {"2025-06-06": 7, "2025-06-13": 8}
+
+
+def test_a_number_that_does_not_follow_the_previous_one_is_a_warning(
+    newsletter: Newsletter,
+) -> None:
+    root = newsletter()
+    earlier = root / "bulletins/2025-06-06"
+    shutil.copytree(root / "bulletins/2025-06-13", earlier)
+    text = (
+        (earlier / "issue.yaml")
+        .read_text()
+        .replace("date: 2025-06-13", "date: 2025-06-06\nnumber: 9")
+    )
+    (earlier / "issue.yaml").write_text(text)
+    (root / ISSUE).write_text(
+        (root / ISSUE).read_text().replace("date: 2025-06-13", "date: 2025-06-13\nnumber: 9")
+    )
+    [problem] = check(Repository(root)).problems
+    assert str(problem) == (
+        "bulletins/2025-06-13/issue.yaml:2:9: warning: number: n° 9 does not come after the previous issue's n° 9"
+    )
+
+
+def test_placeholders_left_in_the_editorial_are_reported(newsletter: Newsletter) -> None:
+    text = (PROJECT / "tests/data/valid/minimal" / ISSUE).read_text()
+    root = newsletter({ISSUE: text + "editorial:\n  author: À COMPLÉTER\n  body: Texte.\n"})
+    [problem] = check(Repository(root)).problems
+    assert (
+        str(problem)
+        == "bulletins/2025-06-13/issue.yaml:16:3: warning: editorial: still holds 'À COMPLÉTER' from `lettre new`"
+    )

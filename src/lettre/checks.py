@@ -21,7 +21,7 @@ from lettre.yamlfile import Document, Path_
 WARN = Severity.WARNING
 MAX_TITLE, MAX_SUMMARY, MAX_PREHEADER = 120, 300, 150
 EMAIL_WIDTH = 600
-PLACEHOLDER = "À COMPLÉTER"
+PLACEHOLDERS = ("À COMPLÉTER", "TO BE WRITTEN")
 """What `lettre new` writes where text is missing; a warning until it is replaced."""
 
 
@@ -83,6 +83,11 @@ def issue_problems(
         problems += _item_warnings(issue, item, doc, path)
     if issue.editorial:
         problems += _markdown(issue.editorial.body, doc, ("editorial", "body"))
+        editorial = issue.editorial
+        problems += _placeholder(
+            [editorial.title, editorial.author, editorial.body], doc, ("editorial",)
+        )
+    problems += _placeholder([issue.title, issue.preheader], doc, ())
     problems += _issue_warnings(issue, doc)
     return found, problems
 
@@ -159,10 +164,14 @@ def _item_warnings(
                 WARN,
             )
         )
-    texts = [item.title, item.summary or "", body or ""]
-    if any(PLACEHOLDER in text for text in texts):
-        problems.append(at(doc, path, f"still holds '{PLACEHOLDER}' from `lettre new`", WARN))
-    return problems
+    return problems + _placeholder([item.title, item.summary, body], doc, path)
+
+
+def _placeholder(texts: list[str | None], doc: Document, path: Path_) -> list[Problem]:
+    for placeholder in PLACEHOLDERS:
+        if any(placeholder in (text or "") for text in texts):
+            return [at(doc, path, f"still holds '{placeholder}' from `lettre new`", WARN)]
+    return []
 
 
 def _issue_warnings(issue: Issue, doc: Document) -> list[Problem]:

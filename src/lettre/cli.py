@@ -37,7 +37,13 @@ class Settings:
     debug: bool
 
     def repository(self) -> Repository:
-        return find_repository(self.repo_option or Path.cwd())
+        if self.repo_option:  # named: it must be the repository itself, not a folder inside it
+            return find_repository(self.repo_option, upward=False)
+        return find_repository(Path.cwd())
+
+    def issue_folders(self, repo: Repository, paths: tuple[Path, ...]) -> list[Path] | None:
+        """The issue folders named, each once; None (every issue) when none is named."""
+        return list(dict.fromkeys(repo.issue_folder(p) for p in paths)) if paths else None
 
 
 def _color() -> bool | None:
@@ -161,8 +167,7 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     error (or, with --strict, a warning).
     """
     repo = settings.repository()
-    folders = [repo.issue_folder(path) for path in paths] if paths else None
-    checked = check_issues(repo, folders)
+    checked = check_issues(repo, settings.issue_folders(repo, paths))
     for loaded in checked.issues:
         echo(report.summary(loaded, repo.shown(loaded.folder)))
         if verbose:
@@ -211,7 +216,7 @@ def build(
     the images resized for email, and the print edition (.pdf, PDF/A-3b).
     """
     repo = settings.repository()
-    checked = check_issues(repo, [repo.issue_folder(p) for p in paths] if paths else None)
+    checked = check_issues(repo, settings.issue_folders(repo, paths))
     _print_problems(checked.problems)
     if any(p.is_error or strict for p in checked.problems) or checked.publication is None:
         echo(report.tally(checked.problems, checked.checked), err=True)

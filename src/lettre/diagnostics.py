@@ -50,7 +50,7 @@ def from_validation(error: ValidationError, doc: Document, model: type[BaseModel
             message = REQUIRED.get(str(path[-1]), "required")
         else:
             place = doc.place(path)
-            message = _describe(detail)
+            message = describe(detail)
         problems.append(Problem(place.file, place.line, place.column, field_name(path), message))
     return problems
 
@@ -114,7 +114,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(detail: ErrorDetails) -> str:
+def describe(detail: ErrorDetails) -> str:
     kind, value = detail["type"], detail["input"]
     context = detail.get("ctx") or {}
     if value is None:  # an empty optional field is valid (None): this one is required
@@ -130,7 +130,11 @@ def _describe(detail: ErrorDetails) -> str:
     if kind == "string_too_short":
         return "empty: this field needs a value"
     if kind == "too_short":
-        return "empty: give at least one item"
+        return (
+            "empty: this field needs a value"
+            if isinstance(value, str)
+            else "empty: give at least one item"
+        )
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{shown} is not a whole number"
     if kind == "greater_than_equal":

@@ -20,6 +20,7 @@ MAX_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 """Beyond this a photo is a decompression bomb, not a picture: 50 Mpx is 8,660 px square."""
 MAX_SVG_BYTES = 1024 * 1024
+MAX_FRAMES = 200
 
 
 class ImageProblem(Exception):
@@ -57,11 +58,17 @@ def _decode(path: Path, wanted: str) -> ImageInfo:
                         f"{width} × {height} pixels is too many for a photo (a decompression bomb?);"
                         " resize it under 50 megapixels"
                     )
+                if width * height * getattr(image, "n_frames", 1) > 4 * MAX_PIXELS:
+                    raise ImageProblem(
+                        "an animation with too many pixels in all; use a still photo"
+                    )
                 if image.format not in PHOTO_FORMATS:
                     raise ImageProblem(f"{image.format} images are not supported; use {wanted}")
                 if image.format == "JPEG":
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
+                for frame in range(min(getattr(image, "n_frames", 1), MAX_FRAMES)):
+                    image.seek(frame)  # an animation is decoded whole: every frame
+                    image.load()
                 return ImageInfo(path, image.format, width, height)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(
@@ -73,28 +80,55 @@ def _decode(path: Path, wanted: str) -> ImageInfo:
             raise ImageProblem(f"damaged or incomplete image ({error}); export it again") from None
 
 
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+_SVG_REFUSED_TEXT = re.compile(
+    r"<!DOCTYPE|<!ENTITY|<\?xml-stylesheet|@import|javascript|url\(\s*['\"]?(?!#)",
+    re.IGNORECASE,
+)
+_SVG_REFUSED_ELEMENTS = {
+    "script", "foreignObject", "iframe", "set", "animate", "animateMotion",
+    "animateTransform", "handler", "listener",
+}  # fmt: skip
+
+
 def _inspect_svg(path: Path) -> ImageInfo:
+    """An SVG logo: plain shapes only, nothing it could fetch or run."""
     data = path.read_bytes()
     if len(data) > MAX_SVG_BYTES:
         raise ImageProblem("SVG over 1 MB; simplify it or export a PNG")
-    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.IGNORECASE):
-        raise ImageProblem("SVG with a DOCTYPE or entities is refused; export it without them")
     try:
-        root = ET.fromstring(data)
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise ImageProblem("SVG not saved as UTF-8; export it again as UTF-8") from None
+    refused = _SVG_REFUSED_TEXT.search(text)
+    if refused:
+        raise ImageProblem(
+            f"SVG with {refused.group(0)[:20]!r} is refused: a logo needs only shapes"
+        )
+    try:
+        root = ET.fromstring(text)
     except ET.ParseError as error:
         raise ImageProblem(f"not a valid SVG file ({error})") from None
-    if _local(root.tag) != "svg":
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg":
         raise ImageProblem("not an SVG file: its root element is not <svg>")
     for element in root.iter():
-        if _local(element.tag) in ("script", "foreignObject"):
-            raise ImageProblem(f"SVG with <{_local(element.tag)}> is refused; remove it")
-        for name, value in element.attrib.items():
-            if _local(name).lower().startswith("on"):
-                raise ImageProblem(f"SVG with an event handler ({_local(name)}) is refused")
-            if _local(name) == "href" and not value.startswith(("#", "data:image/")):
-                raise ImageProblem(f"SVG refers to an outside file ({value[:60]}); embed it")
+        _check_svg_element(element)
     width, height = _svg_size(root)
     return ImageInfo(path, "SVG", width, height)
+
+
+def _check_svg_element(element: ET.Element) -> None:
+    namespace, name = (
+        element.tag[1:].split("}", 1) if element.tag.startswith("{") else ("", element.tag)
+    )
+    if namespace != SVG_NAMESPACE or name in _SVG_REFUSED_ELEMENTS:
+        raise ImageProblem(f"SVG with <{name}> is refused: a logo needs only shapes")
+    for attribute, value in element.attrib.items():
+        local = _local(attribute)
+        if local.lower().startswith("on"):
+            raise ImageProblem(f"SVG with an event handler ({local}) is refused")
+        if local == "href" and not re.match(r"#|data:image/(png|jpeg|webp);", value):
+            raise ImageProblem(f"SVG refers to another file ({value[:60]}); embed it")
 
 
 def _local(tag: str) -> str:

@@ -7,6 +7,7 @@ when there is no error, and the list of problems (errors and warnings) in every 
 from __future__ import annotations
 
 import codecs
+import re
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
-from lettre.diagnostics import at, from_validation
+from lettre.diagnostics import at, describe, from_validation
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
@@ -140,13 +141,23 @@ def read_source(path: Path, shown: str) -> str:
         raise _unreadable(shown, f"cannot be read: {error.strerror}") from None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         bad = data[error.start : error.end].hex(" ")
         message = f"invalid UTF-8 (byte {bad}); save the file as UTF-8"
         raise Unreadable(Problem(shown, line, column, "", message)) from None
+    odd = _HIDDEN_BREAK.search(text)
+    if odd:  # YAML counts these as line breaks, editors do not: every line number would drift
+        line = text.count("\n", 0, odd.start()) + 1
+        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
+        message = f"character U+{ord(odd.group()):04X} (an invisible line break) is not allowed; delete it"
+        raise Unreadable(Problem(shown, line, column, "", message))
+    return text
+
+
+_HIDDEN_BREAK = re.compile("[\u2028\u2029\x85]")
 
 
 def _unreadable(shown: str, message: str) -> Unreadable:
@@ -166,8 +177,9 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
     return doc
 
 
-def _problem_at(place: Place, message: str) -> Problem:
-    return Problem(place.file, place.line, place.column, "", message)
+def _problem_at(place: Place, message: str, *, warning: bool = False) -> Problem:
+    severity = Severity.WARNING if warning else Severity.ERROR
+    return Problem(place.file, place.line, place.column, "", message, severity)
 
 
 def _language(doc: Document) -> str:
@@ -178,13 +190,13 @@ def _language(doc: Document) -> str:
 def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
-    problems += [_problem_at(p.place, p.message) for p in doc.problems]
+    problems += [_problem_at(p.place, p.message, warning=p.warning) for p in doc.problems]
     try:
         value = model.model_validate(doc.data, context=context)
     except ValidationError as error:
         problems += from_validation(error, doc, model)
         return None
-    return None if doc.problems else value
+    return None if any(not p.warning for p in doc.problems) else value
 
 
 _PATH = TypeAdapter(RelativePath)
@@ -207,7 +219,7 @@ def _resolve_includes(
                 if found:
                     included.append(found)
                 else:  # reported already; a stand-in keeps the other articles' places
-                    articles[a] = {"title": "-", "summary": "-"}
+                    articles[a] = {"title": "-", "summary": "-", "body": "-"}
     return included
 
 
@@ -236,7 +248,7 @@ def _include(
             raise PathProblem(f"'{relative}' is not a Markdown file (.md)")
         file = resolve_inside(repo.root, folder, relative)
     except ValidationError as error:
-        problems.append(at(doc, where, str(error.errors()[0]["msg"])))
+        problems.append(at(doc, where, describe(error.errors()[0])))
         return None
     except PathProblem as error:
         problems.append(at(doc, where, str(error)))
@@ -257,12 +269,15 @@ def _read_front_matter(file: Path, shown: str) -> Document:
     """An included article: YAML front matter between `---` lines, then the Markdown body."""
     text = read_source(file, shown).replace("\r\n", "\n")
     lines = text.split("\n")
-    if lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
+    if lines[0].strip() != "---":
         raise _unreadable(
             shown,
             "expected front matter first: a '---' line, the fields "
             "(title: …), a '---' line, then the text in Markdown",
         )
+    if "---" not in (line.strip() for line in lines[1:]):
+        message = "the front matter has no closing '---' line; add one after the fields"
+        raise _unreadable(shown, message)
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     doc = _read_yaml(file, shown, first_line=2, text="\n".join(lines[1:end]) + "\n")
     if "body" in doc.data:

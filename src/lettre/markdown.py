@@ -45,7 +45,7 @@ _TAGS = {
     "th",
     "td",
 }
-_LINK_TARGET = re.compile(r"\]\(([^\s()]*(?:\([^\s()]*\)[^\s()]*)*)")
+_LINK_TARGET = re.compile(r"\]\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
 """The target of a `[text](target)` that markdown-it refused, nested parentheses included."""
 _RAW_HTML = re.compile(r"<(/?[A-Za-z][\w:-]*)(\s[^<>]*)?/?>")
 
@@ -243,11 +243,13 @@ class Finding:
 
 
 def lint(source: str) -> list[Finding]:
-    """What in `source` will not come out as its author meant."""
+    """What in `source` will not come out as its author meant, with its line."""
     findings: list[Finding] = []
     for block in _parser().parse(source):
         line = (block.map[0] + 1) if block.map else 1
         for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
             findings.extend(_inline_findings(token, line))
     return findings
 
@@ -257,21 +259,46 @@ def _inline_findings(token: Token, line: int) -> list[Finding]:
         return [
             Finding(line, "images in Markdown are not supported; use the article's image field")
         ]
+    if token.type == "link_open" and not token.attrs.get("href"):
+        return [Finding(line, "a link with no address; write [text](https://…)")]
     if token.type != "text":
         return []
-    findings = []
-    target = _LINK_TARGET.search(token.content)
-    if target:
-        url = target.group(1)
-        findings.append(
-            Finding(line, f"link to '{url}' refused: links must be http(s)://, mailto: or #anchor")
-        )
-    raw = _RAW_HTML.search(token.content)
-    if raw:
-        html = raw.group(0)[:40]
-        message = f"raw HTML ({html}) is shown as text, not interpreted; use Markdown instead"
+    text = token.content
+    findings = [Finding(line, message) for message in _refused_links(text)]
+    if "<!--" in text:
+        message = "an HTML comment is printed as text, not hidden; delete it"
         findings.append(Finding(line, message, is_error=False))
+    elif raw := _RAW_HTML.search(text):
+        message = f"raw HTML ({raw.group(0)[:40]}) is shown as text, not interpreted; use Markdown instead"
+        findings.append(Finding(line, message, is_error=False))
+    if re.search(r"\]\[[^\]]*\]", text):
+        message = (
+            "a reference link ([text][name]) with no valid definition; write [text](https://…)"
+        )
+        findings.append(Finding(line, message))
     return findings
+
+
+_REFUSED = "links must be http(s)://, mailto: or #anchor"
+
+
+def _refused_links(text: str) -> list[str]:
+    """Why each link markdown-it left as text was refused."""
+    messages = []
+    for target in _LINK_TARGET.findall(text):
+        url = target.strip()
+        if not url:
+            messages.append("a link with no address; write [text](https://…)")
+        elif re.search(r"\s", url):
+            messages.append(f"link to '{url}' has a space in its address; write it as %20")
+        else:
+            messages.append(f"link to '{url}' refused: {_REFUSED}")
+    for autolink in re.findall(r"<([a-zA-Z][\w+.-]*:[^\s<>]*)>", text):
+        if not _link_allowed(autolink):
+            messages.append(f"link to '{autolink}' refused: {_REFUSED}")
+    for definition in re.findall(r"^\s*\[[^\]]+\]:\s*(\S+)", text, re.MULTILINE):
+        messages.append(f"link definition to '{definition}' refused: {_REFUSED}")
+    return messages
 
 
 _START_TAG = re.compile(r"<([a-z][a-z0-9]*)(\s[^<>]*?)?(/?)>")

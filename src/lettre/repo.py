@@ -36,8 +36,9 @@ class Repository:
 
     def shown(self, path: Path) -> str:
         """`path` as the user reads it in messages: relative to the repository."""
+        # the folder is resolved, not the file: a link is shown where it is, not where it leads
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return (path.parent.resolve() / path.name).relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
 
@@ -95,10 +96,10 @@ class Repository:
             return None
 
 
-def find_repository(start: Path) -> Repository:
+def find_repository(start: Path, *, upward: bool = True) -> Repository:
     """The repository containing `start`: the nearest folder upwards with publication.yaml."""
     start = start.resolve()
-    for folder in (start, *start.parents):
+    for folder in (start, *start.parents) if upward else (start,):
         if (folder / PUBLICATION_FILE).is_file():
             return Repository(folder)
     raise UsageProblem(

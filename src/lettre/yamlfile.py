@@ -11,6 +11,7 @@ tree and we convert it ourselves:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +70,11 @@ class Document:
 class YamlProblem(Exception):
     """A YAML file that cannot be read: syntax, a refused feature, or a duplicate key."""
 
-    def __init__(self, place: Place, message: str) -> None:
+    def __init__(self, place: Place, message: str, *, warning: bool = False) -> None:
         super().__init__(message)
         self.place = place
         self.message = message
+        self.warning = warning
 
 
 class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
@@ -95,9 +97,15 @@ class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
         if node.style not in ("|", ">") or mark.buffer is None:
             return self.place(mark)
         start = mark.buffer.find("\n", mark.pointer) + 1
-        line = mark.buffer[start : mark.buffer.find("\n", start)]
+        skipped = 0
+        while True:  # blank lines before the text are not part of it
+            end = mark.buffer.find("\n", start)
+            line = mark.buffer[start : end if end >= 0 else None]
+            if line.strip() or end < 0:
+                break
+            start, skipped = end + 1, skipped + 1
         indent = len(line) - len(line.lstrip(" "))
-        return Place(self._file, mark.line + self._first_line + 1, indent + 1)
+        return Place(self._file, mark.line + self._first_line + 1 + skipped, indent + 1)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -139,7 +147,7 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
-        raise YamlProblem(Place(file, line, column), _syntax_message(error)) from None
+        raise YamlProblem(Place(file, line, column), _syntax_message(error, text, mark)) from None
     except ReaderError as error:  # a control character YAML refuses
         before = text[: error.position]
         line = before.count("\n") + first_line
@@ -153,13 +161,24 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     return document
 
 
-def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+def _syntax_message(error: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
     problem = error.problem or "invalid YAML"
+    context = error.context or ""
+    line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+    if any(f"while scanning an {what}" in context for what in ("alias", "anchor")) or (
+        "while scanning a tag" in context
+    ):
+        return "YAML syntax: a text that starts with *, & or ! must be put in quotes"
+    if "expected <block end>" in problem and re.search(r":\s+[\"'\[{]", line):
+        return (
+            "YAML syntax: text follows a quoted or bracketed value on this line; "
+            "put the whole text in quotes"
+        )
     if "'\\t'" in problem or "\\t" in problem:
         return "YAML syntax: a tab character; indent with spaces, not tabs"
     if "expected <block end>" in problem or "expected <block mapping end>" in problem:
         return "YAML syntax: this line is not indented like the lines it belongs with"
-    context = f" ({error.context})" if error.context else ""
+    context = f" ({context})" if context else ""
     hint = ""
     if "mapping values are not allowed" in problem:
         hint = "; a text that contains ': ' must be put in quotes"
@@ -168,12 +187,29 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax: {problem}{context}{hint}"
 
 
+HASHTAG = (
+    "the text after ' #' is a YAML comment and is left out; put the whole text in quotes "
+    "if the # belongs to it (a hashtag)"
+)
+
+
+def _comment_follows(node: ScalarNode) -> bool:
+    """A plain value followed on its line by `#word`: a hashtag, most likely, not a comment."""
+    mark = node.end_mark
+    if mark.buffer is None:
+        return False
+    end = mark.buffer.find("\n", mark.pointer)
+    return bool(re.match(r"[ \t]+#[^\s#]", mark.buffer[mark.pointer : end if end >= 0 else None]))
+
+
 def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any:
     doc.values[path] = composer.place(node.start_mark)
     if isinstance(node, ScalarNode):
         doc.values[path] = composer.content_place(node)
         if node.style is None and node.value in NULLS:
             return None
+        if node.style is None and _comment_follows(node):
+            doc.problems.append(YamlProblem(composer.place(node.end_mark), HASHTAG, warning=True))
         return node.value
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
