@@ -7,8 +7,8 @@ when there is no error, and the list of problems (errors and warnings) in every 
 from __future__ import annotations
 
 import codecs
-import re
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
