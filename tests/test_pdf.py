@@ -1,0 +1,289 @@
+"""The print edition, opened and read as a reader and an archivist would."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageChops, ImageStat
+
+from lettre.errors import LettreError
+from lettre.load import check
+from lettre.pdf import render_pdf
+from lettre.repo import Repository
+from tests.conftest import ISSUE, PROJECT, Lettre, Newsletter
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@dataclass
+class Print:
+    path: Path
+    folder: Path
+
+    def text(self, first: int | None = None, last: int | None = None) -> str:
+        pages = ["-f", str(first), "-l", str(last or first)] if first else []
+        run = subprocess.run(
+            ["pdftotext", *pages, str(self.path), "-"], capture_output=True, text=True, check=True
+        )
+        return run.stdout
+
+    def pages(self) -> list[str]:
+        return self.text().split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Print:
+    out = tmp_path_factory.mktemp("dist")
+    result = Lettre(CliRunner())("build", "--print-marks", "--out", str(out), repo=PROJECT)
+    assert result.exit_code == 0, result.output
+    folder = out / "2025-06-13"
+    return Print(folder / "lettre-2025-06-13.pdf", folder)
+
+
+@pytest.fixture(scope="module")
+def loaded():  # type: ignore[no-untyped-def]
+    [issue] = check(Repository(PROJECT)).issues
+    return issue
+
+
+def flat(text: str) -> str:
+    """Text as read: hyphenated line ends joined, white space folded."""
+    return " ".join(re.sub(r"‐\n", "", text).split()).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_pdfa_identification_intent_id_and_no_active_content(example: Print) -> None:
+    with pikepdf.open(example.path) as pdf:
+        meta = str(pdf.open_metadata())
+        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="B"' in meta
+        [intent] = pdf.Root.OutputIntents
+        assert "sRGB" in str(intent.OutputConditionIdentifier)
+        assert len(pdf.trailer.ID) == 2
+        assert not pdf.is_encrypted
+        assert "/JavaScript" not in pdf.Root.get("/Names", {}) and "/OpenAction" not in pdf.Root
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary):
+                assert "/JS" not in obj and obj.get("/S") != "/JavaScript"
+
+
+def test_every_font_is_embedded_and_is_the_shipped_one(example: Print) -> None:
+    run = subprocess.run(
+        ["pdffonts", str(example.path)], capture_output=True, text=True, check=True
+    )
+    rows = run.stdout.splitlines()[2:]
+    assert rows and all(" yes yes " in row for row in rows)
+    assert all("Inter" in row.split()[0] for row in rows)
+
+
+def test_metadata(example: Print) -> None:
+    with pikepdf.open(example.path) as pdf:
+        assert str(pdf.Root.Lang) == "fr"
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Lettre hebdomadaire n°\u00a024\u00a0: cap sur l’été"
+        assert (
+            meta["dc:description"]
+            == "Lettre hebdomadaire de communication, n° 24, vendredi 13 juin 2025"
+        )
+        assert meta["dc:creator"] == ["État-major des armées"]
+        assert meta["dc:language"] == {"fr"}
+        assert meta["dc:publisher"] == {"État-major des armées"}
+        assert meta["xmp:CreateDate"] == "2025-06-13T08:00:00+02:00"
+        assert "marine" in meta["pdf:Keywords"] and "athlétisme" in meta["pdf:Keywords"]
+
+
+def outline(path: Path) -> list[tuple[int, str, int]]:
+    """(level, title, page from 1) of every bookmark."""
+    found = []
+    with pikepdf.open(path) as pdf:
+        pages = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+
+        def walk(items: list[pikepdf.OutlineItem], level: int) -> None:
+            for item in items:
+                destination = item.destination or item.action.D  # type: ignore[union-attr]
+                found.append((level, item.title, pages[destination[0].objgen]))
+                walk(item.children, level + 1)
+
+        with pdf.open_outline() as tree:
+            walk(tree.root, 1)
+    return found
+
+
+def test_outline_has_a_la_une_the_editorial_each_section_and_each_article(
+    example: Print, loaded
+) -> None:  # type: ignore[no-untyped-def]
+    titles = [(level, title) for level, title, _ in outline(example.path)]
+    expected = [(1, loaded.title), (1, "À la une"), (1, "Tenir dans la durée")]
+    for section in loaded.issue.sections:
+        expected += [(1, section.title), *((2, article.title) for article in section.articles)]
+    assert titles == expected
+
+
+def contents(page_one: str) -> dict[str, int]:
+    """The sommaire as printed: entry → page number."""
+    block = page_one.split("Sommaire", 1)[1].split("À la une\n11 juin", 1)[0]
+    entries, pending = {}, ""
+    for line in block.splitlines():
+        pending = f"{pending} {line}".strip()
+        match = re.fullmatch(r"(.+?)\s*\.{3,}\s*(\d+)", pending)
+        if match:
+            entries[flat(match.group(1))] = int(match.group(2))
+            pending = ""
+        elif not line.strip():
+            pending = ""
+    return entries
+
+
+def test_sommaire_page_numbers_are_where_the_headings_fall(example: Print) -> None:
+    printed = contents(example.text(1))
+    real = {flat(title): page for _, title, page in outline(example.path)}
+    real["Éditorial"] = real.pop("Tenir dans la durée")
+    assert len(printed) == 13  # À la une, the editorial, 3 sections, 8 articles
+    assert printed == {title: real[title] for title in printed}
+    for title, page in printed.items():
+        heading = "Tenir dans la durée" if title == "Éditorial" else flat(title)
+        assert heading in flat(example.text(page)), (title, page)
+
+
+def test_running_header_from_page_two_and_page_numbers(example: Print) -> None:
+    pages = example.pages()
+    header = "Lettre hebdomadaire de communication · n° 24 · 13 juin 2025"
+    assert not flat(pages[0]).startswith(header)
+    for number, text in enumerate(pages, 1):
+        if number > 1:
+            assert flat(text).startswith(header)
+        assert f"page {number} / {len(pages)}" in text
+
+
+def test_the_colophon_ends_the_last_page(example: Print) -> None:
+    last = flat(example.pages()[-1])
+    assert "Lettre éditée par la cellule communication" in last
+    assert last.index("Un nageur de combat") < last.index("Lettre éditée par")
+
+
+def test_french_hyphenation_is_on(example: Print) -> None:
+    assert re.search(r"\w‐\n\w", example.text()), "no word hyphenated at a line end"
+
+
+def test_every_headline_and_article_is_in_the_pdf_and_the_email(example: Print, loaded) -> None:  # type: ignore[no-untyped-def]
+    text = flat(example.text())
+    html = (example.folder / "lettre-2025-06-13.html").read_text()
+    titles = [h.title for h in loaded.issue.headlines] + [a.title for a in loaded.issue.articles()]
+    for title in titles:
+        assert flat(title) in text
+        assert title in html.replace("&#39;", "'")
+
+
+def test_sources_are_attached_as_associated_files(example: Print) -> None:
+    with pikepdf.open(example.path) as pdf:
+        attached = {name: spec for name, spec in pdf.attachments.items()}
+        assert sorted(attached) == ["articles/patrouille-de-france.md", "issue.yaml"]
+        for name, spec in attached.items():
+            assert spec.obj.AFRelationship == "/Source"
+            assert (
+                spec.get_file().read_bytes()
+                == (PROJECT / "bulletins/2025-06-13" / name).read_bytes()
+            )
+        assert {str(f.UF) for f in pdf.Root.AF} == set(attached)
+
+
+def test_alt_text_of_every_figure_is_in_the_structure(example: Print, loaded) -> None:  # type: ignore[no-untyped-def]
+    alts = set()
+    with pikepdf.open(example.path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/Alt" in obj:
+                alts.add(str(obj.Alt))
+    assert {image.alt for image in loaded.issue.images()} <= alts
+
+
+def test_size_and_determinism(example: Print, tmp_path: Path) -> None:
+    assert example.path.stat().st_size < 2_000_000
+    result = Lettre(CliRunner())("build", "--out", str(tmp_path), repo=PROJECT)
+    assert result.exit_code == 0
+    again = tmp_path / "2025-06-13/lettre-2025-06-13.pdf"
+    assert again.read_bytes() == example.path.read_bytes()
+
+
+def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:
+    bleed = 3 * 72 / 25.4
+    with (
+        pikepdf.open(example.folder / "lettre-2025-06-13-imprimeur.pdf") as marked,
+        pikepdf.open(example.path) as plain,
+    ):
+        page, reference = marked.pages[0], plain.pages[0]
+        trim = [float(v) for v in page.TrimBox]
+        bleeding = [float(v) for v in page.BleedBox]
+        assert round(trim[2] - trim[0], 1) == round(float(reference.MediaBox[2]), 1)
+        assert round(trim[0] - bleeding[0], 1) == round(bleed, 1)
+        media = [float(v) for v in page.MediaBox]
+        assert round(media[2] - media[0], 1) == round(float(reference.MediaBox[2]) + 2 * bleed, 1)
+
+
+def test_a5_paper(newsletter: Newsletter, lettre: Lettre, tmp_path: Path) -> None:
+    root = newsletter()
+    (root / "publication.yaml").write_text((root / "publication.yaml").read_text() + "paper: A5\n")
+    assert lettre("build", "--out", str(tmp_path), repo=root).exit_code == 0
+    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+        box = [round(float(v)) for v in pdf.pages[0].MediaBox]
+        assert box == [0, 0, 420, 595]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '<img src="file:///etc/passwd">',
+        '<a rel="attachment" href="file:///etc/hostname">x</a>',
+        '<p style="background: url(file:///etc/passwd)">x</p>',
+        '<img src="http://169.254.169.254/latest/meta-data">',
+        '<link rel="stylesheet" href="file:///etc/passwd">',
+    ],
+)
+def test_weasyprint_reads_nothing_lettre_did_not_hand_it(loaded, hostile: str) -> None:  # type: ignore[no-untyped-def]
+    html = f"<!doctype html><html lang=fr><body><p>Texte</p>{hostile}</body></html>"
+    with pytest.raises(LettreError, match="refused to read"):
+        render_pdf(html, "", loaded, {})
+
+
+def compare(page: Path, reference: Path, update: bool) -> float:
+    if update or not reference.exists():
+        reference.write_bytes(page.read_bytes())
+    with Image.open(page) as made, Image.open(reference) as kept:
+        assert made.size == kept.size
+        difference = ImageChops.difference(made.convert("L"), kept.convert("L"))
+        return sum(ImageStat.Stat(difference).mean) / 255
+
+
+@pytest.mark.parametrize("number", [1, 3])
+def test_pages_look_as_they_did(
+    example: Print, tmp_path: Path, update_snapshots: bool, number: int
+) -> None:
+    """Page 1 and a section page, rendered by pdftoppm, against tests/snapshots (--update-snapshots)."""
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(number), "-l", str(number), "-singlefile",
+                    str(example.path), str(tmp_path / "page")], check=True)  # fmt: skip
+    assert (
+        compare(tmp_path / "page.png", SNAPSHOTS / f"print-page-{number}.png", update_snapshots)
+        < 0.01
+    )
+
+
+def test_hostile_markdown_leaves_nothing_in_the_pdf(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
+) -> None:
+    body = 'Un <img src="file:///etc/passwd"> et <a rel="attachment" href="file:///etc/hostname">x</a>.\n'
+    text = (
+        (PROJECT / "tests/data/valid/minimal" / ISSUE)
+        .read_text()
+        .replace("body: Le texte de l'article.", f"body: '{body}'")
+    )
+    root = newsletter({ISSUE: text})
+    assert lettre("build", "--out", str(tmp_path), repo=root).exit_code == 0
+    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+        assert sorted(pdf.attachments) == ["issue.yaml"]
+        for page in pdf.pages:
+            for annotation in page.get("/Annots", []):
+                uri = str(annotation.get("/A", {}).get("/URI", ""))
+                assert not uri.startswith(("file:", "javascript:"))
