@@ -243,8 +243,10 @@ def test_a5_paper(newsletter: Newsletter, lettre: Lettre, tmp_path: Path) -> Non
     ],
 )
 def test_weasyprint_reads_nothing_lettre_did_not_hand_it(loaded, hostile: str) -> None:  # type: ignore[no-untyped-def]
-    html = f"<!doctype html><html lang=fr><body><p>Texte</p>{hostile}</body></html>"
-    with pytest.raises(LettreError, match="refused to read"):
+    html = (
+        f"<!doctype html><html lang=fr><body><h3>Un article</h3><p>Texte</p>{hostile}</body></html>"
+    )
+    with pytest.raises(LettreError, match=r"print edition \(in « Un article »\): refused to read"):
         render_pdf(html, "", loaded, {})
 
 

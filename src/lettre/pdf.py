@@ -8,6 +8,7 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
+import re
 import io
 import types
 from collections.abc import Mapping, Sequence
@@ -140,7 +141,16 @@ def render_pdf(
         _add_xmp(document.metadata, loaded)
         return bytes(document.write_pdf(**options))
     except FatalURLFetchingError as error:
-        raise LettreError(f"print edition: {error.__cause__ or error}") from None
+        refused = str(error.__cause__ or error)
+        raise LettreError(f"print edition{_where(html, refused)}: {refused}") from None
+
+
+def _where(html: str, message: str) -> str:
+    """ " (in « Title »)": the heading above the first place the refused URL appears."""
+    url = re.search(r"read (.+?): the print edition", message)
+    position = html.find(url.group(1)) if url else -1
+    headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html[:position] if position >= 0 else "")
+    return f" (in « {re.sub('<[^>]+>', '', headings[-1])} »)" if headings else ""
 
 
 def _source_name(path: Path, folder: Path) -> str:
