@@ -8,8 +8,8 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
-import re
 import io
+import re
 import types
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
