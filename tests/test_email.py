@@ -82,7 +82,7 @@ class Page(HTMLParser):
 
 
 def test_outputs_and_weight(example: Edition) -> None:
-    names = sorted(p.name for p in example.folder.iterdir())
+    names = sorted(p.name for p in example.folder.iterdir() if not p.name.startswith("."))
     assert names == ["images", f"{STEM}.eml", f"{STEM}.html", f"{STEM}.pdf", f"{STEM}.txt"]
     assert len(example.html.encode()) < GMAIL_CLIP
     assert len(example.part("text/html").encode()) < GMAIL_CLIP

@@ -1,11 +1,14 @@
-"""Building an issue's editions: the table of contents of lettre's work.
+"""Building one issue's editions: the table of contents of lettre's work.
 
-check → images for email → email HTML (within Gmail's budget) → text → .eml → write
+images for email → email HTML (within Gmail's budget) → text part → .eml
+images for print → print HTML + CSS → PDF/A
+then every file written atomically (`pipeline.py` decides which issues to build)
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -33,12 +36,28 @@ class ImageMode(Enum):
     """Images are referenced by URL under base_url, and written next to the HTML for upload."""
 
 
-@dataclass
-class Built:
-    """What building one issue wrote, and what its editor should know."""
+@dataclass(frozen=True)
+class Options:
+    """How to build: the same options give the same bytes."""
 
-    folder: Path
-    files: list[Path] = field(default_factory=list)
+    mode: ImageMode | None = None
+    """None: cid without base_url, hosted with it."""
+    print_marks: bool = False
+
+    def image_mode(self, loaded: LoadedIssue) -> ImageMode:
+        if self.mode:
+            return self.mode
+        return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        return {"mode": self.mode.value if self.mode else None, "print_marks": self.print_marks}
+
+
+@dataclass
+class Editions:
+    """Every file of an issue's output folder, by its name there, and the warnings."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -46,24 +65,22 @@ def file_stem(loaded: LoadedIssue) -> str:
     return f"{loaded.publication.file_slug}-{loaded.issue.date.isoformat()}"
 
 
-def build_issue(
-    loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode, *, print_marks: bool = False
-) -> Built:
-    """Every edition of one issue, written into out/DATE/."""
-    folder = out / loaded.issue.date.isoformat()
-    built = Built(folder)
+def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:
+    """The email and print editions of one issue, in memory (images are cached in out/)."""
     stem = file_stem(loaded)
-    files, built.warnings = _email_edition(loaded, repo, out, mode)
+    files, warnings = _email_edition(loaded, repo, out, options.image_mode(loaded))
     files[f"{stem}.pdf"] = _print_edition(loaded, repo, out, marks=False)
-    if print_marks:
+    if options.print_marks:
         files[f"{stem}-imprimeur.pdf"] = _print_edition(loaded, repo, out, marks=True)
-    for name, data in files.items():
+    return Editions(files, warnings)
+
+
+def write_editions(folder: Path, editions: Editions) -> None:
+    """Write every file atomically, then remove images a previous build left."""
+    for name, data in editions.files.items():
         write_atomic(folder / name, data)
-        built.files.append(folder / name)
-    _remove_stale_images(
-        folder / "images", {Path(n).name for n in files if n.startswith("images/")}
-    )
-    return built
+    images = {Path(n).name for n in editions.files if n.startswith("images/")}
+    _remove_stale_images(folder / "images", images)
 
 
 def _email_edition(
@@ -188,7 +205,8 @@ def _budget_warnings(
 
 
 def _remove_stale_images(folder: Path, keep: set[str]) -> None:
+    """Images of an earlier build; versions kept by a republication (`-v1`) stay."""
     for path in folder.glob("*"):
-        if path.is_file() and path.name not in keep:
+        if path.is_file() and path.name not in keep and not re.search(r"-v\d+\.\w+$", path.name):
             log.debug("removing stale %s", path)
             path.unlink()

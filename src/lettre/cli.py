@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,12 +17,13 @@ from typing import Any
 
 import click
 
-from lettre import __version__, report, scaffold
-from lettre.build import ImageMode, build_issue
+from lettre import __version__, publish, report, scaffold
+from lettre.archive import make_archive
+from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
-from lettre.model import LoadedIssue
-from lettre.repo import Repository, coming_friday, find_repository
+from lettre.pipeline import Outcome, build_all
+from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
 from lettre.schema import dumps, issue_schema, publication_schema
 
 log = logging.getLogger(__name__)
@@ -181,13 +183,17 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
         raise click.exceptions.Exit(1)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
+OUT = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: dist/ in the newsletter repository).",
 )
+PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+
+
+@cli.command()
+@PATHS
+@OUT
 @click.option(
     "--images",
     "image_mode",
@@ -200,6 +206,16 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     is_flag=True,
     help="Also write a print-shop PDF with 3 mm bleed and crop marks.",
 )
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Issues built at once (default: one per core)."
+)
+@click.option("--force", is_flag=True, help="Rebuild issues whose inputs have not changed.")
+@click.option(
+    "--republish", is_flag=True, help="Make a new version of a published issue (with --reason)."
+)
+@click.option(
+    "--reason", help="Why a published issue gets a new version (recorded in published.json)."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def build(
@@ -208,45 +224,127 @@ def build(
     out: Path | None,
     image_mode: str | None,
     print_marks: bool,
+    jobs: int | None,
+    force: bool,
+    republish: bool,
+    reason: str | None,
     strict: bool,
 ) -> None:
     """Build the editions of the issues at PATHS (default: every issue) into dist/DATE/.
 
     Writes the email (.html), its plain-text part (.txt), the ready-to-send message (.eml),
-    the images resized for email, and the print edition (.pdf, PDF/A-3b).
+    the images resized for email, and the print edition (.pdf, PDF/A-3b). An issue whose
+    inputs have not changed since its last build is skipped.
+    """
+    if republish != bool(reason and reason.strip()):
+        raise UsageProblem(
+            '--republish and --reason "…" go together: say why the new version is made'
+        )
+    repo = settings.repository()
+    folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
+    options = Options(ImageMode(image_mode) if image_mode else None, print_marks)
+    outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason)
+    failed = [o for o in outcomes if o.status == "failed"]
+    warned = [o for o in outcomes if o.warnings or any(not p.is_error for p in o.problems)]
+    echo(report.build_tally(outcomes), err=bool(failed))
+    if failed or (strict and warned):
+        raise click.exceptions.Exit(1)
+
+
+def _valid_folders(repo: Repository) -> list[Path]:
+    """Every issue folder; badly named folders are check's business, not build's."""
+    return [f for f in repo.issue_folders() if is_issue_name(f.name)]
+
+
+def _run(
+    repo: Repository,
+    folders: list[Path],
+    out: Path,
+    options: Options,
+    jobs: int | None,
+    force: bool,
+    reason: str | None,
+) -> list[Outcome]:
+    """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise."""
+
+    def done(outcome: Outcome) -> None:
+        for line, is_error in report.outcome(outcome, repo):
+            echo(line, err=is_error, fg="red" if is_error else None)
+
+    if not sys.stdout.isatty() or len(folders) < 2:
+        return build_all(
+            repo, folders, out, options, jobs=jobs or 0, force=force, reason=reason, done=done
+        )
+    with click.progressbar(length=len(folders), label="Building", file=sys.stderr) as bar:
+
+        def advance(outcome: Outcome) -> None:
+            bar.update(1)
+            if outcome.status == "failed" or outcome.warnings:
+                done(outcome)
+
+        return build_all(
+            repo, folders, out, options, jobs=jobs or 0, force=force, reason=reason, done=advance
+        )
+
+
+@cli.command(name="publish")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@OUT
+@click.pass_obj
+def publish_command(settings: Settings, path: Path, out: Path | None) -> None:
+    """Mark the issue at PATH as published: build it, then record its files' SHA-256.
+
+    The record, bulletins/DATE/published.json, is meant to be committed with the issue.
     """
     repo = settings.repository()
-    checked = check_issues(repo, settings.issue_folders(repo, paths))
-    _print_problems(checked.problems)
-    if any(p.is_error or strict for p in checked.problems) or checked.publication is None:
-        echo(report.tally(checked.problems, checked.checked), err=True)
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    record = publish.read_record(folder)
+    options = publish.options_of(record) if record else Options()
+    outcomes = _run(repo, [folder], output.parent, options, 1, False, None)
+    if outcomes[0].status == "failed":
         raise click.exceptions.Exit(1)
-    mode = ImageMode(image_mode) if image_mode else None
-    if mode is ImageMode.HOSTED and not checked.publication.base_url:
-        raise UsageProblem("--images hosted needs base_url in publication.yaml")
-    failed = False
-    for loaded in checked.issues:
-        built = build_issue(
-            loaded,
-            repo,
-            out or repo.root / "dist",
-            mode or _default_mode(loaded),
-            print_marks=print_marks,
-        )
-        echo(report.built(built, repo))
-        for warning in built.warnings:
-            echo(
-                f"{repo.shown(loaded.folder / 'issue.yaml')}: warning: {warning}",
-                err=True,
-                fg="yellow",
-            )
-        failed = failed or (strict and bool(built.warnings))
-    if failed:
+    record = publish.publish(repo, folder, output, options)
+    echo(
+        f"{repo.shown(folder)}: published, {len(record['files'])} files recorded in {publish.RECORD}"
+    )
+
+
+@cli.command()
+@PATHS
+@click.pass_obj
+def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Rebuild the published issues at PATHS (default: all) and compare every SHA-256."""
+    repo = settings.repository()
+    folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
+    published = [f for f in folders if publish.read_record(f)]
+    if paths and len(published) < len(folders):
+        unpublished = [repo.shown(f) for f in folders if f not in published]
+        raise LettreError(f"not published, nothing to verify: {', '.join(unpublished)}")
+    differences = 0
+    for folder in published:
+        verdicts = publish.verify(repo, folder)
+        bad = [v for v in verdicts if v.status != "identical"]
+        differences += len(bad)
+        echo(f"{repo.shown(folder)}: {len(verdicts) - len(bad)} identical, {len(bad)} different")
+        for verdict in bad:
+            echo(f"  {verdict.status}: {verdict.name}", err=True, fg="red")
+    echo(
+        f"{report.plural(len(published), 'published issue')} verified: "
+        f"{'all identical' if not differences else report.plural(differences, 'difference')}."
+    )
+    if differences:
         raise click.exceptions.Exit(1)
 
 
-def _default_mode(loaded: LoadedIssue) -> ImageMode:
-    return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
+@cli.command(name="archive")
+@OUT
+@click.pass_obj
+def archive_command(settings: Settings, out: Path | None) -> None:
+    """Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."""
+    repo = settings.repository()
+    for path in make_archive(repo, out or repo.root / "dist"):
+        echo(repo.shown(path))
 
 
 def _print_problems(problems: list[Problem]) -> None:

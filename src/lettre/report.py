@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lettre.build import Built
 from lettre.errors import Problem
 from lettre.i18n import format_date
 from lettre.model import LoadedIssue
+from lettre.pipeline import Outcome
 from lettre.repo import Repository
 
 
@@ -54,9 +54,26 @@ def size(count: int) -> str:
     return f"{count / 1000:.1f} kB" if count < 1_000_000 else f"{count / 1_000_000:.2f} MB"
 
 
-def built(result: Built, repo: Repository) -> str:
-    """ "dist/2025-06-13: lettre-2025-06-13.html 61.2 kB, .txt 9.8 kB, .eml 1.21 MB, 7 images"."""
-    documents = [f for f in result.files if f.parent == result.folder]
-    images = [f for f in result.files if f.parent != result.folder]
-    parts = [f"{f.name} {size(f.stat().st_size)}" for f in documents]
-    return f"{repo.shown(result.folder)}: {', '.join(parts)}, {plural(len(images), 'image')}"
+def outcome(result: Outcome, repo: Repository) -> list[tuple[str, bool]]:
+    """The lines one issue's build prints, each with whether it goes to stderr."""
+    where = repo.shown(result.folder)
+    lines = [(str(p), p.is_error) for p in result.problems]
+    if result.status == "unchanged":  # its warnings, kept from the build that made it
+        return [*lines, *((w, True) for w in result.warnings), (f"{where}: unchanged", False)]
+    if result.status == "failed":
+        return [*lines, (f"{where}: failed: {result.error}", True)]
+    documents = [f"{name} {size(n)}" for name, n in result.sizes.items() if "/" not in name]
+    images = sum("/" in name for name in result.sizes)
+    built = f"{repo.shown(result.output)}: {', '.join(documents)}, {plural(images, 'image')}"
+    warnings = [(f"{where}/issue.yaml: warning: {w}", True) for w in result.warnings]
+    return [*lines, *warnings, (built, False)]
+
+
+def build_tally(outcomes: list[Outcome]) -> str:
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("built", "unchanged", "failed")
+    }
+    text = f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed."
+    failures = [o.folder.name for o in outcomes if o.status == "failed"]
+    return text + (f" Failed: {', '.join(failures)}." if failures else "")

@@ -1,0 +1,185 @@
+"""The archive of every built issue: a catalogue, an Atom feed, a manifest and checksums.
+
+dist/index.html    the catalogue, newest first, searchable offline
+dist/feed.xml      an Atom feed of the issues
+dist/manifest.json per issue: n°, date, title, and each file's size and SHA-256
+dist/SHA256SUMS    the same checksums, as `sha256sum -c` reads them
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from lettre.build import file_stem
+from lettre.errors import LettreError
+from lettre.i18n import LABELS, format_date
+from lettre.load import check
+from lettre.model import Article, Headline, LoadedIssue, Publication
+from lettre.output import write_atomic
+from lettre.pdf import timestamp
+from lettre.repo import Repository
+from lettre.stamps import Stamp
+from lettre.templates import environment
+from lettre.theme import theme
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One built issue, as the archive shows it."""
+
+    loaded: LoadedIssue
+    stem: str
+    files: dict[str, tuple[int, str]]
+    """File (relative to its output folder) → (size, SHA-256)."""
+
+    @property
+    def date(self) -> str:
+        return self.loaded.issue.date.isoformat()
+
+
+def entries(repo: Repository, out: Path) -> list[Entry]:
+    """Every valid issue that has been built into `out`, newest first."""
+    found = []
+    for loaded in check(repo).issues:
+        output = out / loaded.issue.date.isoformat()
+        stamp = Stamp.load(output)
+        if stamp is None or not stamp.outputs_intact(output):
+            continue
+        files = {
+            name: ((output / name).stat().st_size, sha)
+            for name, sha in sorted(stamp.outputs.items())
+        }
+        found.append(Entry(loaded, file_stem(loaded), files))
+    return sorted(found, key=lambda e: e.date, reverse=True)
+
+
+def make_archive(repo: Repository, out: Path) -> list[Path]:
+    """Write the catalogue, the feed, the manifest and the checksums; return their paths."""
+    found = entries(repo, out)
+    if not found:
+        raise LettreError(f"no built issue in {out}; run lettre build first")
+    publication = found[0].loaded.publication
+    written = {
+        "index.html": catalogue(repo, publication, found),
+        "feed.xml": feed(publication, found),
+        "manifest.json": manifest(found),
+        "SHA256SUMS": checksums(found),
+    }
+    for name, text in written.items():
+        write_atomic(out / name, text)
+    return [out / name for name in written]
+
+
+def manifest(found: list[Entry]) -> str:
+    issues = [
+        {
+            "number": e.loaded.number,
+            "date": e.date,
+            "title": e.loaded.title,
+            "files": [
+                {"path": f"{e.date}/{name}", "size": size, "sha256": sha}
+                for name, (size, sha) in e.files.items()
+            ],
+        }
+        for e in found
+    ]
+    return json.dumps({"issues": issues}, indent=1, ensure_ascii=False) + "\n"
+
+
+def checksums(found: list[Entry]) -> str:
+    lines = [f"{sha}  {e.date}/{name}" for e in found for name, (_, sha) in e.files.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _link(publication: Publication, entry: Entry, extension: str) -> str:
+    relative = f"{entry.date}/{entry.stem}.{extension}"
+    return f"{publication.base_url.rstrip('/')}/{relative}" if publication.base_url else relative
+
+
+def feed(publication: Publication, found: list[Entry]) -> str:
+    """An Atom feed: one entry per issue, newest first."""
+    ET.register_namespace("", ATOM)
+    root = ET.Element(f"{{{ATOM}}}feed")
+    base = publication.base_url.rstrip("/") if publication.base_url else None
+    _text(root, "id", f"{base}/" if base else f"urn:lettre:{publication.file_slug}")
+    _text(root, "title", publication.name)
+    _text(root, "updated", timestamp(found[0].loaded))
+    author = ET.SubElement(root, f"{{{ATOM}}}author")
+    _text(author, "name", publication.organization)
+    if base:
+        ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href=f"{base}/feed.xml")
+    for entry in found:
+        item = ET.SubElement(root, f"{{{ATOM}}}entry")
+        _text(item, "id", _link(publication, entry, "html") if base else f"urn:lettre:{entry.stem}")
+        _text(item, "title", entry.loaded.title)
+        _text(item, "updated", timestamp(entry.loaded))
+        ET.SubElement(
+            item,
+            f"{{{ATOM}}}link",
+            rel="alternate",
+            type="text/html",
+            href=_link(publication, entry, "html"),
+        )
+        ET.SubElement(
+            item,
+            f"{{{ATOM}}}link",
+            rel="enclosure",
+            type="application/pdf",
+            href=_link(publication, entry, "pdf"),
+        )
+        _text(item, "summary", entry.loaded.issue.preheader or entry.loaded.title)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
+
+
+def catalogue(repo: Repository, publication: Publication, found: list[Entry]) -> str:
+    env = environment(repo.root / "templates", publication.language)
+    years = [(year, list(group)) for year, group in groupby(found, key=lambda e: e.date[:4])]
+    return env.get_template("archive.html.j2").render(
+        publication=publication,
+        years=years,
+        theme=theme(publication.colors).tokens(),
+        search=[_searchable(e) for e in found],
+        labels=LABELS[publication.language] | _ARCHIVE_LABELS[publication.language],
+        long_date=lambda e: format_date(e.loaded.issue.date, publication.language),
+    )
+
+
+def _searchable(entry: Entry) -> dict[str, Any]:
+    issue = entry.loaded.issue
+    words = [entry.loaded.title, issue.preheader or ""]
+    items: list[Headline | Article] = [*issue.headlines, *issue.articles()]
+    for item in items:
+        words += [item.title, item.summary or "", *getattr(item, "tags", ())]
+    return {"date": entry.date, "text": " ".join(words).lower()}
+
+
+_ARCHIVE_LABELS = {
+    "fr": {
+        "archive": "Archives",
+        "search": "Rechercher dans les lettres",
+        "web": "Version en ligne",
+        "pdf": "PDF",
+        "none": "Aucune lettre ne correspond.",
+        "kilo": "ko",
+    },
+    "en": {
+        "archive": "Archive",
+        "search": "Search the letters",
+        "web": "Web version",
+        "pdf": "PDF",
+        "none": "No letter matches.",
+        "kilo": "KB",
+    },
+}

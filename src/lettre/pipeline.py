@@ -1,0 +1,190 @@
+"""Building many issues: only those whose inputs changed, on every core, each on its own.
+
+One issue's failure does not stop the others; a lock keeps two builds out of the same
+output folder; a published issue is never overwritten (see `publish.py`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lettre import publish
+from lettre.build import Options, make_editions, write_editions
+from lettre.errors import ContentError, LettreError, Problem
+from lettre.load import load_issue, load_publication
+from lettre.model import Publication
+from lettre.repo import Repository
+from lettre.stamps import Stamp, digest, fingerprint, input_files
+
+log = logging.getLogger(__name__)
+
+LOCK = ".lettre.lock"
+
+
+@dataclass
+class Outcome:
+    """What happened to one issue."""
+
+    folder: Path
+    """The issue folder."""
+    output: Path
+    """Its output folder, out/DATE."""
+    status: str = "built"
+    """built, unchanged or failed."""
+    sizes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold out/.lettre.lock for the whole build; a second build is refused clearly."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / LOCK).open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LettreError(
+                f"another lettre build ({holder}) is writing {out}; wait for it to end"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Temporary files an interrupted build left (see output.write_atomic)."""
+    for path in out.rglob(".*.tmp"):
+        log.debug("removing %s, left by an interrupted build", path)
+        path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    root: Path
+    folder: Path
+    out: Path
+    options: Options
+    fingerprint: str
+    reason: str | None
+
+
+def build_all(
+    repo: Repository,
+    folders: list[Path],
+    out: Path,
+    options: Options,
+    *,
+    jobs: int = 0,
+    force: bool = False,
+    reason: str | None = None,
+    done: Callable[[Outcome], None] = lambda outcome: None,
+) -> list[Outcome]:
+    """Build `folders` into `out`; `done` is called as each issue ends."""
+    publication = _publication(repo)
+    with locked(out):
+        remove_stale_temporaries(out)
+        outcomes, todo = [], []
+        for folder in folders:
+            job = _job(repo, folder, out, options, publication, force, reason)
+            if job is None:
+                stamp = Stamp.load(out / folder.name)
+                notes = stamp.warnings if stamp else []
+                outcome = Outcome(folder, out / folder.name, "unchanged", warnings=notes)
+                outcomes.append(outcome)
+                done(outcome)
+            else:
+                todo.append(job)
+        workers = min(jobs or os.cpu_count() or 1, len(todo))
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                for outcome in pool.map(run, todo):
+                    outcomes.append(outcome)
+                    done(outcome)
+        else:
+            for job in todo:
+                outcome = run(job)
+                outcomes.append(outcome)
+                done(outcome)
+    return sorted(outcomes, key=lambda o: o.folder.name)
+
+
+def _publication(repo: Repository) -> Publication:
+    loaded = load_publication(repo)
+    if loaded.value is None or not loaded.ok:
+        raise ContentError(loaded.problems)
+    return loaded.value
+
+
+def _job(
+    repo: Repository,
+    folder: Path,
+    out: Path,
+    options: Options,
+    publication: Publication,
+    force: bool,
+    reason: str | None,
+) -> Job | None:
+    """The job for `folder`, or None when its last build is still current."""
+    output = out / folder.name
+    stamp = Stamp.load(output)
+    inputs = input_files(repo, folder, publication.logo)
+    known = stamp.inputs if stamp else None
+    current, _ = fingerprint(inputs, options.as_dict(), known)
+    unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
+    if unchanged and not force and reason is None:
+        return None
+    return Job(repo.root, folder, out, options, current, reason)
+
+
+def run(job: Job) -> Outcome:
+    """Build one issue (in a worker process); every failure becomes the outcome's error."""
+    repo = Repository(job.root)
+    output = job.out / job.folder.name
+    outcome = Outcome(job.folder, output)
+    try:
+        publication = _publication(repo)
+        loaded = load_issue(repo, job.folder, publication)
+        outcome.problems = loaded.problems
+        if loaded.value is None or not loaded.ok:
+            outcome.status, outcome.error = "failed", "the issue has errors"
+            return outcome
+        editions = make_editions(loaded.value, repo, job.out, job.options)
+        inputs = input_files(repo, job.folder, publication.logo)
+        _, seen = fingerprint(inputs, job.options.as_dict(), None)
+        publish.guard(repo, job.folder, output, editions, seen, job.reason)
+        write_editions(output, editions)
+        outputs = {name: digest(data) for name, data in editions.files.items()}
+        where = f"{repo.shown(job.folder)}/issue.yaml"
+        notes = [str(p) for p in loaded.problems] + [
+            f"{where}: warning: {w}" for w in editions.warnings
+        ]
+        Stamp(job.fingerprint, seen, outputs, notes).save(output)
+        outcome.sizes = {name: len(data) for name, data in editions.files.items()}
+        outcome.warnings = editions.warnings
+    except ContentError as error:
+        outcome.status, outcome.problems = "failed", error.problems
+        outcome.error = "publication.yaml has errors"
+    except LettreError as error:
+        outcome.status, outcome.error = "failed", error.format_message()
+    except Exception as error:  # one issue's bug must not stop the others
+        log.debug("building %s failed", job.folder, exc_info=True)
+        outcome.status = "failed"
+        outcome.error = f"internal error: {type(error).__name__}: {error} (run with --debug)"
+    return outcome

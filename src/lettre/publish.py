@@ -1,0 +1,173 @@
+"""Published issues: recorded, never overwritten, and verifiable years later.
+
+`lettre publish` writes bulletins/DATE/published.json (committed with the issue): when, by
+which lettre, from which inputs, and the SHA-256 of every output. From then on a build that
+would give other bytes refuses, naming what changed; `--republish --reason` keeps the
+previous files beside the new ones (`…-v1.pdf`) and records why. `lettre verify` rebuilds
+in a temporary folder and compares every file with the record.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lettre import __version__
+from lettre.build import Editions, ImageMode, Options, make_editions
+from lettre.errors import LettreError
+from lettre.load import load_issue, load_publication
+from lettre.output import write_atomic
+from lettre.repo import Repository
+from lettre.stamps import Seen, Stamp, digest
+
+RECORD = "published.json"
+
+
+def read_record(folder: Path) -> dict[str, Any] | None:
+    try:
+        record: dict[str, Any] = json.loads((folder / RECORD).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise LettreError(
+            f"{folder / RECORD} cannot be read ({error}); restore it from git"
+        ) from None
+    return record
+
+
+def _write_record(folder: Path, record: dict[str, Any]) -> None:
+    write_atomic(
+        folder / RECORD, json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    )
+
+
+def options_of(record: dict[str, Any]) -> Options:
+    saved = record.get("options", {})
+    mode = ImageMode(saved["mode"]) if saved.get("mode") else None
+    return Options(mode, bool(saved.get("print_marks")))
+
+
+def guard(
+    repo: Repository,
+    folder: Path,
+    output: Path,
+    editions: Editions,
+    seen: dict[str, Seen],
+    reason: str | None,
+) -> None:
+    """Let a build of a published issue through only if it gives the published bytes.
+
+    With a `reason`, the build is a new version: the files it changes are first kept
+    beside it as `NAME-vN.EXT`, and the record says why.
+    """
+    record = read_record(folder)
+    if record is None:
+        return
+    new = {name: digest(data) for name, data in editions.files.items()}
+    changed = sorted(
+        n for n in set(new) | set(record["files"]) if new.get(n) != record["files"].get(n)
+    )
+    if not changed:
+        return
+    if reason is None:
+        inputs = {name: s.sha256 for name, s in seen.items()}
+        causes = sorted(
+            n
+            for n in set(inputs) | set(record["inputs"])
+            if inputs.get(n) != record["inputs"].get(n)
+        )
+        raise LettreError(
+            f"{repo.shown(folder)} was published on {record['published'][:10]}; this build would "
+            f"change {', '.join(changed)} (changed since: {', '.join(causes) or 'lettre itself'}). "
+            f"Nothing was written. To publish a new version: lettre build {repo.shown(folder)} "
+            '--republish --reason "…"'
+        )
+    version = len(record.get("history", [])) + 1
+    for name in changed:
+        _keep(output, name, record["files"].get(name), version)
+    kept = ("published", "lettre", "files", "inputs")
+    previous: dict[str, Any] = {key: record[key] for key in kept if key in record}
+    previous["version"] = version
+    record["history"] = [*record.get("history", []), previous]
+    record.update(
+        published=_now(),
+        lettre=__version__,
+        reason=reason,
+        files=new,
+        inputs={name: s.sha256 for name, s in seen.items()},
+    )
+    _write_record(folder, record)
+
+
+def _keep(output: Path, name: str, published: str | None, version: int) -> None:
+    """Move the published file `name` aside as NAME-vN.EXT before a new version replaces it."""
+    path = output / name
+    if published is None or not path.is_file() or digest(path.read_bytes()) != published:
+        return
+    kept = path.with_name(f"{path.stem}-v{version}{path.suffix}")
+    if kept.exists():
+        raise LettreError(f"{kept} already exists; lettre does not overwrite a kept version")
+    path.rename(kept)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def publish(repo: Repository, folder: Path, output: Path, options: Options) -> dict[str, Any]:
+    """Record the issue's current outputs (built, up to date) as published."""
+    if read_record(folder):
+        raise LettreError(
+            f"{repo.shown(folder)} is already published; to publish a new version: "
+            f'lettre build {repo.shown(folder)} --republish --reason "…"'
+        )
+    stamp = Stamp.load(output)
+    if stamp is None or not stamp.outputs_intact(output):
+        raise LettreError(f"{repo.shown(folder)} is not built; run lettre build first")
+    record = {
+        "published": _now(),
+        "lettre": __version__,
+        "options": options.as_dict(),
+        "inputs": {name: seen.sha256 for name, seen in stamp.inputs.items()},
+        "files": stamp.outputs,
+    }
+    _write_record(folder, record)
+    return record
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    status: str
+    """identical, differs, missing (recorded, not made) or extra (made, not recorded)."""
+
+
+def verify(repo: Repository, folder: Path) -> list[Verdict]:
+    """Rebuild a published issue in a temporary folder and compare every file with the record."""
+    record = read_record(folder)
+    if record is None:
+        raise LettreError(f"{repo.shown(folder)} is not published: there is nothing to verify")
+    publication = load_publication(repo)
+    if publication.value is None or not publication.ok:
+        raise LettreError("publication.yaml has errors; run lettre check")
+    loaded = load_issue(repo, folder, publication.value)
+    if loaded.value is None or not loaded.ok:
+        raise LettreError(f"{repo.shown(folder)} has errors; run lettre check")
+    with tempfile.TemporaryDirectory(prefix="lettre-verify-") as temporary:
+        editions = make_editions(loaded.value, repo, Path(temporary), options_of(record))
+    made = {name: digest(data) for name, data in editions.files.items()}
+    verdicts = []
+    for name in sorted(set(made) | set(record["files"])):
+        if name not in made:
+            verdicts.append(Verdict(name, "missing"))
+        elif name not in record["files"]:
+            verdicts.append(Verdict(name, "extra"))
+        else:
+            verdicts.append(
+                Verdict(name, "identical" if made[name] == record["files"][name] else "differs")
+            )
+    return verdicts

@@ -1,0 +1,122 @@
+"""What an issue's editions were made from, so that an unchanged issue is not built again.
+
+An issue's inputs are every file of its folder (issue.yaml, its Markdown, its images),
+publication.yaml, the logo, the repository's template overrides, lettre's own templates and
+fonts, lettre's version and the build options. Each file is known by its SHA-256; its size
+and modification time let a rebuild skip hashing a file that has not been touched (as git's
+index does), so a no-op rebuild of a year of issues reads no photo at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from lettre import __version__
+from lettre.output import write_atomic
+from lettre.repo import PUBLICATION_FILE, Repository
+
+STAMP = ".lettre-build.json"
+"""In each output folder: the inputs and outputs of the last build."""
+RECORDS = ("published.json", "sent.json")
+"""Files lettre writes into an issue folder; they are not inputs."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def _walk(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+    return found
+
+
+def input_files(repo: Repository, folder: Path, logo: str | None) -> dict[str, Path]:
+    """Every file an issue's editions may depend on, by a stable name."""
+    found = {f"issue/{p.relative_to(folder).as_posix()}": p for p in _walk(folder)}
+    found = {name: path for name, path in found.items() if path.name not in RECORDS}
+    found[PUBLICATION_FILE] = repo.publication_file
+    if logo and (repo.root / logo).is_file():
+        found[f"logo/{logo}"] = repo.root / logo
+    templates = repo.root / "templates"
+    found |= {f"templates/{p.relative_to(templates).as_posix()}": p for p in _walk(templates)}
+    shipped = Path(str(files("lettre")))
+    for part in ("templates", "fonts", "skeletons"):
+        found |= {f"lettre/{p.relative_to(shipped).as_posix()}": p for p in _walk(shipped / part)}
+    return found
+
+
+def fingerprint(
+    inputs: dict[str, Path], options: dict[str, Any], known: dict[str, Seen] | None = None
+) -> tuple[str, dict[str, Seen]]:
+    """One digest of all the inputs and options, and what was seen of each file."""
+    seen: dict[str, Seen] = {}
+    for name, path in sorted(inputs.items()):
+        status = path.stat()
+        before = (known or {}).get(name)
+        if before and (before.size, before.mtime_ns) == (status.st_size, status.st_mtime_ns):
+            seen[name] = before
+        else:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            seen[name] = Seen(status.st_size, status.st_mtime_ns, digest)
+    summary = json.dumps(
+        {
+            "lettre": __version__,
+            "options": options,
+            "inputs": {n: s.sha256 for n, s in seen.items()},
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(summary.encode()).hexdigest(), seen
+
+
+@dataclass(frozen=True)
+class Stamp:
+    fingerprint: str
+    inputs: dict[str, Seen]
+    outputs: dict[str, str]
+    """Output file (relative to the issue's output folder) → SHA-256."""
+    warnings: list[str] = field(default_factory=list)
+    """The warnings of that build, said again when the issue is found unchanged."""
+
+    def save(self, folder: Path) -> None:
+        data = {
+            "lettre": __version__,
+            "fingerprint": self.fingerprint,
+            "inputs": {n: [s.size, s.mtime_ns, s.sha256] for n, s in self.inputs.items()},
+            "outputs": self.outputs,
+            "warnings": self.warnings,
+        }
+        write_atomic(folder / STAMP, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> Stamp | None:
+        try:
+            data = json.loads((folder / STAMP).read_text("utf-8"))
+            inputs = {n: Seen(*v) for n, v in data["inputs"].items()}
+            return cls(
+                data["fingerprint"], inputs, dict(data["outputs"]), list(data.get("warnings", []))
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def outputs_intact(self, folder: Path) -> bool:
+        """Every output still there, at the size it was written (a cheap check)."""
+        return all((folder / name).is_file() for name in self.outputs)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,234 @@
+"""Building many issues: incremental, parallel, locked; publishing, verifying, the archive."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from lettre.stamps import STAMP
+from tests.conftest import ISSUE, Lettre, Newsletter
+
+DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
+
+
+def year(newsletter: Newsletter) -> Path:
+    """The minimal newsletter with three issues."""
+    root = newsletter()
+    source = root / "bulletins/2025-06-13"
+    for day in DAYS[:-1]:
+        shutil.copytree(source, root / "bulletins" / day)
+        path = root / "bulletins" / day / "issue.yaml"
+        path.write_text(path.read_text().replace("2025-06-13", day))
+    return root
+
+
+def statuses(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("bulletins/")]
+
+
+def test_an_unchanged_issue_is_not_built_again(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    first = lettre("build", repo=root)
+    assert first.exit_code == 0 and first.stdout.endswith("3 built, 0 unchanged, 0 failed.\n")
+    pdf = root / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf"
+    before = pdf.stat().st_mtime_ns
+    again = lettre("build", repo=root)
+    assert again.stdout.endswith("0 built, 3 unchanged, 0 failed.\n")
+    assert pdf.stat().st_mtime_ns == before
+
+    photo = root / "bulletins/2025-06-06/images/photo.jpg"
+    photo.write_bytes(photo.read_bytes() + b"\0")  # the same picture, other bytes
+    assert lettre("build", repo=root).stdout.endswith("1 built, 2 unchanged, 0 failed.\n")
+
+    (root / "templates/email").mkdir(parents=True)
+    (root / "templates/email/footer.mjml.j2").write_text(
+        "<mj-section><mj-column><mj-text>Autre pied</mj-text></mj-column></mj-section>"
+    )
+    assert lettre("build", repo=root).stdout.endswith("3 built, 0 unchanged, 0 failed.\n")
+    assert lettre("build", "--force", repo=root).stdout.endswith(
+        "3 built, 0 unchanged, 0 failed.\n"
+    )
+    (root / "dist/2025-05-30/lettre-de-test-2025-05-30.txt").unlink()  # an output lost
+    assert lettre("build", repo=root).stdout.endswith("1 built, 2 unchanged, 0 failed.\n")
+
+
+def test_a_no_op_rebuild_does_not_import_weasyprint(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    assert lettre("build", repo=root).exit_code == 0
+    code = (
+        "import sys\nfrom lettre.cli import cli\n"
+        f"try:\n    cli(['--repo', {str(root)!r}, 'build'])\nexcept SystemExit as end:\n    assert end.code == 0, end.code\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines()[-1] == "False"
+    assert "0 built, 3 unchanged" in run.stdout
+
+
+def test_one_failing_issue_does_not_stop_the_others(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    broken = root / "bulletins/2025-06-06/issue.yaml"
+    broken.write_text(
+        broken.read_text().replace("summary: Un résumé court.", "sumary: Un résumé court.")
+    )
+    result = lettre("build", repo=root)
+    assert result.exit_code == 1
+    assert (
+        "bulletins/2025-06-06/issue.yaml:4:5: headlines[0].sumary: unknown field; did you mean 'summary'?"
+        in result.stderr
+    )
+    assert "bulletins/2025-06-06: failed: the issue has errors" in result.stderr
+    assert result.stderr.endswith("2 built, 0 unchanged, 1 failed. Failed: 2025-06-06.\n")
+    assert (root / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf").is_file()
+    assert not (root / "dist/2025-06-06").exists()
+
+
+def test_parallel_builds_give_the_same_bytes(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
+) -> None:
+    root = year(newsletter)
+    assert lettre("build", "--jobs", "2", "--out", str(tmp_path / "a"), repo=root).exit_code == 0
+    assert lettre("build", "--jobs", "1", "--out", str(tmp_path / "b"), repo=root).exit_code == 0
+    for day in DAYS:
+        for path in sorted((tmp_path / "a" / day).rglob("*")):
+            if path.is_file() and path.name != STAMP:
+                assert (
+                    path.read_bytes()
+                    == (tmp_path / "b" / day / path.relative_to(tmp_path / "a" / day)).read_bytes()
+                )
+
+
+def test_a_second_build_on_the_same_output_is_refused(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    (root / "dist").mkdir()
+    with (root / "dist/.lettre.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("pid 4242")
+        held.flush()
+        result = lettre("build", repo=root)
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"Error: another lettre build (pid 4242) is writing {root / 'dist'}; wait for it to end\n"
+    )
+    assert lettre("build", repo=root).exit_code == 0  # released
+
+
+def test_temporaries_of_an_interrupted_build_are_removed(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    stale = root / "dist/2025-06-13/.lettre-de-test-2025-06-13.pdf.abc123.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF-1.7 half")
+    assert lettre("build", repo=root).exit_code == 0
+    assert not stale.exists()
+
+
+def test_the_archive(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    assert lettre("build", repo=root).exit_code == 0
+    result = lettre("archive", repo=root)
+    assert result.stdout == "dist/index.html\ndist/feed.xml\ndist/manifest.json\ndist/SHA256SUMS\n"
+    dist = root / "dist"
+    check = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=dist, capture_output=True, text=True
+    )
+    assert check.returncode == 0 and check.stdout.count(": OK") == 15
+
+    manifest = json.loads((dist / "manifest.json").read_text())
+    assert [i["date"] for i in manifest["issues"]] == list(reversed(DAYS))
+    assert [i["number"] for i in manifest["issues"]] == [3, 2, 1]
+    first = manifest["issues"][0]["files"]
+    assert {f["path"] for f in first} >= {
+        "2025-06-13/lettre-de-test-2025-06-13.pdf",
+        "2025-06-13/lettre-de-test-2025-06-13.eml",
+    }
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(dist / "feed.xml").getroot()
+    assert (
+        feed.tag == f"{atom}feed"
+        and feed.find(f"{atom}id") is not None
+        and feed.find(f"{atom}updated") is not None
+    )
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 3
+    for entry in entries:
+        for tag in ("id", "updated", "title", "summary", "link"):
+            assert entry.find(f"{atom}{tag}") is not None
+
+    index = (dist / "index.html").read_text()
+    assert index.index("2025-06-13/lettre-de-test-2025-06-13.html") < index.index(
+        "2025-05-30/lettre-de-test-2025-05-30.html"
+    )
+    assert "<h2>2025</h2>" in index and "Une nouvelle" in index
+
+
+def test_archive_search_works_offline_in_a_browser(
+    newsletter: Newsletter, lettre: Lettre, browser: object
+) -> None:
+    root = year(newsletter)
+    first = root / "bulletins/2025-05-30/issue.yaml"
+    first.write_text(
+        first.read_text().replace("title: Une nouvelle", "title: Exercice Cimes en montagne")
+    )
+    lettre("build", repo=root)
+    lettre("archive", repo=root)
+    for width in (375, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+        page.goto((root / "dist/index.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.fill("#search", "cimes montagne")
+        visible = page.evaluate(
+            "[...document.querySelectorAll('li.issue')].filter(e => !e.hidden).map(e => e.dataset.date)"
+        )
+        assert visible == ["2025-05-30"]
+        page.fill("#search", "introuvable")
+        assert page.is_visible("#none")
+        page.close()
+
+
+def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = newsletter()
+    assert lettre("publish", str(root / "bulletins/2025-06-13"), repo=root).exit_code == 0
+    record = json.loads((root / "bulletins/2025-06-13/published.json").read_text())
+    assert set(record) == {"published", "lettre", "options", "inputs", "files"}
+    assert (
+        record["files"]["lettre-de-test-2025-06-13.pdf"]
+        == __import__("hashlib")
+        .sha256((root / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf").read_bytes())
+        .hexdigest()
+    )
+    assert (
+        lettre("publish", str(root / "bulletins/2025-06-13"), repo=root).exit_code == 1
+    )  # once only
+    assert lettre("verify", repo=root).stdout.endswith(
+        "1 published issue verified: all identical.\n"
+    )
+
+    issue = root / ISSUE
+    issue.write_text(issue.read_text().replace("Un chapô.", "Un chapô corrigé."))
+    pdf = root / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf"
+    published_pdf = pdf.read_bytes()
+    refused = lettre("build", repo=root)
+    assert refused.exit_code == 1
+    assert "bulletins/2025-06-13 was published on" in refused.stderr
+    assert "(changed since: issue/issue.yaml). Nothing was written." in refused.stderr
+    assert pdf.read_bytes() == published_pdf
+    verified = lettre("verify", repo=root)
+    assert verified.exit_code == 1 and "differs: lettre-de-test-2025-06-13.pdf" in verified.stderr
+
+    assert lettre("build", "--republish", repo=root).exit_code == 2  # a reason is required
+    assert lettre("build", "--republish", "--reason", "Chapô corrigé", repo=root).exit_code == 0
+    assert (root / "dist/2025-06-13/lettre-de-test-2025-06-13-v1.pdf").read_bytes() == published_pdf
+    record = json.loads((root / "bulletins/2025-06-13/published.json").read_text())
+    assert record["reason"] == "Chapô corrigé" and record["history"][0]["version"] == 1
+    assert lettre("verify", repo=root).exit_code == 0
