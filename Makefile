@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format snapshots clean
+.PHONY: demo test lint format bench clean
 
 demo: $(STAMP)  ## check the example issue, print what it holds, build it into dist/
 	$(BIN)/lettre check --verbose
@@ -30,3 +30,6 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)  ## a year of synthetic issues, timed: prints a table, saves .artifacts/bench.json
+	$(BIN)/python -m tests.bench

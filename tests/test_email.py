@@ -107,7 +107,7 @@ def test_accessibility_structure(example: Edition) -> None:
     layout = [
         t
         for t in page.all("table")
-        if "style" not in t or "border-collapse: collapse; width: 100%" not in t["style"]
+        if "style" not in t or "border-collapse:collapse;width:100%" not in t["style"]
     ]
     assert layout and all(t.get("role") == "presentation" for t in layout)
     assert all(img.get("alt") for img in page.all("img"))

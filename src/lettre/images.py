@@ -151,18 +151,20 @@ class Spec:
 
     name: str
     max_width: int
+    max_height: int
     quality: int
 
     @property
     def key(self) -> bytes:
         """Part of the cache key: a change here makes new variants."""
-        return f"{self.name}-v1-{self.max_width}-{self.quality}".encode()
+        return f"{self.name}-v2-{self.max_width}-{self.max_height}-{self.quality}".encode()
 
 
-EMAIL = Spec("email", 1200, 80)
+EMAIL = Spec("email", 1200, 4000, 80)
 """Photos are shown 600 px wide: twice that stays sharp on high-density screens."""
-PRINT = Spec("print", 2000, 85)
-"""300 dpi over the 170 mm of an A4 text block."""
+PRINT = Spec("print", 2000, 1004, 82)
+"""300 dpi at the printed size: at most the 170 mm of the text block, at most 85 mm high
+(print.css's figure limit)."""
 
 
 @dataclass(frozen=True)
@@ -199,10 +201,20 @@ def email_variant(info: ImageInfo, cache: Path | None = None) -> Variant:
 
 def _make_variant(info: ImageInfo, stem: str, spec: Spec) -> Variant:
     with Image.open(info.path) as opened:
-        image = ImageOps.exif_transpose(opened)
-    if image.width > spec.max_width:
-        height = round(image.height * spec.max_width / image.width)
-        image = image.resize((spec.max_width, height), Image.Resampling.LANCZOS)
+        # thumbnail() lets the JPEG decoder scale down first (draft), then finishes with
+        # Lanczos: several times faster on large photos, the same quality at the final size.
+        # A photo turned by its EXIF orientation is turned first (which decodes it whole).
+        upright = (
+            opened if opened.getexif().get(0x0112, 1) == 1 else ImageOps.exif_transpose(opened)
+        )
+        upright.thumbnail(
+            (spec.max_width, spec.max_height), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
+        return _encode(upright, stem, spec)
+
+
+def _encode(image: Image.Image, stem: str, spec: Spec) -> Variant:
+    """Recompressed without metadata: nothing but the pixels is passed on."""
     buffer = io.BytesIO()
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         image.save(buffer, "PNG", optimize=True)

@@ -129,23 +129,26 @@ def fit_to_budget(
 
 
 def email_styles(tokens: Theme) -> dict[str, str]:
-    """Inline styles for the HTML made from Markdown: many mail programs ignore <style>."""
-    cell = f"padding: 6px 8px; border-bottom: 1px solid {tokens.rule}; text-align: left;"
+    """Inline styles for the HTML made from Markdown: many mail programs ignore <style>.
+
+    Written without spaces: they repeat on every paragraph, and the weight counts.
+    """
+    cell = f"padding:6px 8px;border-bottom:1px solid {tokens.rule};text-align:left"
     return {
-        "p": "margin: 0 0 12px;",
-        "ul": "margin: 0 0 12px; padding-left: 22px;",
-        "ol": "margin: 0 0 12px; padding-left: 22px;",
-        "li": "margin: 0 0 4px;",
-        "h4": f"margin: 18px 0 6px; font-size: 17px; color: {tokens.heading};",
-        "h5": f"margin: 16px 0 6px; font-size: 16px; color: {tokens.heading};",
-        "h6": f"margin: 14px 0 6px; font-size: 15px; color: {tokens.heading};",
-        "a": f"color: {tokens.link};",
-        "table": "border-collapse: collapse; width: 100%; margin: 0 0 14px; font-size: 14px; line-height: 1.4;",
-        "th": f"{cell} border-bottom: 2px solid {tokens.rule}; font-weight: bold;",
+        "p": "margin:0 0 12px",
+        "ul": "margin:0 0 12px;padding-left:22px",
+        "ol": "margin:0 0 12px;padding-left:22px",
+        "li": "margin:0 0 4px",
+        "h4": f"margin:18px 0 6px;font-size:17px;color:{tokens.heading}",
+        "h5": f"margin:16px 0 6px;font-size:16px;color:{tokens.heading}",
+        "h6": f"margin:14px 0 6px;font-size:15px;color:{tokens.heading}",
+        "a": f"color:{tokens.link}",
+        "table": "border-collapse:collapse;width:100%;margin:0 0 14px;font-size:14px;line-height:1.4",
+        "th": f"{cell};border-bottom:2px solid {tokens.rule};font-weight:bold",
         "td": cell,
-        "blockquote": f"margin: 0 0 12px; padding-left: 12px; border-left: 3px solid {tokens.rule};",
-        "code": f"font-family: Consolas, Menlo, monospace; font-size: 14px; background: {tokens.tint};",
-        "pre": f"margin: 0 0 12px; padding: 8px; overflow-x: auto; background: {tokens.tint};",
+        "blockquote": f"margin:0 0 12px;padding-left:12px;border-left:3px solid {tokens.rule}",
+        "code": f"font-family:Consolas,Menlo,monospace;font-size:14px;background:{tokens.tint}",
+        "pre": f"margin:0 0 12px;padding:8px;overflow-x:auto;background:{tokens.tint}",
     }
 
 

@@ -313,7 +313,7 @@ def add_styles(html: str, styles: dict[str, str]) -> str:
         if not css:
             return match.group(0)
         if ' style="' in attributes:
-            attributes = attributes.replace(' style="', f' style="{css} ', 1)
+            attributes = attributes.replace(' style="', f' style="{css};', 1)
         else:
             attributes += f' style="{css}"'
         return f"<{tag}{attributes}{slash}>"
