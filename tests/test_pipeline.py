@@ -232,3 +232,37 @@ def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lett
     record = json.loads((root / "bulletins/2025-06-13/published.json").read_text())
     assert record["reason"] == "Chapô corrigé" and record["history"][0]["version"] == 1
     assert lettre("verify", repo=root).exit_code == 0
+
+
+def test_kill_9_never_leaves_a_truncated_file(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
+) -> None:
+    """Kill builds at random moments: every file left is a complete one, and the next build heals."""
+    import os
+    import random
+    import signal
+    import time
+
+    root = year(newsletter)
+    reference = tmp_path / "reference"
+    assert lettre("build", "--out", str(reference), repo=root).exit_code == 0
+    complete = {
+        p.relative_to(reference): p.read_bytes()
+        for p in reference.rglob("*")
+        if p.is_file() and p.name != STAMP
+    }
+    out = tmp_path / "dist"
+    rng = random.Random(7)
+    for _ in range(6):
+        build = subprocess.Popen([sys.executable, "-m", "lettre", "--repo", str(root), "build", "--force", "--out", str(out)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(0.2, 2.5))
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        for path in out.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                assert path.read_bytes() == complete[path.relative_to(out)], path
+    assert lettre("build", "--out", str(out), repo=root).exit_code == 0
+    assert not list(out.rglob(".*.tmp"))
+    for name, data in complete.items():
+        assert (out / name).read_bytes() == data

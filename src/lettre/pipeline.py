@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -113,7 +114,11 @@ def build_all(
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if workers > 1:
-            with ProcessPoolExecutor(workers) as pool:
+            # spawned, not forked: a worker must not inherit the lock, or a build killed
+            # with -9 would leave its workers holding it for the next build
+            with ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")
+            ) as pool:
                 for outcome in pool.map(run, todo):
                     outcomes.append(outcome)
                     done(outcome)
