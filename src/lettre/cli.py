@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from lettre import __version__, publish, report, scaffold
+from lettre import __version__, publish, report, scaffold, send
 from lettre.archive import make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
@@ -345,6 +345,45 @@ def archive_command(settings: Settings, out: Path | None) -> None:
     repo = settings.repository()
     for path in make_archive(repo, out or repo.root / "dist"):
         echo(repo.shown(path))
+
+
+@cli.command(name="send")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--to", "recipients", multiple=True, help="A recipient (repeat it); default: smtp.recipients."
+)
+@click.option(
+    "--smtp", "smtp_server", metavar="HOST[:PORT]", help="The mail server (default: smtp.host)."
+)
+@click.option(
+    "--starttls", "security", flag_value="starttls", help="Encrypt with STARTTLS (port 587)."
+)
+@click.option("--ssl", "security", flag_value="ssl", help="Encrypt from the start (port 465).")
+@click.option("--plain", "security", flag_value="none",
+              help="No encryption: only for a relay on the local network (port 25).")  # fmt: skip
+@click.option("--user", help="Login; the password comes from LETTRE_SMTP_PASSWORD or a prompt.")
+@click.option("--cafile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The certificate of an internal authority, to trust the server.")  # fmt: skip
+@click.option(
+    "--test", "test_address", metavar="ADDRESS", help="Send one copy, subject marked [TEST]."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the headers, recipients and size; send nothing."
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Recipients per message (in Bcc).")  # fmt: skip
+@click.option("--resume", is_flag=True, help="Finish an interrupted send; nobody gets it twice.")
+@click.option("--again", is_flag=True, help="Send an issue that was sent already.")
+@click.option(
+    "--force", is_flag=True, help="Send despite warnings or an email over the weight budget."
+)
+@OUT
+@click.pass_obj
+def send_command(settings: Settings, path: Path, **given: Any) -> None:
+    """Send the issue at PATH (its .eml) through the organisation's mail server."""
+    repo = settings.repository()
+    given["out"] = given["out"] or repo.root / "dist"
+    send.send_issue(repo, repo.issue_folder(path), send.Request(**given), echo)
 
 
 def _print_problems(problems: list[Problem]) -> None:

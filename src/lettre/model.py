@@ -210,6 +210,21 @@ class Social(Strict):
     """The organisation's page on that network (https://…)."""
 
 
+class Smtp(Strict):
+    """The organisation's mail server, for `lettre send` (its options win over these)."""
+
+    host: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+$", max_length=253)]
+    """The server's name, e.g. smtp.example.org."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """Default: 587 with STARTTLS, 465 with SSL, 25 without."""
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    """How the connection is encrypted: STARTTLS (default), SSL from the start, or none."""
+    user: Line | None = None
+    """The login, when the server asks for one; the password is never written in a file."""
+    recipients: tuple[Email, ...] = ()
+    """Default recipients: typically the list address of the organisation's list server."""
+
+
 class Publication(Strict):
     """publication.yaml, at the root of a newsletter repository."""
 
@@ -239,6 +254,8 @@ class Publication(Strict):
     """Legal notice and contacts, in Markdown, at the end of every edition."""
     social: tuple[Social, ...] = ()
     """Links to the organisation's social networks."""
+    smtp: Smtp | None = None
+    """The mail server `lettre send` uses."""
 
     @property
     def file_slug(self) -> str:

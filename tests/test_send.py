@@ -1,0 +1,228 @@
+"""Sending through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.conftest import Lettre, Newsletter
+
+
+@dataclass
+class Mailbox:
+    """What the server saw."""
+
+    messages: list[tuple[list[str], bytes]] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    """Address → the answer to give at RCPT."""
+    data_answers: list[str] = field(default_factory=list)
+    """Answers to give at DATA, in order, before accepting."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_answers:
+            return self.data_answers.pop(0)
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        self.logins.append(data.login.decode())
+        return AuthResult(success=data.login == b"cellule" and data.password == b"s3cret")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, Any]]:
+    """A server on 127.0.0.1; `request.param` chooses: plain, starttls or no-starttls."""
+    kind = getattr(request, "param", "plain")
+    mailbox, port = Mailbox(), free_port()
+    authority = trustme.CA()
+    settings: dict[str, Any] = {
+        "auth_require_tls": kind != "plain",
+        "authenticator": mailbox.authenticate,
+    }
+    if kind == "starttls":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(context)
+        settings |= {"tls_context": context, "require_starttls": True}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **settings)
+    controller.start()
+    yield mailbox, port, authority
+    controller.stop()
+
+
+def send(lettre: Lettre, root: Path, port: int, *args: str) -> Any:
+    return lettre(
+        "send", str(root / "bulletins/2025-06-13"), "--smtp", f"127.0.0.1:{port}", *args, repo=root
+    )
+
+
+def eml(root: Path) -> bytes:
+    return (root / "dist/2025-06-13/lettre-de-test-2025-06-13.eml").read_bytes()
+
+
+def test_plain_send_in_batches_arrives_byte_for_byte(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    people = ["a@example.org", "b@example.org", "c@example.org"]
+    result = send(
+        lettre, root, port, "--plain", "--batch-size", "2", *(f"--to={p}" for p in people)
+    )
+    assert result.exit_code == 0, result.output
+    assert [to for to, _ in mailbox.messages] == [people[:2], people[2:]]
+    assert all(content == eml(root) for _, content in mailbox.messages)
+    record = json.loads((root / "bulletins/2025-06-13/sent.json").read_text())
+    assert record["recipients"] == 3 and record["message_id"].endswith("@example.org>")
+    again = send(lettre, root, port, "--plain", "--to", "a@example.org")
+    assert again.exit_code == 1 and "--again" in again.stderr
+    assert len(mailbox.messages) == 2
+    assert send(lettre, root, port, "--plain", "--again", "--to", "a@example.org").exit_code == 0
+
+
+def test_dry_run_sends_nothing(newsletter: Newsletter, lettre: Lettre, server: Any) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    result = send(lettre, root, port, "--plain", "--dry-run", "--to", "a@example.org")
+    assert result.exit_code == 0
+    assert "Subject: Lettre de test du 13\u00a0juin 2025" in result.stdout
+    assert (
+        "Recipients (1): a@example.org" in result.stdout
+        and "Dry run: nothing was sent." in result.stdout
+    )
+    assert mailbox.messages == [] and not (root / "bulletins/2025-06-13/sent.json").exists()
+
+
+def test_a_test_copy_has_a_marked_subject_and_records_nothing(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    assert send(lettre, root, port, "--plain", "--test", "moi@example.org").exit_code == 0
+    [(to, content)] = mailbox.messages
+    assert to == ["moi@example.org"]
+    assert (
+        b"Subject: [TEST] Lettre de test du 13"
+        in content.replace(b"=?utf-8?q?", b"").replace(b"_", b" ")
+        or b"[TEST]" in content
+    )
+    assert not (root / "bulletins/2025-06-13/sent.json").exists()
+
+
+@pytest.mark.parametrize("server", ["starttls"], indirect=True)
+def test_starttls_with_a_certificate_and_a_login(
+    newsletter: Newsletter,
+    lettre: Lettre,
+    server: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mailbox, port, authority = server
+    ca = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca))
+    monkeypatch.setenv("LETTRE_SMTP_PASSWORD", "s3cret")
+    root = newsletter()
+    result = send(
+        lettre,
+        root,
+        port,
+        "--starttls",
+        "--cafile",
+        str(ca),
+        "--user",
+        "cellule",
+        "--to",
+        "a@example.org",
+    )
+    assert result.exit_code == 0, result.output
+    assert mailbox.logins == ["cellule"] and len(mailbox.messages) == 1
+    assert "s3cret" not in result.output
+    untrusted = send(
+        lettre, root, port, "--starttls", "--user", "cellule", "--again", "--to", "a@example.org"
+    )
+    assert untrusted.exit_code == 1 and "certificate" in untrusted.stderr
+
+
+def test_no_starttls_offered_means_nothing_sent_and_no_password_given(
+    newsletter: Newsletter, lettre: Lettre, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox, port, _ = server
+    monkeypatch.setenv("LETTRE_SMTP_PASSWORD", "s3cret")
+    root = newsletter()
+    result = send(lettre, root, port, "--starttls", "--user", "cellule", "--to", "a@example.org")
+    assert result.exit_code == 1
+    assert "does not offer STARTTLS: nothing was sent and no password was given" in result.stderr
+    assert mailbox.logins == [] and mailbox.messages == []
+
+
+def test_a_temporary_refusal_is_tried_again(
+    newsletter: Newsletter, lettre: Lettre, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox, port, _ = server
+    monkeypatch.setattr("lettre.send.time.sleep", lambda seconds: None)
+    mailbox.data_answers = ["451 Try again later"]
+    root = newsletter()
+    assert send(lettre, root, port, "--plain", "--to", "a@example.org").exit_code == 0
+    assert len(mailbox.messages) == 1
+
+
+def test_a_permanent_refusal_is_reported_per_address(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    mailbox.refuse = {"inconnu@example.org": "550 No such user"}
+    root = newsletter()
+    result = send(
+        lettre, root, port, "--plain", "--to", "a@example.org", "--to", "inconnu@example.org"
+    )
+    assert result.exit_code == 1
+    assert "refused: inconnu@example.org: 550 No such user" in result.stderr
+    assert [to for to, _ in mailbox.messages] == [["a@example.org"]]
+
+
+def test_resume_sends_nobody_the_issue_twice(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    people = ["a@example.org", "b@example.org", "c@example.org", "d@example.org"]
+    assert (
+        send(lettre, root, port, "--plain", "--dry-run", "--to", "a@example.org").exit_code == 0
+    )  # builds
+    message_id = next(
+        line for line in eml(root).decode().splitlines() if line.startswith("Message-ID:")
+    ).split(": ", 1)[1]
+    progress = root / "dist/2025-06-13/.send-progress.json"
+    progress.write_text(
+        json.dumps({"message_id": message_id, "delivered": people[:2]})
+    )  # as an interrupted send left it
+    result = send(lettre, root, port, "--plain", "--resume", *(f"--to={p}" for p in people))
+    assert result.exit_code == 0, result.output
+    assert [to for to, _ in mailbox.messages] == [people[2:]]
