@@ -379,7 +379,7 @@ def archive_command(settings: Settings, out: Path | None) -> None:
 )
 @OUT
 @click.pass_obj
-def send_command(settings: Settings, path: Path, **given: Any) -> None:
+def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
     """Send the issue at PATH (its .eml) through the organisation's mail server."""
     repo = settings.repository()
     given["out"] = given["out"] or repo.root / "dist"

@@ -164,7 +164,7 @@ def _send_batch(
     backoff: float,
 ) -> dict[str, str]:
     """The batch's refused addresses, with the server's answer; 4xx answers are tried again."""
-    pending, refused = list(batch), {}
+    pending, refused = list(batch), dict[str, str]()
     for attempt in range(retries + 1):
         try:
             rejected = client.sendmail(sender, pending, message)
