@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from lettre import __version__, publish, report, scaffold, send
+from lettre import __version__, preview, publish, report, scaffold, send
 from lettre.archive import make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
@@ -384,6 +384,32 @@ def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
     repo = settings.repository()
     given["out"] = given["out"] or repo.root / "dist"
     send.send_issue(repo, repo.issue_folder(path), send.Request(**given), echo)
+
+
+@cli.command(name="preview")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free one).")  # fmt: skip
+@click.pass_obj
+def preview_command(settings: Settings, path: Path | None, port: int) -> None:
+    """Preview the issue at PATH (default: the newest) at 127.0.0.1, rebuilt on every save.
+
+    Opens nothing by itself: open the address it prints. Ctrl-C stops it.
+    """
+    repo = settings.repository()
+    folders = _valid_folders(repo)
+    if path is None and not folders:
+        raise UsageProblem("no issue to preview; create one with `lettre new`")
+    folder = repo.issue_folder(path) if path else folders[-1]
+    server, stop = preview.serve(repo, folder, port, echo)
+    echo(f"Preview of {repo.shown(folder)}: {preview.url(server)}  (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        echo("Stopped.")
+    finally:
+        stop.set()
+        server.server_close()
 
 
 def _print_problems(problems: list[Problem]) -> None:

@@ -1,0 +1,94 @@
+"""The live preview: in a real browser, rebuilt on save; and what it refuses to serve."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lettre import preview
+from lettre.repo import Repository
+from tests.conftest import ISSUE, Newsletter
+
+
+@pytest.fixture
+def served(newsletter: Newsletter) -> Iterator[tuple[Path, str, Any]]:
+    root = newsletter()
+    said: list[str] = []
+    server, stop = preview.serve(Repository(root), root / "bulletins/2025-06-13", 0, said.append)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, preview.url(server), server
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def get(server: Any, path: str, host: str | None = None) -> int:
+    port = server.server_address[1]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host or f"127.0.0.1:{port}")
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_the_page_follows_the_files_as_they_are_saved(served: Any, browser: Any) -> None:
+    root, url, _ = served
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    phone = page.frame_locator("iframe.phone").first
+    phone.locator("h3", has_text="Une nouvelle").wait_for(timeout=10_000)
+
+    issue = root / ISSUE
+    issue.write_text(issue.read_text().replace("title: Une nouvelle", "title: Un titre tout neuf"))
+    page.frame_locator("iframe.phone").first.locator("h3", has_text="Un titre tout neuf").wait_for(
+        timeout=10_000
+    )
+
+    issue.write_text("date: [2025-06-13\n")
+    page.locator("#problems", has_text="bulletins/2025-06-13/issue.yaml:2:1").wait_for(
+        timeout=10_000
+    )
+    assert "La construction a échoué" in page.inner_text("#problems")
+    page.close()
+
+
+def test_only_127_0_0_1_is_answered(served: Any) -> None:
+    _, _, server = served
+    port = server.server_address[1]
+    assert server.server_address[0] == "127.0.0.1"
+    assert get(server, "/") == 200
+    assert get(server, "/", host=f"localhost:{port}") == 200
+    assert get(server, "/", host="evil.example") == 421
+    assert get(server, "/", host=f"evil.example:{port}") == 421
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/../issue.yaml",
+        "/files/%2e%2e/%2e%2e/publication.yaml",
+        "/files//etc/passwd",
+        "/files/",
+        "/dark/../x",
+        "/elsewhere",
+    ],
+)
+def test_nothing_but_the_build_is_served(served: Any, path: str) -> None:
+    _, _, server = served
+    assert get(server, path) == 404
+
+
+def test_a_link_out_of_the_build_is_not_followed(served: Any) -> None:
+    root, _, server = served
+    files = next(Path(d) for d in [server.RequestHandlerClass.state.files])
+    (files / "sortie.txt").symlink_to(root / "publication.yaml")
+    assert get(server, "/files/sortie.txt") == 404
+    assert get(server, "/files/lettre-de-test-2025-06-13.txt") == 200
