@@ -22,7 +22,7 @@ from lettre.archive import make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
-from lettre.pipeline import Outcome, build_all
+from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
 from lettre.schema import dumps, issue_schema, publication_schema
 
@@ -216,6 +216,10 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type
 @click.option(
     "--reason", help="Why a published issue gets a new version (recorded in published.json)."
 )
+@click.option("--timeout", type=click.FloatRange(min=1), default=300, show_default=True,
+              help="Seconds one issue may take before it is stopped.")  # fmt: skip
+@click.option("--memory", type=click.IntRange(min=256), default=3072, show_default=True,
+              help="Megabytes of address space one issue's build may use.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def build(
@@ -228,6 +232,8 @@ def build(
     force: bool,
     republish: bool,
     reason: str | None,
+    timeout: float,
+    memory: int,
     strict: bool,
 ) -> None:
     """Build the editions of the issues at PATHS (default: every issue) into dist/DATE/.
@@ -243,7 +249,8 @@ def build(
     repo = settings.repository()
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     options = Options(ImageMode(image_mode) if image_mode else None, print_marks)
-    outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason)
+    limits = Limits(timeout, memory)
+    outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason, limits)
     failed = [o for o in outcomes if o.status == "failed"]
     warned = [o for o in outcomes if o.warnings or any(not p.is_error for p in o.problems)]
     echo(report.build_tally(outcomes), err=bool(failed))
@@ -264,6 +271,7 @@ def _run(
     jobs: int | None,
     force: bool,
     reason: str | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Outcome]:
     """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise."""
 
@@ -273,7 +281,15 @@ def _run(
 
     if not sys.stdout.isatty() or len(folders) < 2:
         return build_all(
-            repo, folders, out, options, jobs=jobs or 0, force=force, reason=reason, done=done
+            repo,
+            folders,
+            out,
+            options,
+            jobs=jobs or 0,
+            force=force,
+            reason=reason,
+            limits=limits,
+            done=done,
         )
     with click.progressbar(length=len(folders), label="Building", file=sys.stderr) as bar:
 
@@ -283,7 +299,15 @@ def _run(
                 done(outcome)
 
         return build_all(
-            repo, folders, out, options, jobs=jobs or 0, force=force, reason=reason, done=advance
+            repo,
+            folders,
+            out,
+            options,
+            jobs=jobs or 0,
+            force=force,
+            reason=reason,
+            limits=limits,
+            done=advance,
         )
 
 

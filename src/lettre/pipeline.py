@@ -11,10 +11,14 @@ import fcntl
 import logging
 import multiprocessing
 import os
+import resource
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import cast
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
@@ -46,7 +50,7 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def locked(out: Path) -> Iterator[None]:
+def locked(out: Path) -> Iterator[int]:
     """Hold out/.lettre.lock for the whole build; a second build is refused clearly."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / LOCK).open("a+") as handle:
@@ -63,7 +67,7 @@ def locked(out: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         try:
-            yield
+            yield handle.fileno()
         finally:
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -74,6 +78,81 @@ def remove_stale_temporaries(out: Path) -> None:
     for path in out.rglob(".*.tmp"):
         log.debug("removing %s, left by an interrupted build", path)
         path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one issue's build may use before it is stopped (hostile or absurd content)."""
+
+    seconds: float = 300
+    memory_mb: int = 3072
+    """Address space, not resident memory: libraries alone map a few hundred MB."""
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def run_isolated(
+    todo: list[Job], workers: int, limits: Limits, lock: int, done: Callable[[Outcome], None]
+) -> list[Outcome]:
+    """Each job in its own forked process, `workers` at a time, within `limits`.
+
+    Forked from this single-threaded process (fast: lettre is already imported); the child
+    closes its copy of the lock, so a build killed with -9 leaves no lock behind.
+    """
+    context = multiprocessing.get_context("fork")
+    pending, outcomes = list(todo), list[Outcome]()
+    running: dict[Connection, tuple[BaseProcess, Job, float]] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            job = pending.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_child, args=(job, limits, send, lock), daemon=True)
+            child.start()
+            send.close()
+            running[receive] = (child, job, time.monotonic() + limits.seconds)
+        deadline = min(end for _, _, end in running.values())
+        for ready in wait(list(running), timeout=max(0.0, deadline - time.monotonic())):
+            connection = cast(Connection, ready)
+            finished, job, _ = running.pop(connection)
+            outcomes.append(_received(connection, finished, job, limits))
+            done(outcomes[-1])
+        for connection, (late, job, end) in list(running.items()):
+            if time.monotonic() >= end:
+                late.kill()
+                late.join()
+                del running[connection]
+                connection.close()
+                outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
+                outcome.error = (
+                    f"stopped after {limits.seconds:.0f} s (--timeout): is a table, a list "
+                    "or a word enormous?"
+                )
+                outcomes.append(outcome)
+                done(outcome)
+    return outcomes
+
+
+def _child(job: Job, limits: Limits, send: Connection, lock: int) -> None:
+    os.close(lock)
+    limit = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    send.send(run(job))
+    send.close()
+
+
+def _received(connection: Connection, process: BaseProcess, job: Job, limits: Limits) -> Outcome:
+    try:
+        outcome: Outcome = connection.recv()
+    except EOFError:  # the process died: out of memory in C code, most likely
+        outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
+        outcome.error = (
+            f"the build stopped (exit {process.exitcode}), most likely over its memory limit "
+            f"({limits.memory_mb} MB, --memory): is a table, a list or a word enormous?"
+        )
+    process.join()
+    connection.close()
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -95,11 +174,12 @@ def build_all(
     jobs: int = 0,
     force: bool = False,
     reason: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     done: Callable[[Outcome], None] = lambda outcome: None,
 ) -> list[Outcome]:
     """Build `folders` into `out`; `done` is called as each issue ends."""
     publication = _publication(repo)
-    with locked(out):
+    with locked(out) as lock:
         remove_stale_temporaries(out)
         outcomes, todo = [], []
         for folder in folders:
@@ -113,20 +193,7 @@ def build_all(
             else:
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        if workers > 1:
-            # spawned, not forked: a worker must not inherit the lock, or a build killed
-            # with -9 would leave its workers holding it for the next build
-            with ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")
-            ) as pool:
-                for outcome in pool.map(run, todo):
-                    outcomes.append(outcome)
-                    done(outcome)
-        else:
-            for job in todo:
-                outcome = run(job)
-                outcomes.append(outcome)
-                done(outcome)
+        outcomes += run_isolated(todo, workers, limits, lock, done)
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
@@ -188,6 +255,9 @@ def run(job: Job) -> Outcome:
         outcome.error = "publication.yaml has errors"
     except LettreError as error:
         outcome.status, outcome.error = "failed", error.format_message()
+    except MemoryError:
+        outcome.status = "failed"
+        outcome.error = "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
     except Exception as error:  # one issue's bug must not stop the others
         log.debug("building %s failed", job.folder, exc_info=True)
         outcome.status = "failed"
