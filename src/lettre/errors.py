@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -60,7 +61,14 @@ class ContentError(LettreError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problems in the content")
+        errors = sum(p.is_error for p in self.problems)
+        super().__init__(f"Aborted: {errors} error{'s' if errors != 1 else ''} in the content.")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Every problem on its line, then the count (no "Error:" before a located line)."""
+        for problem in self.problems:
+            click.echo(str(problem), err=True, file=file)
+        click.echo(self.format_message(), err=True, file=file)
 
 
 def display_path(path: Path, root: Path) -> str:
