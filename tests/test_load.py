@@ -265,3 +265,30 @@ def test_placeholders_left_in_the_editorial_are_reported(newsletter: Newsletter)
         str(problem)
         == "bulletins/2025-06-13/issue.yaml:16:3: warning: editorial: still holds 'À COMPLÉTER' from `lettre new`"
     )
+
+
+def test_the_example_uses_every_field_of_the_format() -> None:
+    """The example is the format's living reference: each field appears in it at least once."""
+    from lettre.yamlfile import parse
+    from tests.test_docs import fields
+
+    used: set[str] = set()
+
+    def walk(value: object, prefix: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                used.add(prefix + key)
+                walk(inner, prefix + key + ".")
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, prefix)
+
+    walk(parse((PROJECT / "publication.yaml").read_text(), "p").data, "")
+    walk(parse((EXAMPLE / "issue.yaml").read_text(), "i").data, "")
+    front = (EXAMPLE / "articles/patrouille-de-france.md").read_text().split("---")[1]
+    walk(parse(front, "a").data, "sections.articles.")
+    used.add("sections.articles.body")  # the included article's body follows its front matter
+    from lettre.model import Issue, Publication
+
+    expected = set(fields(Publication)) | set(fields(Issue))
+    assert sorted(expected - used) == []

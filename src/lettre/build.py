@@ -43,6 +43,8 @@ class Options:
     mode: ImageMode | None = None
     """None: cid without base_url, hosted with it."""
     print_marks: bool = False
+    print_edition: bool = True
+    """False for the preview's first, fast pass: the email alone."""
 
     def image_mode(self, loaded: LoadedIssue) -> ImageMode:
         if self.mode:
@@ -50,7 +52,11 @@ class Options:
         return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
 
     def as_dict(self) -> dict[str, str | bool | None]:
-        return {"mode": self.mode.value if self.mode else None, "print_marks": self.print_marks}
+        return {
+            "mode": self.mode.value if self.mode else None,
+            "print_marks": self.print_marks,
+            "print_edition": self.print_edition,
+        }
 
 
 @dataclass
@@ -69,8 +75,9 @@ def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Opt
     """The email and print editions of one issue, in memory (images are cached in out/)."""
     stem = file_stem(loaded)
     files, warnings = _email_edition(loaded, repo, out, options.image_mode(loaded))
-    files[f"{stem}.pdf"] = _print_edition(loaded, repo, out, marks=False)
-    if options.print_marks:
+    if options.print_edition:
+        files[f"{stem}.pdf"] = _print_edition(loaded, repo, out, marks=False)
+    if options.print_edition and options.print_marks:
         files[f"{stem}-imprimeur.pdf"] = _print_edition(loaded, repo, out, marks=True)
     return Editions(files, warnings)
 

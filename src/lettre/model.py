@@ -122,8 +122,13 @@ _EMAIL = re.compile(
 )
 
 
+def is_email(value: str) -> bool:
+    """A plain address (name@example.org), nothing around it."""
+    return bool(_EMAIL.fullmatch(value))
+
+
 def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
+    if not is_email(value):
         raise _fail("email", "'{value}' is not an e-mail address (name@example.org)", value=value)
     return value
 

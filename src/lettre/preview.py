@@ -46,8 +46,14 @@ class State:
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def rebuild(self, say: Callable[[str], None]) -> None:
+        """The email first (under a second), shown at once; then the PDF too."""
+        self._build(Options(print_edition=False), say)
+        if self.outcome and self.outcome.status != "failed":
+            self._build(Options(), say)
+
+    def _build(self, options: Options, say: Callable[[str], None]) -> None:
         try:
-            [outcome] = build_all(self.repo, [self.folder], self.out, Options(), jobs=1, force=True)
+            [outcome] = build_all(self.repo, [self.folder], self.out, options, jobs=1, force=True)
             problems = [str(p) for p in outcome.problems] + (
                 [outcome.error] if outcome.error else []
             )

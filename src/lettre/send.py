@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import smtplib
 import ssl
 import sys
@@ -31,7 +30,7 @@ import click
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
-from lettre.model import Publication
+from lettre.model import Publication, is_email
 from lettre.output import write_atomic
 from lettre.pipeline import build_all
 from lettre.repo import Repository
@@ -308,7 +307,7 @@ def _recipients(request: Request, publication: Publication) -> list[str]:
         raise UsageProblem(
             "no recipient: give --to ADDRESS, or smtp.recipients in publication.yaml"
         )
-    bad = [a for a in chosen if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a)]
+    bad = [a for a in chosen if not is_email(a)]
     if bad:
         raise UsageProblem(f"not an e-mail address: {bad[0]}")
     return list(dict.fromkeys(chosen))
