@@ -162,8 +162,8 @@ class Spec:
 
 EMAIL = Spec("email", 1200, 4000, 80)
 """Photos are shown 600 px wide: twice that stays sharp on high-density screens."""
-PRINT = Spec("print", 2000, 1004, 82)
-"""300 dpi at the printed size: at most the 170 mm of the text block, at most 85 mm high
+PRINT = Spec("print", 2000, 886, 82)
+"""300 dpi at the printed size: at most the 170 mm of the text block, at most 75 mm high
 (print.css's figure limit)."""
 
 
