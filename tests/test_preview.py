@@ -44,17 +44,17 @@ def test_the_page_follows_the_files_as_they_are_saved(served: Any, browser: Any)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url)
     phone = page.frame_locator("iframe.phone").first
-    phone.locator("h3", has_text="Une nouvelle").wait_for(timeout=10_000)
+    phone.locator("h3", has_text="Une nouvelle").wait_for(timeout=30_000)
 
     issue = root / ISSUE
     issue.write_text(issue.read_text().replace("title: Une nouvelle", "title: Un titre tout neuf"))
     page.frame_locator("iframe.phone").first.locator("h3", has_text="Un titre tout neuf").wait_for(
-        timeout=10_000
+        timeout=30_000
     )
 
     issue.write_text("date: [2025-06-13\n")
     page.locator("#problems", has_text="bulletins/2025-06-13/issue.yaml:2:1").wait_for(
-        timeout=10_000
+        timeout=30_000
     )
     assert "La construction a échoué" in page.inner_text("#problems")
     page.close()

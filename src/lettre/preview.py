@@ -18,7 +18,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from lettre.build import Options
 from lettre.errors import ContentError, LettreError
@@ -104,7 +104,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/":
             self._send(page(self.state).encode(), "text/html; charset=utf-8")
         elif path == "/events":
-            self._events()
+            since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
+            self._events(int(since) if since.isdigit() else self.state.generation)
         elif path.startswith(("/files/", "/dark/")):
             self._file(path)
         else:
@@ -130,13 +131,17 @@ class Handler(BaseHTTPRequestHandler):
             body = body.replace(b"@media (prefers-color-scheme: dark)", b"@media all")
         self._send(body, TYPES.get(found.suffix, "application/octet-stream"))
 
-    def _events(self) -> None:
-        """Server-sent events: one `data:` line with the build's number after each build."""
+    def _events(self, seen: int) -> None:
+        """Server-sent events: the build's number, as soon as it differs from the page's.
+
+        The page says which build it shows (`since`): a build that ended between the page
+        and this request is announced at once, not missed.
+        """
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        state, seen = self.state, self.state.generation
+        state = self.state
         try:
             while True:
                 with state.changed:
