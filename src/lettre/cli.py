@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -279,18 +280,12 @@ def _run(
         for line, is_error in report.outcome(outcome, repo):
             echo(line, err=is_error, fg="red" if is_error else None)
 
+    def run(report_each: Callable[[Outcome], None]) -> list[Outcome]:
+        return build_all(repo, folders, out, options, jobs=jobs or 0, force=force,
+                         reason=reason, limits=limits, done=report_each)  # fmt: skip
+
     if not sys.stdout.isatty() or len(folders) < 2:
-        return build_all(
-            repo,
-            folders,
-            out,
-            options,
-            jobs=jobs or 0,
-            force=force,
-            reason=reason,
-            limits=limits,
-            done=done,
-        )
+        return run(done)
     with click.progressbar(length=len(folders), label="Building", file=sys.stderr) as bar:
 
         def advance(outcome: Outcome) -> None:
@@ -298,17 +293,7 @@ def _run(
             if outcome.status == "failed" or outcome.warnings:
                 done(outcome)
 
-        return build_all(
-            repo,
-            folders,
-            out,
-            options,
-            jobs=jobs or 0,
-            force=force,
-            reason=reason,
-            limits=limits,
-            done=advance,
-        )
+        return run(advance)
 
 
 @cli.command(name="publish")
