@@ -6,6 +6,7 @@ import email
 import re
 import smtplib
 import socket
+import subprocess
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -313,6 +314,13 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
     html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.html").read_text()
     assert len(html.encode()) < 90_000
     assert "Article 29" in html and "Article abrégé dans ce courriel" in html
+    pdf = tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf"
+    printed = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (
+        printed.count("Un paragraphe assez long pour peser") >= 2 * 30
+    )  # the PDF keeps every article whole
     assert lettre("build", "--strict", "--out", str(tmp_path / "dist"), repo=root).exit_code == 1
 
 
@@ -368,6 +376,17 @@ def test_axe_finds_no_serious_violation(browser: object, page_url: str, scheme: 
         v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+    page.close()
+
+
+def test_the_logo_stays_on_a_white_plate_in_dark_mode(browser: object, page_url: str) -> None:
+    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")  # type: ignore[attr-defined]
+    page.goto(page_url)
+    plate = page.evaluate(
+        "getComputedStyle(document.querySelector('.lt-plate table') || document.querySelector('.lt-plate')).backgroundColor"
+    )
+    body = page.evaluate("getComputedStyle(document.querySelector('.lt-card td')).backgroundColor")
+    assert plate == "rgb(255, 255, 255)" and body != "rgb(255, 255, 255)"
     page.close()
 
 

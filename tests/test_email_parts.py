@@ -94,3 +94,15 @@ def test_a_light_primary_colour_is_a_warning_and_falls_back_to_ink(
     )
     tokens = theme(Colors(primary="#ffcc00"))
     assert tokens.heading == "#1f2933" and tokens.on_primary == "#1f2933"
+
+
+def test_https_unsubscribe_gets_one_click_post(newsletter: Newsletter) -> None:
+    root = newsletter()
+    publication = root / "publication.yaml"
+    publication.write_text(
+        publication.read_text() + "unsubscribe: https://example.org/desinscription\n"
+    )
+    [loaded] = check(Repository(root)).issues
+    message = build_message(loaded, "<p>x</p>", "x", []).decode()
+    assert "List-Unsubscribe: <https://example.org/desinscription>" in message
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message

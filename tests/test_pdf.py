@@ -289,3 +289,19 @@ def test_hostile_markdown_leaves_nothing_in_the_pdf(
             for annotation in page.get("/Annots", []):
                 uri = str(annotation.get("/A", {}).get("/URI", ""))
                 assert not uri.startswith(("file:", "javascript:"))
+
+
+def test_margins_are_mirrored_for_recto_verso(example: Print) -> None:
+    """The inner margin is the wider one: left pages start further left than right pages."""
+    run = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "3", "-bbox", str(example.path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lefts = [
+        min(float(x) for x in re.findall(r'<word xMin="([\d.]+)"', page))
+        for page in run.stdout.split("<page ")[1:]
+    ]
+    verso, recto = lefts
+    assert round(recto - verso) == round((22 - 16) * 72 / 25.4)

@@ -226,3 +226,34 @@ def test_resume_sends_nobody_the_issue_twice(
     result = send(lettre, root, port, "--plain", "--resume", *(f"--to={p}" for p in people))
     assert result.exit_code == 0, result.output
     assert [to for to, _ in mailbox.messages] == [people[2:]]
+
+
+def test_settings_from_publication_yaml(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    publication = root / "publication.yaml"
+    smtp = f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n  recipients: [liste@example.org]\n"
+    publication.write_text(publication.read_text() + smtp)
+    result = lettre("send", str(root / "bulletins/2025-06-13"), repo=root)
+    assert result.exit_code == 0, result.output
+    assert [to for to, _ in mailbox.messages] == [["liste@example.org"]]
+
+
+def test_an_issue_with_warnings_is_sent_only_with_force(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    issue = root / "bulletins/2025-06-13/issue.yaml"
+    issue.write_text(
+        issue.read_text().replace("    url: https://example.org/une\n", "")
+    )  # a warning
+    refused = send(lettre, root, port, "--plain", "--to", "a@example.org")
+    assert (
+        refused.exit_code == 1 and "has warnings" in refused.stderr and "--force" in refused.stderr
+    )
+    assert mailbox.messages == []
+    assert send(lettre, root, port, "--plain", "--force", "--to", "a@example.org").exit_code == 0
+    assert len(mailbox.messages) == 1

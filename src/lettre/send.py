@@ -296,7 +296,9 @@ def _built_message(repo: Repository, folder: Path, request: Request) -> tuple[by
     eml = next((outcome.output).glob("*.eml"), None)
     if eml is None:
         raise LettreError(f"no .eml in {outcome.output}")
-    return eml.read_bytes(), outcome.warnings
+    # a fresh build carries its check warnings as problems; an unchanged one, in its notes
+    warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
+    return eml.read_bytes(), warnings
 
 
 def _recipients(request: Request, publication: Publication) -> list[str]:
