@@ -227,7 +227,16 @@ def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lett
     assert verified.exit_code == 1 and "differs: lettre-de-test-2025-06-13.pdf" in verified.stderr
 
     assert lettre("build", "--republish", repo=root).exit_code == 2  # a reason is required
-    assert lettre("build", "--republish", "--reason", "Chapô corrigé", repo=root).exit_code == 0
+    assert (
+        lettre("build", "--republish", "--reason", "Chapô corrigé", repo=root).exit_code == 2
+    )  # which issue?
+    issue_folder = str(root / "bulletins/2025-06-13")
+    assert (
+        lettre(
+            "build", issue_folder, "--republish", "--reason", "Chapô corrigé", repo=root
+        ).exit_code
+        == 0
+    )
     assert (root / "dist/2025-06-13/lettre-de-test-2025-06-13-v1.pdf").read_bytes() == published_pdf
     record = json.loads((root / "bulletins/2025-06-13/published.json").read_text())
     assert record["reason"] == "Chapô corrigé" and record["history"][0]["version"] == 1
@@ -266,3 +275,36 @@ def test_kill_9_never_leaves_a_truncated_file(
     assert not list(out.rglob(".*.tmp"))
     for name, data in complete.items():
         assert (out / name).read_bytes() == data
+
+
+def test_an_output_folder_inside_bulletins_is_refused(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    result = lettre("build", "--out", str(root / "bulletins"), repo=root)
+    assert result.exit_code == 2 and "cannot be inside bulletins/" in result.stderr
+    assert (root / "bulletins/2025-06-13/images/photo.jpg").is_file()
+
+
+def test_what_else_makes_an_issue_stale(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    assert lettre("build", repo=root).exit_code == 0
+    first = root / "bulletins/2025-05-30/issue.yaml"
+    first.write_text(first.read_text().replace("date: 2025-05-30", "date: 2025-05-30\nnumber: 9"))
+    # every later issue takes its number from the first one: all three are rebuilt
+    assert lettre("build", repo=root).stdout.endswith("3 built, 0 unchanged, 0 failed.\n")
+    (root / "dist/2025-06-06/lettre-de-test-2025-06-06.html").write_text("")
+    assert lettre("build", repo=root).stdout.endswith("1 built, 2 unchanged, 0 failed.\n")
+
+
+def test_the_archive_refuses_issues_built_from_older_sources(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    assert lettre("build", repo=root).exit_code == 0
+    (root / ISSUE).write_text(
+        (root / ISSUE).read_text().replace("Une nouvelle", "Une autre nouvelle")
+    )
+    result = lettre("archive", repo=root)
+    assert result.exit_code == 1
+    assert "built from older sources: bulletins/2025-06-13; run lettre build first" in result.stderr

@@ -92,3 +92,28 @@ def test_a_link_out_of_the_build_is_not_followed(served: Any) -> None:
     (files / "sortie.txt").symlink_to(root / "publication.yaml")
     assert get(server, "/files/sortie.txt") == 404
     assert get(server, "/files/lettre-de-test-2025-06-13.txt") == 200
+
+
+def test_a_published_issue_can_be_previewed(newsletter: Newsletter) -> None:
+    from click.testing import CliRunner
+
+    from lettre.cli import cli
+
+    root = newsletter()
+    assert (
+        CliRunner()
+        .invoke(cli, ["--repo", str(root), "publish", str(root / "bulletins/2025-06-13")])
+        .exit_code
+        == 0
+    )
+    (root / ISSUE).write_text((root / ISSUE).read_text().replace("Une nouvelle", "Une correction"))
+    server, stop = preview.serve(
+        Repository(root), root / "bulletins/2025-06-13", 0, lambda line: None
+    )
+    try:
+        state = server.RequestHandlerClass.state  # type: ignore[attr-defined]
+        assert state.outcome and state.outcome.status == "built" and state.problems == []
+    finally:
+        stop.set()
+        server.server_close()
+        preview.clean(server)

@@ -26,8 +26,8 @@ class Mailbox:
     logins: list[str] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     """Address → the answer to give at RCPT."""
-    data_answers: list[str] = field(default_factory=list)
-    """Answers to give at DATA, in order, before accepting."""
+    data_answers: list[str | None] = field(default_factory=list)
+    """Answers to give at DATA, in order (None: accept), before accepting every message."""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -38,8 +38,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_answers:
-            return self.data_answers.pop(0)
+        answer = self.data_answers.pop(0) if self.data_answers else None
+        if answer is not None:
+            return answer
         self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted"
 
@@ -257,3 +258,57 @@ def test_an_issue_with_warnings_is_sent_only_with_force(
     assert mailbox.messages == []
     assert send(lettre, root, port, "--plain", "--force", "--to", "a@example.org").exit_code == 0
     assert len(mailbox.messages) == 1
+
+
+def test_an_interrupted_send_must_be_resumed_or_started_again(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    mailbox.data_answers = [None, "554 Transaction failed"]  # the second batch fails for good
+    root = newsletter()
+    people = ["a@example.org", "b@example.org", "c@example.org"]
+    stopped = send(
+        lettre, root, port, "--plain", "--batch-size", "1", *(f"--to={p}" for p in people)
+    )
+    assert stopped.exit_code == 1 and "--resume" in stopped.stderr
+    again = send(lettre, root, port, "--plain", "--batch-size", "1", *(f"--to={p}" for p in people))
+    assert again.exit_code == 1 and "finish it with --resume" in again.stderr
+    assert (
+        send(
+            lettre,
+            root,
+            port,
+            "--plain",
+            "--resume",
+            "--batch-size",
+            "1",
+            *(f"--to={p}" for p in people),
+        ).exit_code
+        == 0
+    )
+    delivered = [address for to, _ in mailbox.messages for address in to]
+    assert sorted(delivered) == people  # everyone once, nobody twice
+
+
+def test_a_login_without_encryption_is_refused(
+    newsletter: Newsletter, lettre: Lettre, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox, port, _ = server
+    monkeypatch.setenv("LETTRE_SMTP_PASSWORD", "s3cret")
+    root = newsletter()
+    result = send(lettre, root, port, "--plain", "--user", "cellule", "--to", "a@example.org")
+    assert result.exit_code == 2 and "password in clear" in result.stderr
+    assert mailbox.logins == [] and mailbox.messages == []
+
+
+def test_the_issue_s_own_eml_is_sent_not_a_stale_one(
+    newsletter: Newsletter, lettre: Lettre, server: Any
+) -> None:
+    mailbox, port, _ = server
+    root = newsletter()
+    stale = root / "dist/2025-06-13/aaa-2025-06-13.eml"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"Subject: ancien\r\n\r\nancien\r\n")
+    assert send(lettre, root, port, "--plain", "--to", "a@example.org").exit_code == 0
+    [(_, content)] = mailbox.messages
+    assert content == eml(root)

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from lettre.build import file_stem
-from lettre.errors import LettreError
+from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
 from lettre.model import Article, Headline, LoadedIssue, Publication
 from lettre.output import write_atomic
 from lettre.pdf import timestamp
 from lettre.repo import Repository
-from lettre.stamps import Stamp
+from lettre.stamps import Stamp, digest, fingerprint, input_files
 from lettre.templates import environment
 from lettre.theme import theme
 
@@ -45,19 +45,42 @@ class Entry:
 
 
 def entries(repo: Repository, out: Path) -> list[Entry]:
-    """Every valid issue that has been built into `out`, newest first."""
-    found = []
-    for loaded in check(repo).issues:
+    """Every valid issue that has been built into `out`, newest first.
+
+    An issue built from other sources than it now has is an error: the catalogue would show
+    one text and link to files made from another.
+    """
+    checked = check(repo)
+    if checked.publication is None:
+        raise ContentError(checked.problems)
+    found, stale = [], []
+    numbers = repo.numbers()
+    for loaded in checked.issues:
         output = out / loaded.issue.date.isoformat()
         stamp = Stamp.load(output)
         if stamp is None or not stamp.outputs_intact(output):
             continue
-        files = {
-            name: ((output / name).stat().st_size, sha)
-            for name, sha in sorted(stamp.outputs.items())
-        }
-        found.append(Entry(loaded, file_stem(loaded), files))
+        inputs = input_files(repo, loaded.folder, loaded.publication.logo)
+        options = {**_options(stamp), "number": numbers.get(loaded.folder.name)}
+        if fingerprint(inputs, options, stamp.inputs)[0] != stamp.fingerprint:
+            stale.append(repo.shown(loaded.folder))
+            continue
+        found.append(Entry(loaded, file_stem(loaded), _files(output)))
+    if stale:
+        raise LettreError(f"built from older sources: {', '.join(stale)}; run lettre build first")
     return sorted(found, key=lambda e: e.date, reverse=True)
+
+
+def _options(stamp: Stamp) -> dict[str, Any]:
+    return dict(stamp.options)
+
+
+def _files(output: Path) -> dict[str, tuple[int, str]]:
+    """Every file of an output folder (kept versions included), with its size and SHA-256."""
+    paths = sorted(p for p in output.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return {
+        p.relative_to(output).as_posix(): (p.stat().st_size, digest(p.read_bytes())) for p in paths
+    }
 
 
 def make_archive(repo: Repository, out: Path) -> list[Path]:

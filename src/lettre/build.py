@@ -82,12 +82,15 @@ def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Opt
     return Editions(files, warnings)
 
 
-def write_editions(folder: Path, editions: Editions) -> None:
-    """Write every file atomically, then remove images a previous build left."""
+def write_editions(folder: Path, editions: Editions, previous: set[str] | None = None) -> None:
+    """Write every file atomically, then remove the files of the `previous` build (the names
+    its stamp lists) that this one no longer makes: lettre deletes only what it wrote."""
     for name, data in editions.files.items():
         write_atomic(folder / name, data)
-    images = {Path(n).name for n in editions.files if n.startswith("images/")}
-    _remove_stale_images(folder / "images", images)
+    for name in sorted((previous or set()) - set(editions.files)):
+        if name.startswith("images/") and not re.search(r"-v\d+\.\w+$", name):
+            log.debug("removing stale %s", name)
+            (folder / name).unlink(missing_ok=True)
 
 
 def _email_edition(
@@ -209,11 +212,3 @@ def _budget_warnings(
             f"Gmail's limit; the print edition keeps it in full"
         )
     return warnings
-
-
-def _remove_stale_images(folder: Path, keep: set[str]) -> None:
-    """Images of an earlier build; versions kept by a republication (`-v1`) stay."""
-    for path in folder.glob("*"):
-        if path.is_file() and path.name not in keep and not re.search(r"-v\d+\.\w+$", path.name):
-            log.debug("removing stale %s", path)
-            path.unlink()

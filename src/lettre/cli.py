@@ -23,6 +23,7 @@ from lettre.archive import make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
+from lettre.load import load_publication
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
 from lettre.schema import dumps, issue_schema, publication_schema
@@ -192,21 +193,34 @@ OUT = click.option(
 PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
-@cli.command()
-@PATHS
-@OUT
-@click.option(
+IMAGES = click.option(
     "--images",
     "image_mode",
     type=click.Choice(["cid", "hosted"]),
     help="Images inside the message (cid; the default without base_url) or "
     "referenced under base_url (hosted; the default with it).",
 )
-@click.option(
+PRINT_MARKS = click.option(
     "--print-marks",
     is_flag=True,
     help="Also write a print-shop PDF with 3 mm bleed and crop marks.",
 )
+
+
+def _options(repo: Repository, image_mode: str | None, print_marks: bool) -> Options:
+    mode = ImageMode(image_mode) if image_mode else None
+    if mode is ImageMode.HOSTED:
+        publication = load_publication(repo).value
+        if publication is not None and not publication.base_url:
+            raise UsageProblem("--images hosted needs base_url in publication.yaml")
+    return Options(mode, print_marks)
+
+
+@cli.command()
+@PATHS
+@OUT
+@IMAGES
+@PRINT_MARKS
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Issues built at once (default: one per core)."
 )
@@ -217,7 +231,7 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type
 @click.option(
     "--reason", help="Why a published issue gets a new version (recorded in published.json)."
 )
-@click.option("--timeout", type=click.FloatRange(min=1), default=300, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=1, max=86_400), default=300, show_default=True,
               help="Seconds one issue may take before it is stopped.")  # fmt: skip
 @click.option("--memory", type=click.IntRange(min=256), default=3072, show_default=True,
               help="Megabytes of address space one issue's build may use.")  # fmt: skip
@@ -248,8 +262,12 @@ def build(
             '--republish and --reason "…" go together: say why the new version is made'
         )
     repo = settings.repository()
+    if republish and not paths:
+        raise UsageProblem(
+            '--republish needs the issue: lettre build bulletins/DATE --republish --reason "…"'
+        )
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
-    options = Options(ImageMode(image_mode) if image_mode else None, print_marks)
+    options = _options(repo, image_mode, print_marks)
     limits = Limits(timeout, memory)
     outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason, limits)
     failed = [o for o in outcomes if o.status == "failed"]
@@ -299,17 +317,21 @@ def _run(
 @cli.command(name="publish")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @OUT
+@IMAGES
+@PRINT_MARKS
 @click.pass_obj
-def publish_command(settings: Settings, path: Path, out: Path | None) -> None:
+def publish_command(
+    settings: Settings, path: Path, out: Path | None, image_mode: str | None, print_marks: bool
+) -> None:
     """Mark the issue at PATH as published: build it, then record its files' SHA-256.
 
-    The record, bulletins/DATE/published.json, is meant to be committed with the issue.
+    The record, bulletins/DATE/published.json, is meant to be committed with the issue;
+    the build options are recorded too, for verify.
     """
     repo = settings.repository()
     folder = repo.issue_folder(path)
     output = (out or repo.root / "dist") / folder.name
-    record = publish.read_record(folder)
-    options = publish.options_of(record) if record else Options()
+    options = _options(repo, image_mode, print_marks)
     outcomes = _run(repo, [folder], output.parent, options, 1, False, None)
     if outcomes[0].status == "failed":
         raise click.exceptions.Exit(1)
@@ -419,6 +441,7 @@ def preview_command(settings: Settings, path: Path | None, port: int) -> None:
     finally:
         stop.set()
         server.server_close()
+        preview.clean(server)
 
 
 def _print_problems(problems: list[Problem]) -> None:

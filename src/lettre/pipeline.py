@@ -12,17 +12,18 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
-from lettre.errors import ContentError, LettreError, Problem
+from lettre.errors import ContentError, LettreError, Problem, UsageProblem
 from lettre.load import load_issue, load_publication
 from lettre.model import Publication
 from lettre.repo import Repository
@@ -52,8 +53,12 @@ class Outcome:
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[int]:
     """Hold out/.lettre.lock for the whole build; a second build is refused clearly."""
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / LOCK).open("a+") as handle:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = (out / LOCK).open("a+")
+    except OSError as error:
+        raise LettreError(f"cannot write into {out}: {error.strerror}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -103,6 +108,26 @@ def run_isolated(
     context = multiprocessing.get_context("fork")
     pending, outcomes = list(todo), list[Outcome]()
     running: dict[Connection, tuple[BaseProcess, Job, float]] = {}
+    try:
+        _schedule(context, pending, running, outcomes, workers, limits, lock, done)
+    except KeyboardInterrupt:
+        for child, _, _ in running.values():
+            child.kill()
+            child.join()
+        raise
+    return outcomes
+
+
+def _schedule(
+    context: Any,
+    pending: list[Job],
+    running: dict[Connection, tuple[BaseProcess, Job, float]],
+    outcomes: list[Outcome],
+    workers: int,
+    limits: Limits,
+    lock: int,
+    done: Callable[[Outcome], None],
+) -> None:
     while pending or running:
         while pending and len(running) < workers:
             job = pending.pop(0)
@@ -130,15 +155,19 @@ def run_isolated(
                 )
                 outcomes.append(outcome)
                 done(outcome)
-    return outcomes
 
 
 def _child(job: Job, limits: Limits, send: Connection, lock: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     os.close(lock)
     limit = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     send.send(run(job))
     send.close()
+
+
+def _limited() -> bool:
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
 
 
 def _received(connection: Connection, process: BaseProcess, job: Job, limits: Limits) -> Outcome:
@@ -163,6 +192,20 @@ class Job:
     options: Options
     fingerprint: str
     reason: str | None
+    published: bool = True
+    """Whether a published issue's record guards this build."""
+    number: int | None = None
+
+
+def check_output(repo: Repository, out: Path) -> None:
+    """The output folder may not be, or be inside, bulletins/: its cleaning would delete sources."""
+    resolved, bulletins = out.resolve(), repo.bulletins.resolve()
+    if resolved.is_relative_to(bulletins):
+        raise UsageProblem(
+            f"{out}: the output folder cannot be inside {repo.shown(repo.bulletins)}/; use dist/"
+        )
+    if resolved.exists() and not resolved.is_dir():
+        raise UsageProblem(f"{out} exists and is not a folder")
 
 
 def build_all(
@@ -175,15 +218,22 @@ def build_all(
     force: bool = False,
     reason: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    published: bool = True,
     done: Callable[[Outcome], None] = lambda outcome: None,
 ) -> list[Outcome]:
-    """Build `folders` into `out`; `done` is called as each issue ends."""
+    """Build `folders` into `out`; `done` is called as each issue ends.
+
+    `published` False skips the guard of published issues: for the preview, which writes
+    into a folder of its own.
+    """
+    check_output(repo, out)
     publication = _publication(repo)
     with locked(out) as lock:
         remove_stale_temporaries(out)
-        outcomes, todo = [], []
+        outcomes, todo, numbers = [], [], repo.numbers()
         for folder in folders:
-            job = _job(repo, folder, out, options, publication, force, reason)
+            number = numbers.get(folder.name)
+            job = _job(repo, folder, out, options, publication, force, reason, published, number)
             if job is None:
                 stamp = Stamp.load(out / folder.name)
                 notes = stamp.warnings if stamp else []
@@ -212,17 +262,25 @@ def _job(
     publication: Publication,
     force: bool,
     reason: str | None,
+    published: bool = True,
+    number: int | None = None,
 ) -> Job | None:
     """The job for `folder`, or None when its last build is still current."""
     output = out / folder.name
     stamp = Stamp.load(output)
     inputs = input_files(repo, folder, publication.logo)
     known = stamp.inputs if stamp else None
-    current, _ = fingerprint(inputs, options.as_dict(), known)
+    current, _ = fingerprint(inputs, _settings(options, number), known)
     unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
     if unchanged and not force and reason is None:
         return None
-    return Job(repo.root, folder, out, options, current, reason)
+    return Job(repo.root, folder, out, options, current, reason, published, number)
+
+
+def _settings(options: Options, number: int | None) -> dict[str, Any]:
+    """What besides the files decides the output: the options, and the issue's number,
+    which may come from the issues before it."""
+    return {**options.as_dict(), "number": number}
 
 
 def run(job: Job) -> Outcome:
@@ -239,15 +297,18 @@ def run(job: Job) -> Outcome:
             return outcome
         editions = make_editions(loaded.value, repo, job.out, job.options)
         inputs = input_files(repo, job.folder, publication.logo)
-        _, seen = fingerprint(inputs, job.options.as_dict(), None)
-        publish.guard(repo, job.folder, output, editions, seen, job.reason)
-        write_editions(output, editions)
+        _, seen = fingerprint(inputs, _settings(job.options, job.number), None)
+        if job.published:
+            publish.guard(repo, job.folder, output, editions, seen, job.reason, job.options)
+        before = Stamp.load(output)
+        write_editions(output, editions, set(before.outputs) if before else None)
         outputs = {name: digest(data) for name, data in editions.files.items()}
         where = f"{repo.shown(job.folder)}/issue.yaml"
         notes = [str(p) for p in loaded.problems] + [
             f"{where}: warning: {w}" for w in editions.warnings
         ]
-        Stamp(job.fingerprint, seen, outputs, notes).save(output)
+        sizes = {name: len(data) for name, data in editions.files.items()}
+        Stamp(job.fingerprint, seen, outputs, notes, sizes, job.options.as_dict()).save(output)
         outcome.sizes = {name: len(data) for name, data in editions.files.items()}
         outcome.warnings = editions.warnings
     except ContentError as error:
@@ -255,11 +316,16 @@ def run(job: Job) -> Outcome:
         outcome.error = "publication.yaml has errors"
     except LettreError as error:
         outcome.status, outcome.error = "failed", error.format_message()
-    except MemoryError:
+    except Exception as error:
         outcome.status = "failed"
-        outcome.error = "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
-    except Exception as error:  # one issue's bug must not stop the others
-        log.debug("building %s failed", job.folder, exc_info=True)
-        outcome.status = "failed"
-        outcome.error = f"internal error: {type(error).__name__}: {error} (run with --debug)"
+        outcome.error = _failure(error)
     return outcome
+
+
+def _failure(error: Exception) -> str:
+    """What to tell of an unexpected failure; under a memory limit, an allocation that fails
+    in C code surfaces as a SystemError, not a MemoryError."""
+    if isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited()):
+        return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
+    log.debug("the build failed", exc_info=error)
+    return f"internal error: {type(error).__name__}: {error} (run with --debug)"

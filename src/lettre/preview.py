@@ -9,6 +9,7 @@ server-sent events; a failed build shows its errors in the page and the server g
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from lettre.build import Options
-from lettre.errors import ContentError, LettreError
+from lettre.errors import ContentError, LettreError, UsageProblem
 from lettre.pipeline import Outcome, build_all
 from lettre.repo import Repository
 from lettre.templates import environment
@@ -53,7 +54,9 @@ class State:
 
     def _build(self, options: Options, say: Callable[[str], None]) -> None:
         try:
-            [outcome] = build_all(self.repo, [self.folder], self.out, options, jobs=1, force=True)
+            [outcome] = build_all(
+                self.repo, [self.folder], self.out, options, jobs=1, force=True, published=False
+            )
             problems = [str(p) for p in outcome.problems] + (
                 [outcome.error] if outcome.error else []
             )
@@ -161,7 +164,10 @@ def _moved(state: State, seen: int) -> bool:
 
 def served_file(root: Path, name: str) -> Path | None:
     """The file `name` of the build, or None: no '..', no absolute path, no link out of it."""
-    if not name or name.startswith("/") or ".." in Path(name).parts or "\0" in name:
+    parts = Path(name).parts
+    if not name or name.startswith("/") or ".." in parts or "\0" in name:
+        return None
+    if any(part.startswith(".") for part in parts):  # lettre's own records, not outputs
         return None
     candidate = (root / name).resolve()
     if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
@@ -188,15 +194,23 @@ def serve(
     repo: Repository, folder: Path, port: int, say: Callable[[str], None]
 ) -> tuple[ThreadingHTTPServer, threading.Event]:
     """Build, then serve on 127.0.0.1 and watch; the caller runs `serve_forever`."""
+    hosts: set[str] = set()
     out = Path(tempfile.mkdtemp(prefix="lettre-preview-"))
     state = State(repo, folder, out)
-    state.rebuild(say)
-    hosts: set[str] = set()
     handler: type[Handler] = type("Bound", (Handler,), {"state": state, "allowed_hosts": hosts})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        shutil.rmtree(out, ignore_errors=True)
+        raise UsageProblem(
+            f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0"
+        ) from None
+    state.rebuild(say)
     server.daemon_threads = True
     bound = server.server_address[1]
     hosts |= {f"127.0.0.1:{bound}", f"localhost:{bound}"}
+    if bound == 80:  # browsers leave the default port out of Host
+        hosts |= {"127.0.0.1", "localhost"}
     stop = threading.Event()
     threading.Thread(target=watch, args=(state, stop, say), daemon=True).start()
     return server, stop
@@ -204,3 +218,9 @@ def serve(
 
 def url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def clean(server: ThreadingHTTPServer) -> None:
+    """Remove the preview's build folder."""
+    state: State = server.RequestHandlerClass.state  # type: ignore[attr-defined]
+    shutil.rmtree(state.out, ignore_errors=True)

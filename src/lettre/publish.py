@@ -58,6 +58,7 @@ def guard(
     editions: Editions,
     seen: dict[str, Seen],
     reason: str | None,
+    options: Options,
 ) -> None:
     """Let a build of a published issue through only if it gives the published bytes.
 
@@ -97,10 +98,22 @@ def guard(
         published=_now(),
         lettre=__version__,
         reason=reason,
+        options=options.as_dict(),
         files=new,
         inputs={name: s.sha256 for name, s in seen.items()},
     )
     _write_record(folder, record)
+
+
+def _keep_earlier_versions(output: Path, new: dict[str, str], record: dict[str, Any]) -> None:
+    """A file on disk that an earlier published version recorded is kept, never overwritten.
+
+    (A republication made into another folder leaves the old published files here.)
+    """
+    for entry in record.get("history", []):
+        for name, published in entry.get("files", {}).items():
+            if name in new and new[name] != published:
+                _keep(output, name, published, int(entry.get("version", 1)))
 
 
 def _keep(output: Path, name: str, published: str | None, version: int) -> None:
@@ -110,6 +123,9 @@ def _keep(output: Path, name: str, published: str | None, version: int) -> None:
         return
     kept = path.with_name(f"{path.stem}-v{version}{path.suffix}")
     if kept.exists():
+        if digest(kept.read_bytes()) == published:
+            path.unlink()  # kept already
+            return
         raise LettreError(f"{kept} already exists; lettre does not overwrite a kept version")
     path.rename(kept)
 

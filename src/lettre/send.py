@@ -143,7 +143,14 @@ def deliver(
     client = connect(server)
     try:
         for batch in batches(pending, batch_size):
-            refused = _send_batch(client, sender, batch, message, retries, backoff)
+            try:
+                refused = _send_batch(client, sender, batch, message, retries, backoff)
+            except (smtplib.SMTPException, OSError, LettreError) as error:
+                why = error.format_message() if isinstance(error, LettreError) else _reason(error)
+                raise LettreError(
+                    f"the send stopped after {len(report.delivered)} of {len(recipients)} "
+                    f"recipients ({why}); run the same command with --resume to finish"
+                ) from None
             report.failed |= refused
             report.delivered += [a for a in batch if a not in refused]
             _save_progress(progress, message, report.delivered)
@@ -273,7 +280,12 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
         )
     server = _server(request, publication)
     progress = None if request.test_address else request.out / folder.name / PROGRESS
-    if progress and not request.resume and progress.exists():
+    if progress and progress.exists() and not request.resume:
+        if not request.again:
+            raise LettreError(
+                f"an earlier send of {repo.shown(folder)} stopped before the end; finish it with "
+                "--resume (nobody gets it twice), or start over with --again"
+            )
         progress.unlink()
     with click.progressbar(length=len(recipients), label="Sending", file=sys.stderr) as bar:
         report = deliver(server, publication.sender.email, recipients, message,
@@ -282,6 +294,8 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
         say(f"refused: {address}: {answer}", err=True, fg="red")
     if not request.test_address:
         record_sent(folder, message, report)
+        if progress and not report.failed:
+            progress.unlink(missing_ok=True)
     say(f"{repo.shown(folder)}: sent to {len(report.delivered)} of {len(recipients)} recipients")
     if report.failed:
         raise click.exceptions.Exit(1)
@@ -293,9 +307,11 @@ def _built_message(repo: Repository, folder: Path, request: Request) -> tuple[by
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
         raise LettreError(f"{repo.shown(folder)} cannot be sent: {outcome.error}")
-    eml = next((outcome.output).glob("*.eml"), None)
-    if eml is None:
-        raise LettreError(f"no .eml in {outcome.output}")
+    publication = load_publication(repo).value
+    assert publication is not None  # checked by the build above
+    eml = outcome.output / f"{publication.file_slug}-{folder.name}.eml"
+    if not eml.is_file():
+        raise LettreError(f"no {eml.name} in {outcome.output}")
     # a fresh build carries its check warnings as problems; an unchanged one, in its notes
     warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
     return eml.read_bytes(), warnings
@@ -330,6 +346,10 @@ def _server(request: Request, publication: Publication) -> Server:
         else (configured.port if configured and configured.port else PORTS[security])
     )
     user = request.user or (configured.user if configured else None)
+    if user and security == "none":
+        raise UsageProblem(
+            "a login without encryption would send the password in clear; use --starttls or --ssl"
+        )
     password = None
     if user:
         password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(

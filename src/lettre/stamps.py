@@ -34,19 +34,25 @@ class Seen:
     sha256: str
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, *, hidden: bool = False) -> list[Path]:
+    """Every file below `root`, links to folders followed (once each: no loop)."""
     if not root.is_dir():
         return []
-    found = []
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        found += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
-    return found
+    found, visited = [], set()
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            subfolders[:] = []
+            continue
+        visited.add(real)
+        subfolders[:] = sorted(d for d in subfolders if hidden or not d.startswith("."))
+        found += [Path(folder) / n for n in sorted(names) if hidden or not n.startswith(".")]
+    return [path for path in found if path.is_file()]
 
 
 def input_files(repo: Repository, folder: Path, logo: str | None) -> dict[str, Path]:
     """Every file an issue's editions may depend on, by a stable name."""
-    found = {f"issue/{p.relative_to(folder).as_posix()}": p for p in _walk(folder)}
+    found = {f"issue/{p.relative_to(folder).as_posix()}": p for p in _walk(folder, hidden=True)}
     found = {name: path for name, path in found.items() if path.name not in RECORDS}
     found[PUBLICATION_FILE] = repo.publication_file
     if logo and (repo.root / logo).is_file():
@@ -91,6 +97,10 @@ class Stamp:
     """Output file (relative to the issue's output folder) → SHA-256."""
     warnings: list[str] = field(default_factory=list)
     """The warnings of that build, said again when the issue is found unchanged."""
+    sizes: dict[str, int] = field(default_factory=dict)
+    """Output file → its size, so that a truncated or emptied output is rebuilt."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The build options (without the number), so that the archive can check freshness."""
 
     def save(self, folder: Path) -> None:
         data = {
@@ -99,6 +109,8 @@ class Stamp:
             "inputs": {n: [s.size, s.mtime_ns, s.sha256] for n, s in self.inputs.items()},
             "outputs": self.outputs,
             "warnings": self.warnings,
+            "sizes": self.sizes,
+            "options": self.options,
         }
         write_atomic(folder / STAMP, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
@@ -107,15 +119,20 @@ class Stamp:
         try:
             data = json.loads((folder / STAMP).read_text("utf-8"))
             inputs = {n: Seen(*v) for n, v in data["inputs"].items()}
-            return cls(
-                data["fingerprint"], inputs, dict(data["outputs"]), list(data.get("warnings", []))
-            )
+            warnings, sizes = list(data.get("warnings", [])), dict(data.get("sizes", {}))
+            options = dict(data.get("options", {}))
+            return cls(data["fingerprint"], inputs, dict(data["outputs"]), warnings, sizes, options)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def outputs_intact(self, folder: Path) -> bool:
         """Every output still there, at the size it was written (a cheap check)."""
-        return all((folder / name).is_file() for name in self.outputs)
+        try:
+            return all(
+                (folder / name).stat().st_size == self.sizes.get(name) for name in self.outputs
+            )
+        except OSError:
+            return False
 
 
 def digest(data: bytes) -> str:
