@@ -305,3 +305,23 @@ def test_margins_are_mirrored_for_recto_verso(example: Print) -> None:
     ]
     verso, recto = lefts
     assert round(recto - verso) == round((22 - 16) * 72 / 25.4)
+
+
+def test_an_svg_logo_is_printed(newsletter: Newsletter, lettre: Lettre, tmp_path: Path) -> None:
+    root = newsletter(
+        {
+            "assets/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" fill="#002654"/></svg>'
+        }
+    )
+    (root / "publication.yaml").write_text(
+        (root / "publication.yaml").read_text() + "logo: assets/logo.svg\n"
+    )
+    result = lettre("build", "--out", str(tmp_path), repo=root)
+    assert result.exit_code == 0 and "most mail programs do not show SVG" in result.stderr
+    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+        figures = [
+            o
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Dictionary) and o.get("/Alt") == "Cellule de test"
+        ]
+        assert figures, "the logo is not in the PDF"

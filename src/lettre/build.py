@@ -125,7 +125,10 @@ def _email_edition(
 def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
     cache = out / ".cache" / "images"
     variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
-    if loaded.logo and loaded.logo.format != "SVG":
+    if loaded.logo and loaded.logo.format == "SVG":  # checked: shapes only; print keeps it vector
+        svg = loaded.logo
+        variants[""] = Variant(svg.path.name, svg.path.read_bytes(), svg.width, svg.height)
+    elif loaded.logo:
         variants[""] = variant(loaded.logo, PRINT, cache)
     language, overrides = loaded.publication.language, repo.root / "templates"
     html = pdf.render_html(environment(overrides, language), loaded, variants)

@@ -269,9 +269,13 @@ def build(
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     options = _options(repo, image_mode, print_marks)
     limits = Limits(timeout, memory)
+    notes = [p for p in load_publication(repo).problems if not p.is_error]  # errors: build_all's
+    _print_problems(notes)
     outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason, limits)
     failed = [o for o in outcomes if o.status == "failed"]
-    warned = [o for o in outcomes if o.warnings or any(not p.is_error for p in o.problems)]
+    warned = bool(notes) or any(
+        o.warnings or any(not p.is_error for p in o.problems) for o in outcomes
+    )
     echo(report.build_tally(outcomes), err=bool(failed))
     if failed or (strict and warned):
         raise click.exceptions.Exit(1)

@@ -177,7 +177,7 @@ class Variant:
 
     @property
     def subtype(self) -> str:
-        return "png" if self.name.endswith(".png") else "jpeg"
+        return {".png": "png", ".svg": "svg+xml"}.get(Path(self.name).suffix, "jpeg")
 
 
 def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
