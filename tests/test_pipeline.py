@@ -308,3 +308,13 @@ def test_the_archive_refuses_issues_built_from_older_sources(
     result = lettre("archive", repo=root)
     assert result.exit_code == 1
     assert "built from older sources: bulletins/2025-06-13; run lettre build first" in result.stderr
+
+
+def test_the_archive_says_what_it_leaves_out(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = year(newsletter)
+    assert lettre("build", repo=root).exit_code == 0
+    shutil.rmtree(root / "bulletins/2025-06-13")  # the last: the others keep their numbers
+    result = lettre("archive", repo=root)
+    assert result.exit_code == 0, result.output
+    gone = "warning: dist/2025-06-13: left out of the archive: its issue folder is gone"
+    assert gone in result.stderr

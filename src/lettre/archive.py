@@ -22,7 +22,7 @@ from lettre.load import check
 from lettre.model import Article, Headline, LoadedIssue, Publication
 from lettre.output import write_atomic
 from lettre.pdf import timestamp
-from lettre.repo import Repository
+from lettre.repo import Repository, is_issue_name
 from lettre.stamps import Stamp, digest, fingerprint, input_files
 from lettre.templates import environment
 from lettre.theme import theme
@@ -81,6 +81,24 @@ def _files(output: Path) -> dict[str, tuple[int, str]]:
     return {
         p.relative_to(output).as_posix(): (p.stat().st_size, digest(p.read_bytes())) for p in paths
     }
+
+
+def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
+    """Output folders the archive does not list: no issue folder any more, or its issue
+    now has errors. Said, never silently dropped."""
+    listed = {entry.date for entry in found}
+    notes = []
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and is_issue_name(p.name)):
+        if folder.name in listed:
+            continue
+        source = repo.bulletins / folder.name
+        why = (
+            "its issue folder is gone"
+            if not source.is_dir()
+            else "its issue has errors (lettre check)"
+        )
+        notes.append(f"{repo.shown(folder)}: left out of the archive: {why}")
+    return notes
 
 
 def make_archive(repo: Repository, out: Path) -> list[Path]:

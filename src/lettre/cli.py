@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from lettre import __version__, preview, publish, report, scaffold, send
-from lettre.archive import make_archive
+from lettre.archive import entries, left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
@@ -378,8 +378,11 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 def archive_command(settings: Settings, out: Path | None) -> None:
     """Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."""
     repo = settings.repository()
-    for path in make_archive(repo, out or repo.root / "dist"):
+    folder = out or repo.root / "dist"
+    for path in make_archive(repo, folder):
         echo(repo.shown(path))
+    for note in left_out(repo, folder, entries(repo, folder)):
+        echo(f"warning: {note}", err=True, fg="yellow")
 
 
 @cli.command(name="send")
