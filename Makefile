@@ -4,13 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean system
 
-demo: $(STAMP)  ## check the example issue, print what it holds, build it into dist/
+demo: system $(STAMP)  ## check the example issue, print what it holds, build it into dist/
 	$(BIN)/lettre check --verbose
 	$(BIN)/lettre build
 
-test: lint $(STAMP)  ## every test, after the linters
+test: system lint $(STAMP)  ## every test, after the linters
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -21,6 +21,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
+
+system:  ## the Debian packages the tests need (chromium, poppler, pango), installed when missing
+	@bash .ci/system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
