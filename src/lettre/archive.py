@@ -23,7 +23,7 @@ from lettre.model import Article, Headline, LoadedIssue, Publication
 from lettre.output import write_atomic
 from lettre.pdf import timestamp
 from lettre.repo import Repository, is_issue_name
-from lettre.stamps import Stamp, digest, fingerprint, input_files
+from lettre.stamps import Stamp, digest, fingerprint, input_files, settings
 from lettre.templates import environment
 from lettre.theme import theme
 
@@ -61,18 +61,14 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
         if stamp is None or not stamp.outputs_intact(output):
             continue
         inputs = input_files(repo, loaded.folder, loaded.publication.logo)
-        options = {**_options(stamp), "number": numbers.get(loaded.folder.name)}
-        if fingerprint(inputs, options, stamp.inputs)[0] != stamp.fingerprint:
+        current = settings(stamp.options, numbers.get(loaded.folder.name))
+        if fingerprint(inputs, current, stamp.inputs)[0] != stamp.fingerprint:
             stale.append(repo.shown(loaded.folder))
             continue
         found.append(Entry(loaded, file_stem(loaded), _files(output)))
     if stale:
         raise LettreError(f"built from older sources: {', '.join(stale)}; run lettre build first")
     return sorted(found, key=lambda e: e.date, reverse=True)
-
-
-def _options(stamp: Stamp) -> dict[str, Any]:
-    return dict(stamp.options)
 
 
 def _files(output: Path) -> dict[str, tuple[int, str]]:

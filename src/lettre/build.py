@@ -8,7 +8,6 @@ then every file written atomically (`pipeline.py` decides which issues to build)
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -88,7 +87,7 @@ def write_editions(folder: Path, editions: Editions, previous: set[str] | None =
     for name, data in editions.files.items():
         write_atomic(folder / name, data)
     for name in sorted((previous or set()) - set(editions.files)):
-        if name.startswith("images/") and not re.search(r"-v\d+\.\w+$", name):
+        if name.startswith("images/"):  # kept versions (-v1) are never in a stamp
             log.debug("removing stale %s", name)
             (folder / name).unlink(missing_ok=True)
 

@@ -149,7 +149,3 @@ def describe(detail: ErrorDetails) -> str:
     if kind == "string_too_long":
         return f"longer than {context.get('max_length')} characters"
     return str(detail["msg"])
-
-
-def yaml_problem(place_file: str, line: int, column: int, message: str) -> Problem:
-    return Problem(place_file, line, column, "", message, Severity.ERROR)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -69,11 +68,3 @@ class ContentError(LettreError):
         for problem in self.problems:
             click.echo(str(problem), err=True, file=file)
         click.echo(self.format_message(), err=True, file=file)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """`path` as the user should read it: relative to the repository when inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

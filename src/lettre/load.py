@@ -73,8 +73,14 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
     return result
 
 
-def load_issue(repo: Repository, folder: Path, publication: Publication) -> Loaded[LoadedIssue]:
-    """An issue folder → the issue ready to render, its defaults filled."""
+def load_issue(
+    repo: Repository, folder: Path, publication: Publication, numbers: dict[str, int] | None = None
+) -> Loaded[LoadedIssue]:
+    """An issue folder → the issue ready to render, its defaults filled.
+
+    `numbers` (Repository.numbers) may be given by a caller that loads many issues.
+    """
+    numbers = repo.numbers() if numbers is None else numbers
     result: Loaded[LoadedIssue] = Loaded()
     try:
         issue_file = _own_file(repo, folder, ISSUE_FILE)
@@ -88,8 +94,8 @@ def load_issue(repo: Repository, folder: Path, publication: Publication) -> Load
     if issue is None:
         return result
     images, found = checks.issue_problems(issue, doc, repo, folder, publication)
-    result.problems += found + _numbering_problems(issue, doc, repo, folder)
-    issue = _fill_defaults(issue, repo, folder, publication)
+    result.problems += found + _numbering_problems(issue, doc, numbers, folder)
+    issue = _fill_defaults(issue, numbers, folder, publication)
     try:
         logo = checks.logo_info(publication, repo)
     except (PathProblem, ImageProblem):
@@ -111,12 +117,11 @@ def _own_file(repo: Repository, folder: Path, name: str) -> Path:
 
 
 def _numbering_problems(
-    issue: Issue, doc: Document, repo: Repository, folder: Path
+    issue: Issue, doc: Document, numbers: dict[str, int], folder: Path
 ) -> list[Problem]:
     """A number given by hand must come after the previous issue's."""
     if issue.number is None:
         return []
-    numbers = repo.numbers()
     earlier = [n for name, n in numbers.items() if name < folder.name]
     if earlier and issue.number <= earlier[-1]:
         message = f"n° {issue.number} does not come after the previous issue's n° {earlier[-1]}"
@@ -291,9 +296,11 @@ def _read_front_matter(file: Path, shown: str) -> Document:
     return doc
 
 
-def _fill_defaults(issue: Issue, repo: Repository, folder: Path, publication: Publication) -> Issue:
+def _fill_defaults(
+    issue: Issue, numbers: dict[str, int], folder: Path, publication: Publication
+) -> Issue:
     language = publication.language
-    number = issue.number or repo.numbers().get(folder.name, 1)
+    number = issue.number or numbers.get(folder.name, 1)
     title = issue.title or typeset(default_title(publication.name, issue.date, language), language)
     preheader = issue.preheader or _preheader([h.title for h in issue.headlines])
     return issue.model_copy(update={"number": number, "title": title, "preheader": preheader})
@@ -325,14 +332,14 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     publication = loaded.value or Publication.model_construct(  # type: ignore[call-arg]
         name="", organization="", language="fr"
     )
-    issues = []
+    issues, numbers = [], repo.numbers()
     folders = repo.issue_folders() if folders is None else folders
     for folder in folders:
         if not is_issue_name(folder.name):
             message = "issue folders are named by the issue's date, YYYY-MM-DD; rename it"
             problems.append(Problem(repo.shown(folder), 0, 0, "", message))
             continue
-        result = load_issue(repo, folder, publication)
+        result = load_issue(repo, folder, publication, numbers)
         problems += result.problems
         if result.value and result.ok:
             issues.append(result.value)

@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -203,6 +203,3 @@ def _add_xmp(metadata: Any, loaded: LoadedIssue) -> None:
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-__all__: Sequence[str] = ["render_css", "render_html", "render_pdf", "resources"]

@@ -27,7 +27,7 @@ from lettre.errors import ContentError, LettreError, Problem, UsageProblem
 from lettre.load import load_issue, load_publication
 from lettre.model import Publication
 from lettre.repo import Repository
-from lettre.stamps import Stamp, digest, fingerprint, input_files
+from lettre.stamps import Seen, Stamp, digest, fingerprint, input_files, settings
 
 log = logging.getLogger(__name__)
 
@@ -191,10 +191,11 @@ class Job:
     out: Path
     options: Options
     fingerprint: str
+    seen: dict[str, Seen]
+    """What the fingerprint was made of: each input's size, time and SHA-256."""
     reason: str | None
     published: bool = True
     """Whether a published issue's record guards this build."""
-    number: int | None = None
 
 
 def check_output(repo: Repository, out: Path) -> None:
@@ -270,17 +271,11 @@ def _job(
     stamp = Stamp.load(output)
     inputs = input_files(repo, folder, publication.logo)
     known = stamp.inputs if stamp else None
-    current, _ = fingerprint(inputs, _settings(options, number), known)
+    current, seen = fingerprint(inputs, settings(options.as_dict(), number), known)
     unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
     if unchanged and not force and reason is None:
         return None
-    return Job(repo.root, folder, out, options, current, reason, published, number)
-
-
-def _settings(options: Options, number: int | None) -> dict[str, Any]:
-    """What besides the files decides the output: the options, and the issue's number,
-    which may come from the issues before it."""
-    return {**options.as_dict(), "number": number}
+    return Job(repo.root, folder, out, options, current, seen, reason, published)
 
 
 def run(job: Job) -> Outcome:
@@ -296,10 +291,8 @@ def run(job: Job) -> Outcome:
             outcome.status, outcome.error = "failed", "the issue has errors"
             return outcome
         editions = make_editions(loaded.value, repo, job.out, job.options)
-        inputs = input_files(repo, job.folder, publication.logo)
-        _, seen = fingerprint(inputs, _settings(job.options, job.number), None)
         if job.published:
-            publish.guard(repo, job.folder, output, editions, seen, job.reason, job.options)
+            publish.guard(repo, job.folder, output, editions, job.seen, job.reason, job.options)
         before = Stamp.load(output)
         write_editions(output, editions, set(before.outputs) if before else None)
         outputs = {name: digest(data) for name, data in editions.files.items()}
@@ -308,7 +301,7 @@ def run(job: Job) -> Outcome:
             f"{where}: warning: {w}" for w in editions.warnings
         ]
         sizes = {name: len(data) for name, data in editions.files.items()}
-        Stamp(job.fingerprint, seen, outputs, notes, sizes, job.options.as_dict()).save(output)
+        Stamp(job.fingerprint, job.seen, outputs, notes, sizes, job.options.as_dict()).save(output)
         outcome.sizes = {name: len(data) for name, data in editions.files.items()}
         outcome.warnings = editions.warnings
     except ContentError as error:

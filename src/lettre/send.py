@@ -259,7 +259,7 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
     publication = load_publication(repo).value
     if publication is None:
         raise LettreError("publication.yaml has errors; run lettre check")
-    message, warnings = _built_message(repo, folder, request)
+    message, warnings = _built_message(repo, folder, request, publication)
     if warnings and not request.force:
         raise LettreError(
             f"{repo.shown(folder)} has warnings ({warnings[0]}); fix them or send with --force"
@@ -301,14 +301,14 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
         raise click.exceptions.Exit(1)
 
 
-def _built_message(repo: Repository, folder: Path, request: Request) -> tuple[bytes, list[str]]:
+def _built_message(
+    repo: Repository, folder: Path, request: Request, publication: Publication
+) -> tuple[bytes, list[str]]:
     [outcome] = build_all(repo, [folder], request.out, Options(), jobs=1)
     if outcome.status == "failed":
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
         raise LettreError(f"{repo.shown(folder)} cannot be sent: {outcome.error}")
-    publication = load_publication(repo).value
-    assert publication is not None  # checked by the build above
     eml = outcome.output / f"{publication.file_slug}-{folder.name}.eml"
     if not eml.is_file():
         raise LettreError(f"no {eml.name} in {outcome.output}")

@@ -27,6 +27,12 @@ RECORDS = ("published.json", "sent.json")
 """Files lettre writes into an issue folder; they are not inputs."""
 
 
+def settings(options: dict[str, Any], number: int | None) -> dict[str, Any]:
+    """What besides the files decides the output: the build options, and the issue's number,
+    which may come from the issues before it."""
+    return {**options, "number": number}
+
+
 @dataclass(frozen=True)
 class Seen:
     size: int
