@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from lettre import mail, pdf
+from lettre import mail, outlook, pdf
 from lettre.images import PRINT, Variant, email_variant, variant
 from lettre.model import LoadedIssue
 from lettre.output import write_atomic
@@ -25,7 +25,8 @@ from lettre.theme import theme
 
 log = logging.getLogger(__name__)
 
-LOGO_HEIGHT, LOGO_MAX_WIDTH = 56, 170
+LOGO_HEIGHT, LOGO_MAX_WIDTH = 56, 160
+"""The logo is at most 56 px high and 160 px wide: its column on the plate is 30 % of 536 px."""
 
 
 class ImageMode(Enum):
@@ -101,13 +102,16 @@ def _email_edition(
     base = loaded.publication.base_url
     view_online = f"{base.rstrip('/')}/{loaded.issue.date}/{stem}.html" if base else None
     html_env, text_env = _environments(loaded, repo)
+    last_mjml = [""]
 
     def render(url: Callable[[Variant], str], shortened: frozenset[mail.ArticleKey]) -> str:
         ctx = _context(loaded, variants, url, view_online, shortened)
-        return mail.render_html(html_env, ctx)
+        last_mjml[0] = mail.render_mjml(html_env, ctx)
+        return mail.compile_mjml(last_mjml[0])
 
     mail_url = _hosted_url(loaded, base) if mode is ImageMode.HOSTED else _cid_url
     mail_html, shortened = mail.fit_to_budget(lambda s: render(mail_url, s), loaded.issue)
+    layout = outlook.problems(last_mjml[0], mail_html)
     web_html = render(_relative_url, shortened)
     text_ctx = _context(loaded, variants, _relative_url, view_online, shortened)
     text = mail.render_text(text_env, text_ctx)
@@ -118,7 +122,7 @@ def _email_edition(
         f"{stem}.eml": mail.build_message(loaded, mail_html, text, inline),
     }
     files |= {f"images/{v.name}": v.data for v in variants.values()}
-    return files, _budget_warnings(loaded, mail_html, shortened)
+    return files, layout + _budget_warnings(loaded, mail_html, shortened)
 
 
 def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
@@ -165,15 +169,19 @@ def _context(
     logo = variants.get("")
     shown = None
     if logo:
-        width = min(LOGO_MAX_WIDTH, round(LOGO_HEIGHT * logo.width / logo.height))
-        shown = {
-            "src": url(logo),
-            "width": width,
-            "height": round(width * logo.height / logo.width),
-        }
+        width, height = outlook.fit(
+            logo.width, logo.height, LOGO_MAX_WIDTH, LOGO_HEIGHT, exact=True
+        )
+        shown = {"src": url(logo), "width": width, "height": height}
+
+    def image_width(src: str, box: int) -> int:
+        image = variants[src]
+        return outlook.fit(image.width, image.height, box)[0]
+
     return mail.context(
         loaded,
         image_url=lambda src: url(variants[src]),
+        image_width=image_width,
         logo=shown,
         view_online=view_online,
         shortened=shortened,

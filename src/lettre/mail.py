@@ -44,6 +44,9 @@ class EmailContext(TypedDict):
     """{src, width, height} of the logo as shown, or None."""
     image_url: Callable[[str], str]
     """The address of an issue image (by its `src`) in this rendering: relative, cid: or absolute."""
+    image_width: Callable[[str, int], int]
+    """The whole px width to show an image (by its `src`) in a space `box` px wide: at most
+    `box`, and at most outlook.MAX_IMAGE_HEIGHT tall (Outlook sizes images by this number)."""
     view_online: str | None
     """The web version's address, when the publication has a base_url."""
     shortened: frozenset[ArticleKey]
@@ -54,6 +57,7 @@ def context(
     loaded: LoadedIssue,
     *,
     image_url: Callable[[str], str],
+    image_width: Callable[[str, int], int],
     logo: dict[str, Any] | None,
     view_online: str | None,
     shortened: frozenset[ArticleKey] = frozenset(),
@@ -66,6 +70,7 @@ def context(
         theme=theme(loaded.publication.colors).tokens(),
         logo=logo,
         image_url=image_url,
+        image_width=image_width,
         view_online=view_online,
         shortened=shortened,
     )
@@ -73,7 +78,12 @@ def context(
 
 def render_html(env: SandboxedEnvironment, ctx: EmailContext) -> str:
     """The email's HTML: the MJML template rendered, then compiled by MRML."""
-    return compile_mjml(_render(env, "email.mjml.j2", ctx))
+    return compile_mjml(render_mjml(env, ctx))
+
+
+def render_mjml(env: SandboxedEnvironment, ctx: EmailContext) -> str:
+    """The email's MJML, before MRML compiles it."""
+    return _render(env, "email.mjml.j2", ctx)
 
 
 def render_text(env: SandboxedEnvironment, ctx: EmailContext) -> str:
