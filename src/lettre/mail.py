@@ -143,7 +143,7 @@ def email_styles(tokens: Theme) -> dict[str, str]:
 
     Written without spaces: they repeat on every paragraph, and the weight counts.
     """
-    cell = f"padding:6px 8px;border-bottom:1px solid {tokens.rule};text-align:left"
+    cell = f"padding:6px 8px;border-bottom:1px solid {tokens.separator};text-align:left"
     return {
         "p": "margin:0 0 12px",
         "ul": "margin:0 0 12px;padding-left:22px",
@@ -154,7 +154,7 @@ def email_styles(tokens: Theme) -> dict[str, str]:
         "h6": f"margin:14px 0 6px;font-size:15px;color:{tokens.heading}",
         "a": f"color:{tokens.link}",
         "table": "border-collapse:collapse;width:100%;margin:0 0 14px;font-size:14px;line-height:1.4",
-        "th": f"{cell};border-bottom:2px solid {tokens.rule};font-weight:bold",
+        "th": f"{cell};border-bottom:2px solid {tokens.separator};font-weight:bold",
         "td": cell,
         "blockquote": f"margin:0 0 12px;padding-left:12px;border-left:3px solid {tokens.rule}",
         "code": f"font-family:Consolas,Menlo,monospace;font-size:14px;background:{tokens.tint}",
