@@ -3,12 +3,14 @@ and rules they can see, in light and dark mode, on a phone and on a desktop."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import PROJECT, Lettre
+from tests.conftest import ISSUE, MINIMAL, PROJECT, Lettre, Newsletter
 
 CONTRAST = """
 const rgb = c => (c.match(/[0-9.]+/g) || []).slice(0, 4).map(Number);
@@ -143,3 +145,39 @@ def test_the_hidden_part_of_a_button_name_is_not_seen(browser: object, email_url
     for part in hidden:
         assert len(part["text"]) > 5 and part["width"] <= 1 and part["height"] <= 1, part
         assert part["button"] < 160, part  # "Lire la suite" alone
+
+
+def _built(lettre: Lettre, repo: Path, out: Path) -> tuple[str, str]:
+    result = lettre("build", "--out", str(out), repo=repo)
+    assert result.exit_code == 0, result.output
+    folder = out / "2025-06-13"
+    html = next(folder.glob("*.html")).read_text()
+    return html, next(folder.glob("*.txt")).read_text()
+
+
+def test_an_issue_without_a_title_does_not_repeat_the_name_and_date(
+    lettre: Lettre, newsletter: Newsletter, tmp_path: Path
+) -> None:
+    html, text = _built(lettre, newsletter(), tmp_path / "dist")  # minimal: no title
+    [h1] = re.findall(r"<h1[^>]*>(.*?)</h1>", html)
+    assert h1 == "n°&nbsp;1 · vendredi 13 juin 2025"
+    body = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    assert body.count("Lettre de test") == 2  # the plate and the footer, not a heading too
+    assert body.count("13 juin 2025") == 1
+    assert text.startswith("Lettre de test\n==============\nn° 1 · vendredi 13 juin 2025\n")
+    assert "\n-- \n" in text  # the signature separator, with its space
+
+
+def test_an_issue_with_a_title_shows_it_as_its_heading(
+    lettre: Lettre, newsletter: Newsletter, tmp_path: Path
+) -> None:
+    issue = (
+        (MINIMAL / ISSUE)
+        .read_text()
+        .replace("date: 2025-06-13\n", "date: 2025-06-13\ntitle: Cap sur l'été\n")
+    )
+    html, text = _built(lettre, newsletter({ISSUE: issue}), tmp_path / "dist")
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", html) == ["Cap sur l’été"]
+    assert text.startswith(
+        "Cap sur l’été\n=============\nLettre de test · n° 1 · vendredi 13 juin 2025\n"
+    )

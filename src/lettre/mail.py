@@ -21,9 +21,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from mjml import mjml2html
 
 from lettre.errors import LettreError
+from lettre.i18n import default_title
 from lettre.images import Variant
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
+from lettre.typography import typeset
 
 GMAIL_CLIP = 102_000
 """Gmail hides what follows the first 102 KB of a message's HTML behind a link."""
@@ -39,6 +41,9 @@ class EmailContext(TypedDict):
     issue: Issue
     number: int
     title: str
+    own_title: bool
+    """Whether the issue has a title of its own (not "<name> du <date>", which would repeat
+    what the masthead says)."""
     theme: dict[str, str]
     logo: dict[str, Any] | None
     """{src, width, height} of the logo as shown, or None."""
@@ -67,6 +72,7 @@ def context(
         issue=loaded.issue,
         number=loaded.number,
         title=loaded.title,
+        own_title=loaded.title != default_title_of(loaded),
         theme=theme(loaded.publication.colors).tokens(),
         logo=logo,
         image_url=image_url,
@@ -74,6 +80,12 @@ def context(
         view_online=view_online,
         shortened=shortened,
     )
+
+
+def default_title_of(loaded: LoadedIssue) -> str:
+    """The title an issue without one gets (as load.py makes it)."""
+    publication, language = loaded.publication, loaded.publication.language
+    return typeset(default_title(publication.name, loaded.issue.date, language), language)
 
 
 def render_html(env: SandboxedEnvironment, ctx: EmailContext) -> str:
