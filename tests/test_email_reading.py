@@ -181,3 +181,14 @@ def test_an_issue_with_a_title_shows_it_as_its_heading(
     assert text.startswith(
         "Cap sur l’été\n=============\nLettre de test · n° 1 · vendredi 13 juin 2025\n"
     )
+
+
+def test_the_inbox_line_stops_after_the_preheader(
+    lettre: Lettre, newsletter: Newsletter, tmp_path: Path
+) -> None:
+    html, _ = _built(lettre, newsletter(), tmp_path / "dist")
+    hidden = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', html, re.S)
+    assert hidden
+    preheader, _, filler = hidden.group(1).partition("&zwnj;")
+    assert preheader == "Une nouvelle"  # the headline's title, the default preheader
+    assert re.fullmatch(r"(&nbsp;&zwnj;){89}&nbsp;", filler)
