@@ -46,6 +46,12 @@ class PrintContext(TypedDict):
     """The logo's lettre: URL, or None."""
     image_url: Any
     """src → the lettre: URL of the image prepared for print."""
+    image_shape: Any
+    """src → "panorama" (it spans the page), "wide" (a landscape photo: the main column, its
+    caption beside it) or "narrow" (portrait, square: the side column, beside the text)."""
+    article_ids: dict[str, str]
+    """An article's url → its id in the document, so that an À la une item that links to
+    the same page says where the article is printed ("→ p. 3")."""
     keywords: list[str]
     """Every article's tags, once each, in order."""
     timestamp: str
@@ -78,6 +84,8 @@ def render_html(
         title=loaded.title,
         logo=_url(logo) if logo else None,
         image_url=lambda src: _url(variants[src]),
+        image_shape=lambda src: _shape(variants[src]),
+        article_ids=article_ids(loaded.issue),
         keywords=keywords(loaded.issue),
         timestamp=timestamp(loaded),
         version=__version__,
@@ -89,6 +97,27 @@ def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -
     return env.get_template("print.css").render(
         theme=theme(loaded.publication.colors).tokens(), paper=loaded.publication.paper, marks=marks
     )
+
+
+WIDE, PANORAMA = 1.25, 2.0
+"""Width-to-height ratios: from 2, a photo spans the page; from 1.25, the main column; a
+narrower one sits in the side column, beside the text. Each is shown at a size its shape
+fills, never a small image centred in white space."""
+
+
+def _shape(variant: Variant) -> str:
+    ratio = variant.width / max(1, variant.height)
+    return "panorama" if ratio >= PANORAMA else "wide" if ratio >= WIDE else "narrow"
+
+
+def article_ids(issue: Issue) -> dict[str, str]:
+    """Each article url → the id of the first article with it (`article-S-A`, from 1)."""
+    found: dict[str, str] = {}
+    for s, section in enumerate(issue.sections, 1):
+        for a, article in enumerate(section.articles, 1):
+            if article.url:
+                found.setdefault(article.url, f"article-{s}-{a}")
+    return found
 
 
 def _url(variant: Variant) -> str:
