@@ -198,3 +198,75 @@ def test_a_headline_that_is_an_article_says_on_which_page(printed: Printed) -> N
     others = [h for h in issue.headlines if h.url and h.url not in by_url]
     for headline in others:  # the others keep their web address
         assert re.sub(r"^https?://(www\.)?", "", headline.url or "").rstrip("/")[:20] in first_page
+
+
+def test_the_print_shop_copy_has_its_marks_outside_the_bleed(tmp_path: Path) -> None:
+    import pikepdf
+
+    out = tmp_path / "dist"
+    result = Lettre(CliRunner(env={"NO_COLOR": "1"}))(
+        "build", "--out", str(out), "--print-marks", repo=PROJECT
+    )
+    assert result.exit_code == 0, result.output
+    pdf = next((out / "2025-06-13").glob("*-imprimeur.pdf"))
+    with pikepdf.open(pdf) as document:
+        page = document.pages[0].obj
+        media, bleed, trim = (
+            [float(v) for v in page[name]] for name in ("/MediaBox", "/BleedBox", "/TrimBox")
+        )
+    # nested: media ⊃ bleed ⊃ trim, with at least 3 mm of bleed
+    assert media[0] < bleed[0] <= trim[0] - 3 * MM and media[1] < bleed[1] <= trim[1] - 3 * MM
+    assert media[2] > bleed[2] >= trim[2] + 3 * MM and media[3] > bleed[3] >= trim[3] + 3 * MM
+    # the crop marks: ink between the BleedBox and the MediaBox, none in the bleed itself
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-gray", str(pdf), str(tmp_path / "m")],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("m-*.pgm")))
+    scale = image.width / (media[2] - media[0])
+    outer = round((bleed[0] - media[0]) * scale)  # px from the edge to the bleed box
+    inner = round((trim[0] - media[0]) * scale)  # px from the edge to the trim box
+    # the top-left marks lie on the trim lines, from the edge of the sheet toward the page
+    mark = image.crop((0, inner - 2, outer - 1, inner + 2)).getextrema()[0]
+    bleed_zone = image.crop((outer + 1, outer + 1, inner - 1, inner - 1)).getextrema()[0]
+    assert mark < 128, "no crop mark outside the bleed"
+    assert bleed_zone > 200, "a mark inside the bleed"
+
+
+def _structure(node, found: list[tuple[str, object]]) -> None:  # type: ignore[no-untyped-def]
+    """Every structure element of the tagged PDF, in reading order: (type, element)."""
+    import pikepdf
+
+    if isinstance(node, pikepdf.Array):
+        for child in node:
+            _structure(child, found)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        found.append((str(node.S)[1:], node))
+        if "/K" in node:
+            _structure(node.K, found)
+
+
+def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
+    import pikepdf
+
+    issue = _issue()
+    with pikepdf.open(printed.pdf) as pdf:
+        meta = str(pdf.open_metadata())
+        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
+        assert str(pdf.Root.Lang) == "fr" and pdf.Root.MarkInfo.Marked
+        found: list[tuple[str, object]] = []
+        _structure(pdf.Root.StructTreeRoot.K, found)
+    kinds = [kind for kind, _ in found]
+    headings = [int(kind[1]) for kind in kinds if re.fullmatch(r"H[1-6]", kind)]
+    assert headings[0] == 1 and all(
+        b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)
+    )
+    figures = [node for kind, node in found if kind == "Figure"]
+    assert len(figures) >= len(issue.images())
+    assert {str(node.get("/Alt", "")) for node in figures} >= {i.alt for i in issue.images()}
+    assert "Table" in kinds and "TH" in kinds and "TD" in kinds
+    assert "L" in kinds and "LI" in kinds
+    # every word is real text: the text layer holds each article's title and chapô
+    text = " ".join(line.text for line in printed.lines)
+    for article in issue.articles():
+        assert " ".join(article.title.split()[:3]) in text

@@ -133,31 +133,56 @@ def resources(variants: Mapping[str, Variant]) -> dict[str, tuple[bytes, str]]:
     return found
 
 
+SOURCE_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown"}
+"""The MIME type of each kind of source attached to the archival copy (set here, not guessed
+from the machine's mime.types: the same bytes on every machine)."""
+
+
 def render_pdf(
-    html: str, css: str, loaded: LoadedIssue, allowed: Mapping[str, tuple[bytes, str]]
+    html: str,
+    css: str,
+    loaded: LoadedIssue,
+    allowed: Mapping[str, tuple[bytes, str]],
+    *,
+    publication_file: Path | None = None,
 ) -> bytes:
-    """The PDF/A-3b, with the issue's sources attached; the same bytes for the same input."""
+    """The archival PDF/A-3a, with every source of the issue attached (publication.yaml,
+    issue.yaml, its Markdown); the same bytes for the same input.
+
+    (PDF/X-4 would suit the print shop's copy, but it needs a CMYK output intent, an ICC
+    profile lettre can neither ship nor fetch: WeasyPrint writes PDF/X-4 without one, which
+    a preflight refuses. The print shop's copy is this PDF with bleed and crop marks.)
+    """
     from weasyprint import CSS, HTML, Attachment  # imported here: the slowest import of lettre
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = _fetcher(allowed)
+    sources = {
+        _source_name(path, loaded.folder): path
+        for path in ([publication_file] if publication_file else []) + list(loaded.sources)
+    }
+    attached = {
+        f"lettre:source/{name}": (path.read_bytes(), SOURCE_TYPES.get(path.suffix, "text/plain"))
+        for name, path in sources.items()
+    }
+    fetcher = _fetcher({**allowed, **attached})
     fonts = FontConfiguration()  # without it, @font-face rules are ignored
     stamp = moment(loaded).astimezone(UTC)
     identifier = hashlib.sha256(html.encode() + css.encode()).hexdigest()[:32].encode()
     attachments = [
         Attachment(
-            file_obj=io.BytesIO(path.read_bytes()),
-            name=_source_name(path, loaded.folder),
+            url=f"lettre:source/{name}",
+            url_fetcher=fetcher,
+            name=name,
             description="Source of this issue",
             relationship="Source",
             created=stamp,
             modified=stamp,
         )
-        for path in loaded.sources
+        for name in sources
     ]
     options: dict[str, Any] = {
-        "pdf_variant": "pdf/a-3b",
+        "pdf_variant": "pdf/a-3a",
         "pdf_identifier": identifier,
         "pdf_tags": True,
         "attachments": attachments,
@@ -183,8 +208,9 @@ def _where(html: str, message: str) -> str:
 
 
 def _source_name(path: Path, folder: Path) -> str:
+    """A source's name in the PDF: relative to the issue folder (publication.yaml by its name)."""
     try:
-        return path.relative_to(folder).as_posix()
+        return path.resolve().relative_to(folder).as_posix()
     except ValueError:
         return path.name
 
