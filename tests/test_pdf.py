@@ -213,7 +213,7 @@ def test_size_and_determinism(example: Print, tmp_path: Path) -> None:
 
 
 def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:
-    bleed, mark_zone = 10, 10 * 72 / 25.4  # BleedBox 10 pt (3.5 mm), marks out to 10 mm
+    bleed, mark_zone = 10.0, 10 * 72 / 25.4  # BleedBox 10 pt (3.5 mm), marks out to 10 mm
     with (
         pikepdf.open(example.folder / "lettre-2025-06-13-imprimeur.pdf") as marked,
         pikepdf.open(example.path) as plain,

@@ -8,7 +8,6 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import types
 from collections.abc import Mapping
