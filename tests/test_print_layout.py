@@ -8,6 +8,7 @@ article's title kept with its opening, the running head naming the section in ha
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import subprocess
@@ -258,9 +259,7 @@ def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
         _structure(pdf.Root.StructTreeRoot.K, found)
     kinds = [kind for kind, _ in found]
     headings = [int(kind[1]) for kind in kinds if re.fullmatch(r"H[1-6]", kind)]
-    assert headings[0] == 1 and all(
-        b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)
-    )
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))
     figures = [node for kind, node in found if kind == "Figure"]
     assert len(figures) >= len(issue.images())
     assert {str(node.get("/Alt", "")) for node in figures} >= {i.alt for i in issue.images()}
