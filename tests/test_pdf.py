@@ -60,7 +60,7 @@ def flat(text: str) -> str:
 def test_pdfa_identification_intent_id_and_no_active_content(example: Print) -> None:
     with pikepdf.open(example.path) as pdf:
         meta = str(pdf.open_metadata())
-        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="B"' in meta
+        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
         [intent] = pdf.Root.OutputIntents
         assert "sRGB" in str(intent.OutputConditionIdentifier)
         assert len(pdf.trailer.ID) == 2
@@ -181,13 +181,17 @@ def test_every_headline_and_article_is_in_the_pdf_and_the_email(example: Print, 
 def test_sources_are_attached_as_associated_files(example: Print) -> None:
     with pikepdf.open(example.path) as pdf:
         attached = {name: spec for name, spec in pdf.attachments.items()}
-        assert sorted(attached) == ["articles/patrouille-de-france.md", "issue.yaml"]
+        assert sorted(attached) == [
+            "articles/patrouille-de-france.md",
+            "issue.yaml",
+            "publication.yaml",
+        ]
+        types = {".md": "/text#2fmarkdown", ".yaml": "/application#2fyaml"}
         for name, spec in attached.items():
             assert spec.obj.AFRelationship == "/Source"
-            assert (
-                spec.get_file().read_bytes()
-                == (PROJECT / "bulletins/2025-06-13" / name).read_bytes()
-            )
+            source = PROJECT / ("" if name == "publication.yaml" else "bulletins/2025-06-13") / name
+            assert spec.get_file().read_bytes() == source.read_bytes()
+            assert spec.obj.EF.F.Subtype.unparse().decode() == types[Path(name).suffix]
         assert {str(f.UF) for f in pdf.Root.AF} == set(attached)
 
 
@@ -209,7 +213,7 @@ def test_size_and_determinism(example: Print, tmp_path: Path) -> None:
 
 
 def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:
-    bleed = 3 * 72 / 25.4
+    bleed, mark_zone = 10.0, 10 * 72 / 25.4  # BleedBox 10 pt (3.5 mm), marks out to 10 mm
     with (
         pikepdf.open(example.folder / "lettre-2025-06-13-imprimeur.pdf") as marked,
         pikepdf.open(example.path) as plain,
@@ -220,7 +224,9 @@ def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:
         assert round(trim[2] - trim[0], 1) == round(float(reference.MediaBox[2]), 1)
         assert round(trim[0] - bleeding[0], 1) == round(bleed, 1)
         media = [float(v) for v in page.MediaBox]
-        assert round(media[2] - media[0], 1) == round(float(reference.MediaBox[2]) + 2 * bleed, 1)
+        assert round(media[2] - media[0], 1) == round(
+            float(reference.MediaBox[2]) + 2 * mark_zone, 1
+        )
 
 
 def test_a5_paper(newsletter: Newsletter, lettre: Lettre, tmp_path: Path) -> None:
@@ -284,7 +290,7 @@ def test_hostile_markdown_leaves_nothing_in_the_pdf(
     root = newsletter({ISSUE: text})
     assert lettre("build", "--out", str(tmp_path), repo=root).exit_code == 0
     with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
-        assert sorted(pdf.attachments) == ["issue.yaml"]
+        assert sorted(pdf.attachments) == ["issue.yaml", "publication.yaml"]
         for page in pdf.pages:
             for annotation in page.get("/Annots", []):
                 uri = str(annotation.get("/A", {}).get("/URI", ""))

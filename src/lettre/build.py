@@ -136,7 +136,10 @@ def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: b
     language, overrides = loaded.publication.language, repo.root / "templates"
     html = pdf.render_html(environment(overrides, language), loaded, variants)
     css = pdf.render_css(environment(overrides, language, html=False), loaded, marks=marks)
-    return pdf.render_pdf(html, css, loaded, pdf.resources(variants))
+    return pdf.render_pdf(
+        html, css, loaded, pdf.resources(variants),
+        publication_file=repo.publication_file,
+    )  # fmt: skip
 
 
 def _environments(

@@ -8,7 +8,6 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import types
 from collections.abc import Mapping
@@ -46,6 +45,12 @@ class PrintContext(TypedDict):
     """The logo's lettre: URL, or None."""
     image_url: Any
     """src → the lettre: URL of the image prepared for print."""
+    image_shape: Any
+    """src → "panorama" (it spans the page), "wide" (a landscape photo: the main column, its
+    caption beside it) or "narrow" (portrait, square: the side column, beside the text)."""
+    article_ids: dict[str, str]
+    """An article's url → its id in the document, so that an À la une item that links to
+    the same page says where the article is printed ("→ p. 3")."""
     keywords: list[str]
     """Every article's tags, once each, in order."""
     timestamp: str
@@ -78,6 +83,8 @@ def render_html(
         title=loaded.title,
         logo=_url(logo) if logo else None,
         image_url=lambda src: _url(variants[src]),
+        image_shape=lambda src: _shape(variants[src]),
+        article_ids=article_ids(loaded.issue),
         keywords=keywords(loaded.issue),
         timestamp=timestamp(loaded),
         version=__version__,
@@ -89,6 +96,27 @@ def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -
     return env.get_template("print.css").render(
         theme=theme(loaded.publication.colors).tokens(), paper=loaded.publication.paper, marks=marks
     )
+
+
+WIDE, PANORAMA = 1.25, 2.0
+"""Width-to-height ratios: from 2, a photo spans the page; from 1.25, the main column; a
+narrower one sits in the side column, beside the text. Each is shown at a size its shape
+fills, never a small image centred in white space."""
+
+
+def _shape(variant: Variant) -> str:
+    ratio = variant.width / max(1, variant.height)
+    return "panorama" if ratio >= PANORAMA else "wide" if ratio >= WIDE else "narrow"
+
+
+def article_ids(issue: Issue) -> dict[str, str]:
+    """Each article url → the id of the first article with it (`article-S-A`, from 1)."""
+    found: dict[str, str] = {}
+    for s, section in enumerate(issue.sections, 1):
+        for a, article in enumerate(section.articles, 1):
+            if article.url:
+                found.setdefault(article.url, f"article-{s}-{a}")
+    return found
 
 
 def _url(variant: Variant) -> str:
@@ -104,31 +132,56 @@ def resources(variants: Mapping[str, Variant]) -> dict[str, tuple[bytes, str]]:
     return found
 
 
+SOURCE_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown"}
+"""The MIME type of each kind of source attached to the archival copy (set here, not guessed
+from the machine's mime.types: the same bytes on every machine)."""
+
+
 def render_pdf(
-    html: str, css: str, loaded: LoadedIssue, allowed: Mapping[str, tuple[bytes, str]]
+    html: str,
+    css: str,
+    loaded: LoadedIssue,
+    allowed: Mapping[str, tuple[bytes, str]],
+    *,
+    publication_file: Path | None = None,
 ) -> bytes:
-    """The PDF/A-3b, with the issue's sources attached; the same bytes for the same input."""
+    """The archival PDF/A-3a, with every source of the issue attached (publication.yaml,
+    issue.yaml, its Markdown); the same bytes for the same input.
+
+    (PDF/X-4 would suit the print shop's copy, but it needs a CMYK output intent, an ICC
+    profile lettre can neither ship nor fetch: WeasyPrint writes PDF/X-4 without one, which
+    a preflight refuses. The print shop's copy is this PDF with bleed and crop marks.)
+    """
     from weasyprint import CSS, HTML, Attachment  # imported here: the slowest import of lettre
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = _fetcher(allowed)
+    sources = {
+        _source_name(path, loaded.folder): path
+        for path in ([publication_file] if publication_file else []) + list(loaded.sources)
+    }
+    attached = {
+        f"lettre:source/{name}": (path.read_bytes(), SOURCE_TYPES.get(path.suffix, "text/plain"))
+        for name, path in sources.items()
+    }
+    fetcher = _fetcher({**allowed, **attached})
     fonts = FontConfiguration()  # without it, @font-face rules are ignored
     stamp = moment(loaded).astimezone(UTC)
     identifier = hashlib.sha256(html.encode() + css.encode()).hexdigest()[:32].encode()
     attachments = [
         Attachment(
-            file_obj=io.BytesIO(path.read_bytes()),
-            name=_source_name(path, loaded.folder),
+            url=f"lettre:source/{name}",
+            url_fetcher=fetcher,
+            name=name,
             description="Source of this issue",
             relationship="Source",
             created=stamp,
             modified=stamp,
         )
-        for path in loaded.sources
+        for name in sources
     ]
     options: dict[str, Any] = {
-        "pdf_variant": "pdf/a-3b",
+        "pdf_variant": "pdf/a-3a",
         "pdf_identifier": identifier,
         "pdf_tags": True,
         "attachments": attachments,
@@ -154,8 +207,9 @@ def _where(html: str, message: str) -> str:
 
 
 def _source_name(path: Path, folder: Path) -> str:
+    """A source's name in the PDF: relative to the issue folder (publication.yaml by its name)."""
     try:
-        return path.relative_to(folder).as_posix()
+        return path.resolve().relative_to(folder).as_posix()
     except ValueError:
         return path.name
 

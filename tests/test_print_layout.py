@@ -1,0 +1,271 @@
+"""The print edition's layout, measured from the PDF itself as a reader sees it.
+
+poppler's `pdftotext -bbox-layout` gives every line and word with its place on the page;
+`pdftoppm` renders the pages. From these: the measure of running text, pages filled, each
+article's title kept with its opening, the running head naming the section in hand, and
+À la une's "→ p. N" references pointing at the right page.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from lettre.load import load_issue, load_publication
+from lettre.repo import Repository
+from tests.conftest import PROJECT, Lettre
+
+MM = 72 / 25.4
+TOP, BOTTOM = 18 * MM, 20 * MM
+"""print.css's page margins, top and bottom: the text area lies between."""
+
+
+@dataclass
+class Line:
+    page: int
+    x: float
+    y: float
+    right: float
+    bottom: float
+    text: str
+
+
+class _Boxes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[Line] = []
+        self.page = 0
+        self.words: list[str] = []
+        self.box: dict[str, float] = {}
+        self.in_word = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: float(v) for k, v in attrs if v and k in ("xmin", "ymin", "xmax", "ymax")}
+        if tag == "page":
+            self.page += 1
+        elif tag == "line":
+            self.box, self.words = values, []
+        elif tag == "word":
+            self.in_word = True
+            self.words.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_word:
+            self.words[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "word":
+            self.in_word = False
+        elif tag == "line":
+            b = self.box
+            self.lines.append(
+                Line(self.page, b["xmin"], b["ymin"], b["xmax"], b["ymax"], " ".join(self.words))
+            )
+
+
+@dataclass
+class Printed:
+    pdf: Path
+    lines: list[Line]
+    pages: int
+    height: float
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    out = tmp_path_factory.mktemp("dist")
+    result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=PROJECT)
+    assert result.exit_code == 0, result.output
+    pdf = next((out / "2025-06-13").glob("*.pdf"))
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    parser = _Boxes()
+    parser.feed(boxes)
+    height = float(re.search(r'<page width="[0-9.]+" height="([0-9.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    return Printed(pdf, parser.lines, parser.page, height)
+
+
+def _issue():  # type: ignore[no-untyped-def]
+    repo = Repository(PROJECT)
+    publication = load_publication(repo).value
+    assert publication
+    loaded = load_issue(repo, repo.bulletins / "2025-06-13", publication).value
+    assert loaded
+    return loaded.issue
+
+
+def _page_of(printed: Printed, text: str, after_page: int = 1) -> int:
+    """The first page (from `after_page`) with a line starting with `text`'s first words."""
+    start = " ".join(text.split()[:4])
+    return next(
+        line.page
+        for line in printed.lines
+        if line.page >= after_page and line.text.startswith(start)
+    )
+
+
+def test_running_text_has_a_readable_measure(printed: Printed) -> None:
+    # running text: lines of the body size (9.5 pt: about 11.5 pt high), from page 2 on,
+    # that are not a paragraph's short last line
+    body = [
+        line
+        for line in printed.lines
+        if line.page >= 2 and 10 <= line.bottom - line.y <= 13 and len(line.text) >= 25
+    ]
+    assert len(body) > 40
+    widths = sorted(line.right - line.x for line in body)
+    full = [line for line in body if line.right - line.x >= 0.85 * widths[int(len(widths) * 0.9)]]
+    median = statistics.median(len(line.text) for line in full)
+    assert 55 <= median <= 75, median
+
+
+def test_pages_are_full(printed: Printed, tmp_path: Path) -> None:
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", str(printed.pdf), str(tmp_path / "p")], check=True
+    )
+    pages = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(pages) == printed.pages
+    for number, path in enumerate(pages[:-1], 1):
+        image = Image.open(path)
+        scale = image.height / printed.height
+        top, bottom = round(TOP * scale), round(image.height - BOTTOM * scale)
+        inked = [
+            y
+            for y in range(top, bottom)
+            if image.crop((0, y, image.width, y + 1)).getextrema()[0] < 200
+        ]
+        empty = (bottom - max(inked)) / (bottom - top)
+        assert empty <= 0.15, f"page {number} is {empty:.0%} empty at its foot"
+
+
+def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
+    printed: Printed,
+) -> None:
+    issue = _issue()
+    for article in issue.articles():
+        title_page = _page_of(printed, article.title, 2)
+        opening = article.summary or article.body or ""
+        assert _page_of(printed, re.sub(r"[*_#>`]", "", opening), title_page) == title_page, (
+            article.title
+        )
+
+
+def test_the_running_head_names_the_section_in_hand(printed: Printed) -> None:
+    issue = _issue()
+    titles = [section.title for section in issue.sections]
+    starts = {title: _page_of(printed, title, 2) for title in titles}
+    for page in range(2, printed.pages + 1):
+        head = " ".join(
+            line.text for line in printed.lines if line.page == page and line.bottom < TOP
+        )
+        in_hand = [
+            t
+            for t in titles
+            if starts[t] < page or (starts[t] == page and _first_on(printed, page, t))
+        ]
+        expected = in_hand[-1] if in_hand else None
+        if expected:
+            assert expected in head, (page, head)
+
+
+def _first_on(printed: Printed, page: int, title: str) -> bool:
+    """Whether the section `title` starts at the top of `page` (nothing of the one before)."""
+    body = [line for line in printed.lines if line.page == page and line.bottom > TOP]
+    return bool(body) and body[0].text.startswith(title)
+
+
+def test_a_headline_that_is_an_article_says_on_which_page(printed: Printed) -> None:
+    issue = _issue()
+    by_url = {a.url: a for a in issue.articles() if a.url}
+    referred = [h for h in issue.headlines if h.url in by_url]
+    assert referred
+    first_page = " ".join(line.text for line in printed.lines if line.page == 1)
+    for headline in referred:
+        page = _page_of(printed, by_url[headline.url].title, 2)
+        assert re.search(rf"→ p\. ?{page}\b", first_page.replace("\u00a0", " ")), (
+            headline.title,
+            page,
+        )
+    others = [h for h in issue.headlines if h.url and h.url not in by_url]
+    for headline in others:  # the others keep their web address
+        assert re.sub(r"^https?://(www\.)?", "", headline.url or "").rstrip("/")[:20] in first_page
+
+
+def test_the_print_shop_copy_has_its_marks_outside_the_bleed(tmp_path: Path) -> None:
+    import pikepdf
+
+    out = tmp_path / "dist"
+    result = Lettre(CliRunner(env={"NO_COLOR": "1"}))(
+        "build", "--out", str(out), "--print-marks", repo=PROJECT
+    )
+    assert result.exit_code == 0, result.output
+    pdf = next((out / "2025-06-13").glob("*-imprimeur.pdf"))
+    with pikepdf.open(pdf) as document:
+        page = document.pages[0].obj
+        media, bleed, trim = (
+            [float(v) for v in page[name]] for name in ("/MediaBox", "/BleedBox", "/TrimBox")
+        )
+    # nested: media ⊃ bleed ⊃ trim, with at least 3 mm of bleed
+    assert media[0] < bleed[0] <= trim[0] - 3 * MM and media[1] < bleed[1] <= trim[1] - 3 * MM
+    assert media[2] > bleed[2] >= trim[2] + 3 * MM and media[3] > bleed[3] >= trim[3] + 3 * MM
+    # the crop marks: ink between the BleedBox and the MediaBox, none in the bleed itself
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-gray", str(pdf), str(tmp_path / "m")],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("m-*.pgm")))
+    scale = image.width / (media[2] - media[0])
+    outer = round((bleed[0] - media[0]) * scale)  # px from the edge to the bleed box
+    inner = round((trim[0] - media[0]) * scale)  # px from the edge to the trim box
+    # the top-left marks lie on the trim lines, from the edge of the sheet toward the page
+    mark = image.crop((0, inner - 2, outer - 1, inner + 2)).getextrema()[0]
+    bleed_zone = image.crop((outer + 1, outer + 1, inner - 1, inner - 1)).getextrema()[0]
+    assert mark < 128, "no crop mark outside the bleed"
+    assert bleed_zone > 200, "a mark inside the bleed"
+
+
+def _structure(node, found: list[tuple[str, object]]) -> None:  # type: ignore[no-untyped-def]
+    """Every structure element of the tagged PDF, in reading order: (type, element)."""
+    import pikepdf
+
+    if isinstance(node, pikepdf.Array):
+        for child in node:
+            _structure(child, found)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        found.append((str(node.S)[1:], node))
+        if "/K" in node:
+            _structure(node.K, found)
+
+
+def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
+    import pikepdf
+
+    issue = _issue()
+    with pikepdf.open(printed.pdf) as pdf:
+        meta = str(pdf.open_metadata())
+        assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
+        assert str(pdf.Root.Lang) == "fr" and pdf.Root.MarkInfo.Marked
+        found: list[tuple[str, object]] = []
+        _structure(pdf.Root.StructTreeRoot.K, found)
+    kinds = [kind for kind, _ in found]
+    headings = [int(kind[1]) for kind in kinds if re.fullmatch(r"H[1-6]", kind)]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))
+    figures = [node for kind, node in found if kind == "Figure"]
+    assert len(figures) >= len(issue.images())
+    assert {str(node.get("/Alt", "")) for node in figures} >= {i.alt for i in issue.images()}
+    assert "Table" in kinds and "TH" in kinds and "TD" in kinds
+    assert "L" in kinds and "LI" in kinds
+    # every word is real text: the text layer holds each article's title and chapô
+    text = " ".join(line.text for line in printed.lines)
+    for article in issue.articles():
+        assert " ".join(article.title.split()[:3]) in text
