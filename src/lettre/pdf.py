@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypedDict
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -165,6 +166,9 @@ def _fetcher(allowed: Mapping[str, tuple[bytes, str]]) -> Any:
 
     class Fetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            # WeasyPrint hands over URLs percent-encoded (its iri_to_uri): decoded once here,
+            # they are the names lettre gave (safe ASCII already: images.safe_stem)
+            url = unquote(url)
             if url not in allowed:
                 raise FatalURLFetchingError(
                     f"refused to read {url[:120]}: the print edition only uses the issue's "
