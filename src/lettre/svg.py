@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 NAMESPACE = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
+XML = "http://www.w3.org/XML/1998/namespace"
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 """Elements inside elements, references followed included."""
@@ -95,8 +96,18 @@ def cleaned(root: ET.Element) -> bytes:
         for child in list(parent):
             if _local(child.tag) in _METADATA:
                 parent.remove(child)
-    ET.register_namespace("xlink", XLINK)
-    data: bytes = ET.tostring(root, encoding="utf-8", default_namespace=NAMESPACE)
+    # names written out by hand: ElementTree would invent ns0: prefixes (every element is
+    # in the SVG namespace: parse() checked); editors' own attributes (inkscape:…) go
+    for element in root.iter():
+        element.tag = _local(element.tag)
+        for attribute in [a for a in element.attrib if a.startswith("{")]:
+            value = element.attrib.pop(attribute)
+            prefix = {XLINK: "xlink", XML: "xml"}.get(attribute[1:].split("}")[0])
+            if prefix:
+                element.set(f"{prefix}:{_local(attribute)}", value)
+    root.set("xmlns", NAMESPACE)
+    root.set("xmlns:xlink", XLINK)
+    data: bytes = ET.tostring(root, encoding="utf-8")
     return data
 
 
