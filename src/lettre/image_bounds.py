@@ -10,6 +10,7 @@ before Pillow sees it.
 from __future__ import annotations
 
 import struct
+import zlib
 
 MAX_SCANS = 64
 """A progressive JPEG has about 10 scans (libjpeg's default progression), mozjpeg's
@@ -92,13 +93,30 @@ def _png(data: bytes) -> None:
         if kind == b"fcTL":
             frames += 1
         elif kind not in _PNG_IMAGE_CHUNKS:  # tEXt, zTXt, iTXt, iCCP, eXIf…
-            metadata += length
+            chunk = data[position + 8 : position + 8 + length]
+            metadata += _inflated(kind, chunk, MAX_METADATA_BYTES - metadata + 1) or length
         _bound(chunks, MAX_CHUNKS, "chunks", "export it again")
         _bound(frames, MAX_FRAMES, "animation frames", "use a still photo")
         _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
         if kind == b"IEND":
             return
         position += 12 + length
+
+
+def _inflated(kind: bytes, chunk: bytes, limit: int) -> int | None:
+    """How many bytes a compressed text or profile chunk inflates to (up to `limit`): a few
+    kilobytes of zeros can inflate to megabytes."""
+    _, _, rest = chunk.partition(b"\0")  # after the keyword
+    if kind in (b"zTXt", b"iCCP"):
+        payload = rest[1:]
+    elif kind == b"iTXt" and rest[:1] == b"\1":
+        payload = rest[2:].split(b"\0", 2)[-1]
+    else:
+        return None
+    try:
+        return len(zlib.decompressobj().decompress(payload, limit))
+    except zlib.error:
+        return None  # broken: Pillow reports it
 
 
 def _webp(data: bytes) -> None:
@@ -119,7 +137,11 @@ def _webp(data: bytes) -> None:
 
 def _bound(count: int, limit: int, what: str, fix: str) -> None:
     if count > limit:
+        shown = f"{limit // (1024 * 1024)} MB" if what == "bytes of metadata" else f"{limit:,}"
+        noun = (
+            "of metadata (text, colour profile, EXIF, XMP)" if what == "bytes of metadata" else what
+        )
         raise TooMuchWork(
-            f"more than {limit:,} {what}: decoding it would take too long "
+            f"more than {shown} {noun}: decoding it would take too long "
             f"(a hostile or broken file?); {fix}"
         )

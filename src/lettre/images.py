@@ -246,6 +246,12 @@ def svg_variant(info: ImageInfo) -> Variant:
     return Variant(name, data, info.width, info.height)
 
 
+_NOT_DECOMPOSED = str.maketrans(
+    {"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l"}
+)
+"""Letters that Unicode does not decompose into an ASCII letter and an accent."""
+
+
 def safe_stem(file_name: str) -> str:
     """The stem of an output image's name: lower-case ASCII letters, digits and dashes only.
 
@@ -254,8 +260,10 @@ def safe_stem(file_name: str) -> str:
     quotes would need escaping each their own way. "Défilé du 14 juillet.jpg" gives
     "defile-du-14-juillet"; the content hash after it keeps two photos apart.
     """
-    stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
-    letters = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    name = file_name.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    spelled = stem.translate(_NOT_DECOMPOSED)
+    letters = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", letters.lower()).strip("-")
     return slug[:60].rstrip("-") or "image"
 
