@@ -329,6 +329,23 @@ def test_the_print_edition_of_an_svg_logo_carries_no_metadata(
                 assert b"SECRET-SVG" not in _stream(obj)
 
 
+def test_the_svg_logo_given_to_the_print_edition_is_stripped_of_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "Logo officiel.svg"
+    path.write_text(
+        '<?xml version="1.0"?><!-- SECRET-SVG --><svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:x="http://www.w3.org/1999/xlink" xmlns:i="http://www.inkscape.org/namespaces/inkscape" '
+        'viewBox="0 0 40 40"><metadata><rdf>SECRET-SVG</rdf></metadata><title>SECRET-SVG</title>'
+        '<desc>SECRET-SVG</desc><defs><rect id="r" i:label="SECRET-SVG" width="40" height="40"/>'
+        '</defs><use x:href="#r" fill="#002654"/></svg>'
+    )
+    logo = images.svg_variant(inspect(path, allow_svg=True))
+    assert b"SECRET-SVG" not in logo.data and b"<!--" not in logo.data
+    assert re.fullmatch(r"logo-officiel-[0-9a-f]{10}\.svg", logo.name)
+    assert b'<use fill="#002654" xlink:href="#r" />' in logo.data  # the drawing is kept
+    (tmp_path / "clean.svg").write_bytes(logo.data)
+    assert inspect(tmp_path / "clean.svg", allow_svg=True).width == 40
+
+
 # --- 3. any file name gives a safe output name -------------------------------------------
 
 AWKWARD_NAMES = [
