@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypedDict
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -162,13 +161,15 @@ def _source_name(path: Path, folder: Path) -> str:
 
 
 def _fetcher(allowed: Mapping[str, tuple[bytes, str]]) -> Any:
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, iri_to_uri
+
+    # WeasyPrint asks for URLs as its iri_to_uri wrote them (spaces and accents
+    # percent-encoded, a literal % left alone): the same function maps lettre's names to
+    # what will be asked. Image names are safe ASCII anyway (images.safe_stem).
+    allowed = {**allowed, **{iri_to_uri(url): found for url, found in allowed.items()}}
 
     class Fetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            # WeasyPrint hands over URLs percent-encoded (its iri_to_uri): decoded once here,
-            # they are the names lettre gave (safe ASCII already: images.safe_stem)
-            url = unquote(url)
             if url not in allowed:
                 raise FatalURLFetchingError(
                     f"refused to read {url[:120]}: the print edition only uses the issue's "

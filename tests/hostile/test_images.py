@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import html
 import io
 import re
 import struct
@@ -422,9 +423,19 @@ def test_safe_stem(name: str, stem: str) -> None:
     assert safe_stem(name) == stem
 
 
-def test_the_pdf_fetcher_decodes_the_urls_weasyprint_quotes() -> None:
-    fetcher = pdf._fetcher({"lettre:image/a b é.jpg": (b"x", "image/jpeg")})
-    assert fetcher.fetch("lettre:image/a%20b%20%C3%A9.jpg").read() == b"x"
+@pytest.mark.parametrize("name", ["a b é.jpg", "100%.jpg", "d%C3%A9.jpg", "#1 ?.jpg", "🎉 &.jpg"])
+def test_the_pdf_fetcher_answers_the_urls_weasyprint_asks_for(name: str) -> None:
+    """Whatever the name, WeasyPrint's request (through its real fetching) finds it."""
+    from weasyprint import HTML
+
+    photo = (MINIMAL / PHOTO).read_bytes()
+    fetcher = pdf._fetcher({f"lettre:image/{name}": (photo, "image/jpeg")})
+    asked = []
+    fetch = fetcher.fetch
+    fetcher.fetch = lambda url, headers=None: asked.append(url) or fetch(url, headers)
+    source = f'<img src="lettre:image/{html.escape(name)}">'
+    HTML(string=source, base_url="lettre:/", url_fetcher=fetcher).write_pdf()
+    assert len(asked) == 1  # asked once, answered (a refusal would raise)
 
 
 # --- 4. the cache is verified, never trusted by name --------------------------------------
