@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import io
 import json
@@ -83,8 +84,10 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     if pid == 0:  # the child: never returns
         os.close(read)
         try:
+            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
             limit = math.ceil(seconds) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
+            limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+            resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
             answer = work()
         except BaseException as error:  # told to the parent, which reports it
             answer = json.dumps(["failed", f"could not be decoded ({type(error).__name__})"])
@@ -94,28 +97,40 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
             os._exit(0)
     os.close(write)
     try:
-        return _answer(read, pid, seconds)
+        told = _answer(read, seconds)
     finally:
         os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # done, or over its time, or Ctrl-C in the parent
+        _, status = os.waitpid(pid, 0)
+    if told is None:
+        return json.dumps(
+            ["failed", f"decoding it took over {seconds:.0f} s (a hostile file?); export it again"]
+        )
+    if not told:
+        return json.dumps(
+            ["failed", f"the decoder crashed on it ({_ending(status)}); export it again"]
+        )
+    return told
 
 
-def _answer(read: int, pid: int, seconds: float) -> str:
+def _answer(read: int, seconds: float) -> str | None:
+    """What the child wrote before it ended, or None when it is still at work at the limit."""
     deadline, chunks = time.monotonic() + seconds, list[bytes]()
     while True:
         ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
-        chunk = os.read(read, 65536) if ready else None
-        if chunk:
-            chunks.append(chunk)
-            continue
-        if chunk is None:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        if chunk is None or not chunks:
-            return json.dumps(
-                ["failed", f"decoding it took over {seconds:.0f} s (a hostile file?); "
-                 "export it again"]
-            )  # fmt: skip
-        return b"".join(chunks).decode()
+        if not ready:
+            return None
+        chunk = os.read(read, 65536)
+        if not chunk:
+            return b"".join(chunks).decode()
+        chunks.append(chunk)
+
+
+def _ending(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit {os.waitstatus_to_exitcode(status)}"
 
 
 def _decode(data: bytes, wanted: str) -> str:
@@ -294,7 +309,8 @@ def _cached(cache: Path, key: str) -> tuple[str, bytes, int, int] | None:
         if parsed and good and _sha256(data) == parsed["sha"]:
             return parsed["suffix"], data, int(parsed["w"]), int(parsed["h"])
         log.info("cache entry %s is damaged; making it again", entry.name)
-        entry.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder there: left, and not used
+            entry.unlink(missing_ok=True)
     return None
 
 

@@ -8,6 +8,7 @@ import email
 import email.policy
 import html
 import io
+import os
 import re
 import struct
 import time
@@ -251,11 +252,15 @@ def test_decoding_is_stopped_after_its_time_limit(
     assert time.monotonic() - started < 30  # the hour of sleep was cut short
 
 
-def test_a_decoder_that_crashes_is_a_clear_refusal() -> None:
-    def crash() -> str:
+def test_a_decoder_that_fails_or_crashes_is_a_clear_refusal() -> None:
+    def fail() -> str:
         raise MemoryError
 
-    assert "could not be decoded (MemoryError)" in within_time(crash, 30)
+    def crash() -> str:
+        os.abort()
+
+    assert "could not be decoded (MemoryError)" in within_time(fail, 30)
+    assert "the decoder crashed on it (signal 6); export it again" in within_time(crash, 30)
 
 
 # --- 2. no metadata reaches any output ----------------------------------------------------
