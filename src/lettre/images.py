@@ -1,4 +1,5 @@
-"""Images: checked before anything renders them (type, size, integrity, bombs), then made\nready for each edition (resized, recompressed, stripped of metadata, cached)."""
+"""Images: checked before anything renders them (type, size, integrity, bombs), then made
+ready for each edition (resized, recompressed, stripped of metadata, cached)."""
 
 from __future__ import annotations
 

@@ -274,8 +274,10 @@ def _stream(stream: pikepdf.Stream) -> bytes:
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
-    """Every image lettre wrote: images/, the .eml's parts, the PDF's image streams."""
+    """Every image lettre wrote: images/, the cache (email and print variants), the .eml's
+    parts, the PDF's image streams."""
     found = {p.name: p.read_bytes() for p in (root / OUT / "images").iterdir()}
+    found |= {f"cache {p.name}": p.read_bytes() for p in _cache(root)}
     message = email.message_from_bytes(
         (root / OUT / f"{STEM}.eml").read_bytes(), policy=email.policy.default
     )
