@@ -184,7 +184,7 @@ def _inspect_svg(path: Path) -> ImageInfo:
     try:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
-        for encoded in svg.embedded_images(root):
+        for _, _, encoded in svg.embedded_images(root):
             inspect_bytes(base64.b64decode(encoded), "JPEG, PNG or WebP")
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None
@@ -255,9 +255,15 @@ def svg_variant(info: ImageInfo) -> Variant:
     """The checked SVG logo as the print edition embeds it: vector, without its metadata."""
     source = info.path.read_bytes()
     try:
-        data = svg.cleaned(svg.parse(source))
+        root = svg.parse(source)
     except svg.SvgProblem as error:  # changed since it was checked
         raise ImageProblem(str(error)) from None
+    for element, attribute, encoded in svg.embedded_images(root):
+        with Image.open(io.BytesIO(base64.b64decode(encoded))) as embedded:
+            clean = _encode(_pixels_only(embedded), "", PRINT)
+        data_url = f"data:image/{clean.subtype};base64,{base64.b64encode(clean.data).decode()}"
+        element.set(attribute, data_url)
+    data = svg.cleaned(root)
     name = f"{safe_stem(info.path.name)}-{_sha256(source)[:10]}.svg"
     return Variant(name, data, info.width, info.height)
 

@@ -82,12 +82,13 @@ def size(root: ET.Element) -> tuple[int, int]:
     return round(width or 0), round(height or 0)
 
 
-def embedded_images(root: ET.Element) -> Iterator[str]:
-    """The base64 text of the bitmaps embedded in data: URLs (checked like photos)."""
+def embedded_images(root: ET.Element) -> Iterator[tuple[ET.Element, str, str]]:
+    """Each bitmap embedded in a data: URL (checked like photos): its element, the attribute
+    that holds it, and its base64 text."""
     for element in root.iter():
         for attribute, value in element.attrib.items():
             if _local(attribute) == "href" and value.startswith("data:"):
-                yield _EMBEDDED.match(value).group(1)  # type: ignore[union-attr]
+                yield element, attribute, _EMBEDDED.match(value).group(1)  # type: ignore[union-attr]
 
 
 def cleaned(root: ET.Element) -> bytes:

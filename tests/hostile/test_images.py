@@ -344,10 +344,14 @@ def test_the_svg_logo_given_to_the_print_edition_is_stripped_of_metadata(tmp_pat
         'xmlns:x="http://www.w3.org/1999/xlink" xmlns:i="http://www.inkscape.org/namespaces/inkscape" '
         'viewBox="0 0 40 40"><metadata><rdf>SECRET-SVG</rdf></metadata><title>SECRET-SVG</title>'
         '<desc>SECRET-SVG</desc><defs><rect id="r" i:label="SECRET-SVG" width="40" height="40"/>'
-        '</defs><use x:href="#r" fill="#002654"/></svg>'
+        '</defs><use x:href="#r" fill="#002654"/><image width="4" height="4" href="data:image/jpeg;base64,'
+        + base64.b64encode(with_metadata("JPEG", (40, 40))).decode()
+        + '"/></svg>'
     )
     logo = images.svg_variant(inspect(path, allow_svg=True))
     assert b"SECRET-SVG" not in logo.data and b"<!--" not in logo.data
+    [embedded] = re.findall(rb"base64,([^\"]+)", logo.data)
+    assert_pixels_only(base64.b64decode(embedded))
     assert re.fullmatch(r"logo-officiel-[0-9a-f]{10}\.svg", logo.name)
     assert b'<use fill="#002654" xlink:href="#r" />' in logo.data  # the drawing is kept
     (tmp_path / "clean.svg").write_bytes(logo.data)
