@@ -49,8 +49,20 @@ def test_a_utf16_svg_is_refused(tmp_path: Path) -> None:
         inspect(path, allow_svg=True)
 
 
-@pytest.mark.parametrize("size", ['viewBox="0 0 inf 50"', 'width="1e400" height="3"'])
-def test_absurd_svg_sizes_do_not_crash(tmp_path: Path, size: str) -> None:
+@pytest.mark.parametrize(
+    "size",
+    ['viewBox="0 0 inf 50"', 'width="1e400" height="3"', 'width="nan"', 'viewBox="0 0 1e9 10"',
+     'width="200000px" height="1"'],
+)  # fmt: skip
+def test_absurd_svg_sizes_are_refused(tmp_path: Path, size: str) -> None:
+    path = tmp_path / "logo.svg"
+    path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" {size}/>')
+    with pytest.raises(ImageProblem, match="is absurd"):
+        inspect(path, allow_svg=True)
+
+
+@pytest.mark.parametrize("size", ['width="100%"', 'width="auto" height="2em"', ""])
+def test_svg_sizes_without_a_number_of_their_own_give_zero(tmp_path: Path, size: str) -> None:
     path = tmp_path / "logo.svg"
     path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" {size}/>')
     assert inspect(path, allow_svg=True).width == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import mail, outlook, pdf
-from lettre.images import PRINT, Variant, email_variant, variant
+from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.model import LoadedIssue
 from lettre.output import write_atomic
 from lettre.repo import Repository
@@ -129,8 +129,7 @@ def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: b
     cache = out / ".cache" / "images"
     variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
     if loaded.logo and loaded.logo.format == "SVG":  # checked: shapes only; print keeps it vector
-        svg = loaded.logo
-        variants[""] = Variant(svg.path.name, svg.path.read_bytes(), svg.width, svg.height)
+        variants[""] = svg_variant(loaded.logo)
     elif loaded.logo:
         variants[""] = variant(loaded.logo, PRINT, cache)
     language, overrides = loaded.publication.language, repo.root / "templates"

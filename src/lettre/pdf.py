@@ -215,7 +215,12 @@ def _source_name(path: Path, folder: Path) -> str:
 
 
 def _fetcher(allowed: Mapping[str, tuple[bytes, str]]) -> Any:
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, iri_to_uri
+
+    # WeasyPrint asks for URLs as its iri_to_uri wrote them (spaces and accents
+    # percent-encoded, a literal % left alone): the same function maps lettre's names to
+    # what will be asked. Image names are safe ASCII anyway (images.safe_stem).
+    allowed = {**allowed, **{iri_to_uri(url): found for url, found in allowed.items()}}
 
     class Fetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:

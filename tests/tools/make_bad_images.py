@@ -22,6 +22,17 @@ def main() -> None:
     Image.effect_noise((480, 320), 60).convert("RGB").save(photo, "JPEG", quality=80)
     (FOLDER / "tronquee.jpg").write_bytes(photo.getvalue()[: len(photo.getvalue()) // 2])
     (FOLDER / "texte.jpg").write_text("Ceci est un fichier texte, pas une photo.\n")
+    (FOLDER / "balayages.jpg").write_bytes(repeated_scans(3000))
+
+
+def repeated_scans(copies: int) -> bytes:
+    """A progressive JPEG of a few kilobytes whose last scan is repeated `copies` times: each
+    copy makes the decoder visit every block again (minutes of work for 3,000 copies)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (120, 130, 140)).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    start, end = data.rindex(b"\xff\xda"), data.rindex(b"\xff\xd9")
+    return data[:end] + data[start:end] * copies + data[end:]
 
 
 if __name__ == "__main__":
