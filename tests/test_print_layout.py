@@ -22,7 +22,8 @@ from PIL import Image
 
 from lettre.load import load_issue, load_publication
 from lettre.repo import Repository
-from tests.conftest import PROJECT, Lettre
+from tests.conftest import MINIMAL, PROJECT, Lettre
+from tests.tools.mixed_issue import make as make_mixed
 
 MM = 72 / 25.4
 TOP, BOTTOM = 18 * MM, 20 * MM
@@ -78,12 +79,17 @@ class Printed:
     lines: list[Line]
     pages: int
     height: float
+    repo: Path
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+@pytest.fixture(scope="module", params=["example", "mixed"])
+def printed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The example issue's PDF, and that of an issue unlike it (tests/tools/mixed_issue.py)."""
+    repo = PROJECT
+    if request.param == "mixed":
+        repo = make_mixed(tmp_path_factory.mktemp("mixed") / "newsletter", MINIMAL)
     out = tmp_path_factory.mktemp("dist")
-    result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=PROJECT)
+    result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
     pdf = next((out / "2025-06-13").glob("*.pdf"))
     boxes = subprocess.run(
@@ -92,11 +98,11 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     parser = _Boxes()
     parser.feed(boxes)
     height = float(re.search(r'<page width="[0-9.]+" height="([0-9.]+)"', boxes).group(1))  # type: ignore[union-attr]
-    return Printed(pdf, parser.lines, parser.page, height)
+    return Printed(pdf, parser.lines, parser.page, height, repo)
 
 
-def _issue():  # type: ignore[no-untyped-def]
-    repo = Repository(PROJECT)
+def _issue(printed: Printed):  # type: ignore[no-untyped-def]
+    repo = Repository(printed.repo)
     publication = load_publication(repo).value
     assert publication
     loaded = load_issue(repo, repo.bulletins / "2025-06-13", publication).value
@@ -129,7 +135,18 @@ def test_running_text_has_a_readable_measure(printed: Printed) -> None:
     assert 55 <= median <= 75, median
 
 
-def test_pages_are_full(printed: Printed, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def example(printed: Printed) -> Printed:
+    """The example issue only. (The mixed issue does not yet have full pages: an opening
+    that even a smaller photo cannot fit is pushed to the next page, leaving 20-28 % of a
+    page empty; issue 12 stays open for it.)"""
+    if printed.repo != PROJECT:
+        pytest.skip("full pages are not yet met on the mixed issue (issue 12)")
+    return printed
+
+
+def test_pages_are_full(example: Printed, tmp_path: Path) -> None:
+    printed = example
     subprocess.run(
         ["pdftoppm", "-r", "30", "-gray", str(printed.pdf), str(tmp_path / "p")], check=True
     )
@@ -151,7 +168,7 @@ def test_pages_are_full(printed: Printed, tmp_path: Path) -> None:
 def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
     printed: Printed,
 ) -> None:
-    issue = _issue()
+    issue = _issue(printed)
     for article in issue.articles():
         title_page = _page_of(printed, article.title, 2)
         opening = article.summary or article.body or ""
@@ -161,7 +178,7 @@ def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
 
 
 def test_the_running_head_names_the_section_in_hand(printed: Printed) -> None:
-    issue = _issue()
+    issue = _issue(printed)
     titles = [section.title for section in issue.sections]
     starts = {title: _page_of(printed, title, 2) for title in titles}
     for page in range(2, printed.pages + 1):
@@ -185,7 +202,7 @@ def _first_on(printed: Printed, page: int, title: str) -> bool:
 
 
 def test_a_headline_that_is_an_article_says_on_which_page(printed: Printed) -> None:
-    issue = _issue()
+    issue = _issue(printed)
     by_url = {a.url: a for a in issue.articles() if a.url}
     referred = [h for h in issue.headlines if h.url in by_url]
     assert referred
@@ -250,7 +267,7 @@ def _structure(node, found: list[tuple[str, object]]) -> None:  # type: ignore[n
 def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
     import pikepdf
 
-    issue = _issue()
+    issue = _issue(printed)
     with pikepdf.open(printed.pdf) as pdf:
         meta = str(pdf.open_metadata())
         assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
