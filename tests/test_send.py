@@ -48,10 +48,10 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        while self.hold_after is not None and len(self.messages) >= self.hold_after:
-            if self.released.is_set():
-                break
-            await asyncio.sleep(0.05)
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+            return "421 Closing: never accepted"  # the client is gone: no 250, not delivered
         answer = self.data_answers.pop(0) if self.data_answers else None
         if answer is not None:
             return answer
@@ -64,7 +64,8 @@ class Mailbox:
         assert isinstance(data, LoginPassword)
         self.logins.append(data.login.decode())
         self.passwords.append(data.password)
-        return AuthResult(success=data.login == b"cellule" and data.password == self.password)
+        success = data.login == b"cellule" and data.password == self.password
+        return AuthResult(success=success, handled=False)  # handled=False: the server answers 535
 
 
 def free_port() -> int:
@@ -93,6 +94,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, Any]]
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **settings)
     controller.start()
     yield mailbox, port, authority
+    mailbox.released.set()
     controller.stop()
 
 
