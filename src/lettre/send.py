@@ -182,6 +182,8 @@ def deliver(
 ) -> Report:
     """Send `message` to `recipients` in Bcc batches; `journal` records each batch."""
     report = Report()
+    if not recipients:
+        return report
     client = connect(server)
     try:
         for batch in batches(recipients, batch_size):
@@ -199,6 +201,8 @@ def deliver(
             if journal:
                 journal.after([a for a in batch if a not in refused])
             done(len(batch))
+    except KeyboardInterrupt:
+        raise Stopped(len(report.delivered), "interrupted") from None
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             client.quit()
@@ -442,8 +446,10 @@ def _recipients(request: Request, publication: Publication) -> list[str]:
     bad = [a for a in chosen if not is_email(a)]
     if bad:
         raise UsageProblem(f"not an e-mail address: {bad[0]}")
-    # one copy per mailbox: the record knows an address whatever its case
-    return list({a.lower(): a for a in reversed(chosen)}.values())[::-1]
+    once: dict[str, str] = {}  # one copy per mailbox: the record knows an address in any case
+    for address in chosen:
+        once.setdefault(address.lower(), address)
+    return list(once.values())
 
 
 _HOST = re.compile(r"(?!-)[\w-]+(?<!-)(\.(?!-)[\w-]+(?<!-))*\.?")
