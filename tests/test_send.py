@@ -77,7 +77,7 @@ def free_port() -> int:
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, Any]]:
     """A server on 127.0.0.1; `request.param` chooses: plain, starttls, starttls-login (no
-    AUTH PLAIN: LOGIN only) or no-starttls."""
+    AUTH PLAIN: LOGIN only), starttls-no-auth (no login offered) or no-starttls."""
     kind = getattr(request, "param", "plain")
     mailbox, port = Mailbox(), free_port()
     authority = trustme.CA()
@@ -87,6 +87,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[Mailbox, int, Any]]
     }
     if kind == "starttls-login":
         settings["auth_exclude_mechanism"] = ["PLAIN"]
+    if kind == "starttls-no-auth":
+        settings["auth_exclude_mechanism"] = ["PLAIN", "LOGIN"]
     if kind.startswith("starttls"):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         authority.issue_cert("127.0.0.1").configure_cert(context)
@@ -215,7 +217,7 @@ def test_a_temporary_refusal_is_tried_again(
     newsletter: Newsletter, lettre: Lettre, server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mailbox, port, _ = server
-    monkeypatch.setattr("lettre.send.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("lettre.smtp.time.sleep", lambda seconds: None)
     mailbox.data_answers = ["451 Try again later"]
     root = newsletter()
     assert send(lettre, root, port, "--plain", "--to", "a@example.org").exit_code == 0

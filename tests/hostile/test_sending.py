@@ -401,6 +401,23 @@ def test_a_wrong_utf8_password_is_refused_without_showing_any_of_it(
         assert secret not in shown
 
 
+@pytest.mark.parametrize("server", ["starttls-no-auth"], indirect=True)
+def test_a_server_without_a_usable_login_is_a_clear_error(
+    newsletter: Newsletter, lettre: Lettre, server: Any, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    mailbox, port, authority = server
+    ca = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca))
+    monkeypatch.setenv("LETTRE_SMTP_PASSWORD", PASSWORDS[0])
+    result = login_send(lettre, newsletter(), port, ca)
+    assert result.exit_code == 1
+    assert "offers no login lettre can use (no AUTH); PLAIN or LOGIN are needed" in result.stderr
+    assert mailbox.messages == [] and mailbox.passwords == []
+    for secret in secrets_in(PASSWORDS[0]):
+        assert secret not in result.output
+
+
 # --- --smtp HOST[:PORT] ---------------------------------------------------------------------
 
 
