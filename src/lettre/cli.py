@@ -385,14 +385,24 @@ def archive_command(settings: Settings, out: Path | None) -> None:
         echo(f"warning: {note}", err=True, fg="yellow")
 
 
+def _smtp_address(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, int | None] | None:
+    if value is None:
+        return None
+    try:
+        return send.parse_address(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value}: {error}", ctx, param) from None
+
+
 @cli.command(name="send")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--to", "recipients", multiple=True, help="A recipient (repeat it); default: smtp.recipients."
 )
-@click.option(
-    "--smtp", "smtp_server", metavar="HOST[:PORT]", help="The mail server (default: smtp.host)."
-)
+@click.option("--smtp", "smtp_server", metavar="HOST[:PORT]", callback=_smtp_address,
+              help="The mail server, [IPv6]:PORT for an IPv6 address (default: smtp.host).")  # fmt: skip
 @click.option(
     "--starttls", "security", flag_value="starttls", help="Encrypt with STARTTLS (port 587)."
 )
@@ -410,8 +420,9 @@ def archive_command(settings: Settings, out: Path | None) -> None:
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
               help="Recipients per message (in Bcc).")  # fmt: skip
-@click.option("--resume", is_flag=True, help="Finish an interrupted send; nobody gets it twice.")
-@click.option("--again", is_flag=True, help="Send an issue that was sent already.")
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted send: only those not served yet get it.")  # fmt: skip
+@click.option("--again", is_flag=True, help="Send to everyone an issue that was sent already.")
 @click.option(
     "--force", is_flag=True, help="Send despite warnings or an email over the weight budget."
 )

@@ -268,6 +268,9 @@ def _job(
 ) -> Job | None:
     """The job for `folder`, or None when its last build is still current."""
     output = out / folder.name
+    if published:  # a published issue is rebuilt as it was published (see publish.py)
+        with contextlib.suppress(LettreError):  # a damaged record: the guard reports it
+            options = publish.build_options(folder, options, reason is not None)
     stamp = Stamp.load(output)
     inputs = input_files(repo, folder, publication.logo)
     known = stamp.inputs if stamp else None

@@ -45,10 +45,28 @@ def _write_record(folder: Path, record: dict[str, Any]) -> None:
     )
 
 
-def options_of(record: dict[str, Any]) -> Options:
+def options_of(record: dict[str, Any], where: str = RECORD) -> Options:
+    """The options the issue was published with (`where` names the record in errors)."""
     saved = record.get("options", {})
+    modes = [m.value for m in ImageMode]
+    if not isinstance(saved, dict) or saved.get("mode") not in (None, *modes):
+        raise LettreError(f"{where}: options: not options lettre wrote; restore it from git")
     mode = ImageMode(saved["mode"]) if saved.get("mode") else None
-    return Options(mode, bool(saved.get("print_marks")))
+    return Options(mode, saved.get("print_marks") is True)
+
+
+def build_options(folder: Path, asked: Options, republish: bool) -> Options:
+    """The options to build `folder` with: a published issue keeps those it was published
+    with, so that a later build, send or verify gives the published bytes; only a
+    --republish that names others (--images, --print-marks) changes them."""
+    record = read_record(folder)
+    if record is None:
+        return asked
+    named = asked.mode is not None or asked.print_marks
+    if republish and named:
+        return asked
+    recorded = options_of(record, str(folder / RECORD))
+    return Options(recorded.mode, recorded.print_marks, asked.print_edition)
 
 
 def guard(
