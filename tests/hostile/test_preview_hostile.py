@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL
+from tests.hostile.conftest import audit_build
 
 WAIT = 300  # seconds; generous: the machine is shared, and no case depends on speed
 
@@ -229,3 +230,32 @@ def test_a_signal_during_the_first_build_removes_the_build_folder(
     assert running.left() == [], stderr
     assert "Traceback" not in stderr, stderr
     assert running.process.returncode in (0, 1), stderr
+
+
+def test_the_audit_allows_exactly_what_a_build_needs(tmp_path: Path) -> None:
+    """The audit of tests/hostile/conftest.py, fed a build that also reaches out on purpose."""
+    root, out = tmp_path / "newsletter", tmp_path / "dist"
+    shutil.copytree(MINIMAL, root)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"  # beside the repository, in /tmp
+    reach = f"""
+import os, tempfile
+open({str(outside)!r}, "w").close()                      # a cache in /tmp: a write outside
+os.close(os.open({str(outside)!r}, os.O_RDONLY))          # reading it: outside too
+open({str(root / "publication.yaml")!r}, "a").close()     # the repository is read-only
+os.mkdir({str(root / "new")!r})
+open({str(root / "publication.yaml")!r}).close()          # reading it is fine
+os.makedirs({str(out)!r}, exist_ok=True)
+open({str(out / "x")!r}, "w").close(); os.remove({str(out / "x")!r})  # the output is writable
+os.remove({str(outside)!r})
+"""
+    audit = audit_build(root, out, also=reach)
+    assert audit["code"] == 0
+    assert sorted(audit["forbidden"]) == sorted(
+        [
+            f"w {outside}",
+            f"r {outside}",
+            f"w {root}/publication.yaml",
+            f"w {root}/new",
+            f"w {outside}",
+        ]
+    )
