@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL
-from tests.hostile.conftest import audit_build
+from tests.hostile.conftest import answered, audit_build
 
 WAIT = 300  # seconds; generous: the machine is shared, and no case depends on speed
 
@@ -74,7 +74,9 @@ def ask(
                            % (method, target, host, extra))  # fmt: skip
         first = connection.makefile("rb").readline()
     assert first.startswith(b"HTTP/1."), f"no answer to {target[:80]!r}: {first!r}"
-    return int(first.split()[1])
+    status = int(first.split()[1])
+    answered(status, target[:80])
+    return status
 
 
 ODD = [
