@@ -167,3 +167,22 @@ def test_a_stopped_preview_does_not_build_again(newsletter: Newsletter) -> None:
     assert not server.state.out.exists() and stop.is_set()
     server.state.rebuild(said.append)
     assert not server.state.out.exists()  # a late save does not bring the folder back
+
+
+def test_a_port_in_use_is_a_usage_error_and_leaves_no_folder(
+    newsletter: Newsletter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import tempfile
+
+    from lettre.errors import UsageProblem
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    root = newsletter()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageProblem, match=f"cannot listen on 127.0.0.1:{port}"):
+            preview.serve(Repository(root), root / "bulletins/2025-06-13", port, print)
+    assert list(tmp_path.glob("lettre-preview-*")) == []

@@ -334,17 +334,18 @@ def serve(
     state = State(repo, folder, out, stop=stop)
     handler: type[Handler] = type("Bound", (Handler,), {"state": state, "allowed_hosts": hosts})
     try:
-        server = Server(("127.0.0.1", port), handler)
-        server.state, server.previous, server.cleanup = state, previous, cleanup
-        state.rebuild(say)
-    except BaseException as error:
-        _restore(previous)
-        atexit.unregister(cleanup)
-        cleanup()
-        if isinstance(error, OSError):
+        try:
+            server = Server(("127.0.0.1", port), handler)
+        except OSError as error:
             raise UsageProblem(
                 f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0"
             ) from None
+        server.state, server.previous, server.cleanup = state, previous, cleanup
+        state.rebuild(say)
+    except BaseException:
+        _restore(previous)
+        atexit.unregister(cleanup)
+        cleanup()
         raise
     bound = server.server_address[1]
     hosts |= {f"127.0.0.1:{bound}", f"localhost:{bound}"}
