@@ -304,8 +304,8 @@ class Server(ThreadingHTTPServer):
         or a finaliser).
         """
         super().service_actions()
-        if self.state.stop.is_set():
-            raise KeyboardInterrupt
+        if self.state.stop.is_set() and threading.current_thread() is threading.main_thread():
+            raise KeyboardInterrupt  # elsewhere, signals are not ours: the owner calls shutdown
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A request that failed is one line on stderr, never a traceback; the server goes on."""
