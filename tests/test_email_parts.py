@@ -45,12 +45,21 @@ def test_variants_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Monk
     info = photo_with_gps(tmp_path / "a.jpg", (1600, 900))
     first = images.email_variant(info, tmp_path / "cache")
     calls: list[object] = []
-    monkeypatch.setattr(images, "_make_variant", lambda *a: calls.append(a))
+
+    class Remade(Exception):
+        """Raised by the stub alone: no other failure can pass for it."""
+
+    def stub(*args: object) -> None:
+        calls.append(args)
+        raise Remade
+
+    monkeypatch.setattr(images, "_make_variant", stub)
     again = images.email_variant(info, tmp_path / "cache")
     assert calls == [] and again == first
     Image.new("RGB", (1600, 900), (1, 2, 3)).save(info.path, "JPEG")  # new content, new key
-    with pytest.raises(AttributeError):
+    with pytest.raises(Remade):
         images.email_variant(info, tmp_path / "cache")  # the stub was called: not cached
+    assert len(calls) == 1
 
 
 def test_a_header_value_with_a_line_break_is_refused(newsletter: Newsletter) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageChops
 
 from lettre.errors import LettreError
 from lettre.load import check
@@ -256,13 +257,46 @@ def test_weasyprint_reads_nothing_lettre_did_not_hand_it(loaded, hostile: str) -
         render_pdf(html, "", loaded, {})
 
 
-def compare(page: Path, reference: Path, update: bool) -> float:
-    if update or not reference.exists():
-        reference.write_bytes(page.read_bytes())
+BLOCK = 12
+"""Pages are compared per square of BLOCK pixels at RESOLUTION: about one digit of body text."""
+RESOLUTION = 100
+INK = 48
+"""A pixel whose grey moved by more than this (of 255) changed: not anti-aliasing noise."""
+CHANGED = 3
+"""A block with this many changed pixels differs: a digit, a letter, a moved line."""
+
+
+def render(pdf: Path, number: int, into: Path) -> Path:
+    subprocess.run(["pdftoppm", "-r", str(RESOLUTION), "-gray", "-png", "-f", str(number), "-l",
+                    str(number), "-singlefile", str(pdf), str(into)], check=True)  # fmt: skip
+    return into.with_suffix(".png")
+
+
+def differing_blocks(page: Path, reference: Path) -> list[tuple[int, int]]:
+    """The (x, y) pixel corners of the blocks that differ between two renderings."""
     with Image.open(page) as made, Image.open(reference) as kept:
-        assert made.size == kept.size
-        difference = ImageChops.difference(made.convert("L"), kept.convert("L"))
-        return sum(ImageStat.Stat(difference).mean) / 255
+        assert made.size == kept.size, f"page size {made.size}, reference {kept.size}"
+        changed = ImageChops.difference(made.convert("L"), kept.convert("L")).point(
+            lambda grey: 1 if grey > INK else 0
+        )
+    width, height = changed.size
+    return [
+        (x, y)
+        for y in range(0, height, BLOCK)
+        for x in range(0, width, BLOCK)
+        if changed.crop((x, y, x + BLOCK, y + BLOCK)).histogram()[1] >= CHANGED
+    ]
+
+
+def compare(page: Path, reference: Path, update: bool) -> list[tuple[int, int]]:
+    """The blocks that differ; only --update-snapshots writes a reference, never a miss."""
+    if update:
+        reference.write_bytes(page.read_bytes())
+    if not reference.exists():
+        pytest.fail(
+            f"{reference} is missing: make it with pytest --update-snapshots, look at it, commit it"
+        )
+    return differing_blocks(page, reference)
 
 
 @pytest.mark.parametrize("number", [1, 3])
@@ -270,12 +304,30 @@ def test_pages_look_as_they_did(
     example: Print, tmp_path: Path, update_snapshots: bool, number: int
 ) -> None:
     """Page 1 and a section page, rendered by pdftoppm, against tests/snapshots (--update-snapshots)."""
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(number), "-l", str(number), "-singlefile",
-                    str(example.path), str(tmp_path / "page")], check=True)  # fmt: skip
-    assert (
-        compare(tmp_path / "page.png", SNAPSHOTS / f"print-page-{number}.png", update_snapshots)
-        < 0.01
-    )
+    page = render(example.path, number, tmp_path / "page")
+    assert compare(page, SNAPSHOTS / f"print-page-{number}.png", update_snapshots) == []
+
+
+def test_one_changed_digit_is_seen(lettre: Lettre, tmp_path: Path) -> None:
+    """The issue's number 24 → 25 (one digit of the masthead) fails the comparison; the old
+    1 % mean let every sommaire number be wrong."""
+    root = tmp_path / "newsletter"
+    shutil.copytree(PROJECT / "bulletins", root / "bulletins")
+    shutil.copytree(PROJECT / "assets", root / "assets")
+    shutil.copy(PROJECT / "publication.yaml", root)
+    issue = root / "bulletins/2025-06-13/issue.yaml"
+    issue.write_text(issue.read_text().replace("number: 24", "number: 25", 1))
+    assert lettre("build", "--out", str(tmp_path / "dist"), repo=root).exit_code == 0
+    page = render(tmp_path / "dist/2025-06-13/lettre-2025-06-13.pdf", 1, tmp_path / "page")
+    blocks = compare(page, SNAPSHOTS / "print-page-1.png", update=False)
+    assert 0 < len(blocks) < 40, blocks  # the digit where it is printed, not the whole page
+
+
+def test_a_missing_reference_fails_and_is_not_made(example: Print, tmp_path: Path) -> None:
+    page = render(example.path, 1, tmp_path / "page")
+    with pytest.raises(pytest.fail.Exception, match="--update-snapshots"):
+        compare(page, tmp_path / "absent.png", update=False)
+    assert not (tmp_path / "absent.png").exists()
 
 
 def test_hostile_markdown_leaves_nothing_in_the_pdf(

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lettre import preview
 from lettre.repo import Repository
@@ -26,6 +28,8 @@ def served(newsletter: Newsletter) -> Iterator[tuple[Path, str, Any]]:
     stop.set()
     server.shutdown()
     server.server_close()
+    preview.clean(server)
+    assert not server.state.out.exists()
 
 
 def get(server: Any, path: str, host: str | None = None) -> int:
@@ -88,7 +92,7 @@ def test_nothing_but_the_build_is_served(served: Any, path: str) -> None:
 
 def test_a_link_out_of_the_build_is_not_followed(served: Any) -> None:
     root, _, server = served
-    files = next(Path(d) for d in [server.RequestHandlerClass.state.files])
+    files = server.state.files
     (files / "sortie.txt").symlink_to(root / "publication.yaml")
     assert get(server, "/files/sortie.txt") == 404
     assert get(server, "/files/lettre-de-test-2025-06-13.txt") == 200
@@ -111,9 +115,74 @@ def test_a_published_issue_can_be_previewed(newsletter: Newsletter) -> None:
         Repository(root), root / "bulletins/2025-06-13", 0, lambda line: None
     )
     try:
-        state = server.RequestHandlerClass.state  # type: ignore[attr-defined]
+        state = server.state
         assert state.outcome and state.outcome.status == "built" and state.problems == []
     finally:
         stop.set()
         server.server_close()
         preview.clean(server)
+    assert not state.out.exists()
+
+
+@given(st.text(max_size=300))
+def test_any_request_target_is_read_or_refused_never_an_error(target: str) -> None:
+    try:
+        path, query = preview.parse_target(target)
+        preview.since(query, 0)
+    except preview.BadRequest as refused:
+        assert 400 <= refused.status < 500 and refused.reason.isascii()
+    else:
+        assert path.startswith("/") and "\0" not in path
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/events?since=12", 12),
+        ("/events?since=0", 0),
+        ("/events", 7),
+        ("/events?since=%31%32", 12),
+        ("/events?since=²", None),
+        ("/events?since=-1", None),
+        ("/events?since=" + "9" * 19, None),
+        ("/events?since=1&since=1", None),
+        ("/events?since=1&x=2", None),
+    ],
+)
+def test_only_ascii_build_numbers_are_read(target: str, expected: int | None) -> None:
+    try:
+        assert preview.since(preview.parse_target(target)[1], 7) == expected
+    except preview.BadRequest:
+        assert expected is None
+    else:
+        assert expected is not None
+
+
+def test_a_stopped_preview_does_not_build_again(newsletter: Newsletter) -> None:
+    root = newsletter()
+    said: list[str] = []
+    server, stop = preview.serve(Repository(root), root / "bulletins/2025-06-13", 0, said.append)
+    server.server_close()
+    preview.clean(server)
+    assert not server.state.out.exists() and stop.is_set()
+    server.state.rebuild(said.append)
+    assert not server.state.out.exists()  # a late save does not bring the folder back
+
+
+def test_a_port_in_use_is_a_usage_error_and_leaves_no_folder(
+    newsletter: Newsletter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import tempfile
+
+    from lettre.errors import UsageProblem
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    root = newsletter()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageProblem, match=f"cannot listen on 127.0.0.1:{port}"):
+            preview.serve(Repository(root), root / "bulletins/2025-06-13", port, print)
+    assert list(tmp_path.glob("lettre-preview-*")) == []

@@ -12,7 +12,9 @@ import logging
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -162,7 +164,20 @@ def _child(job: Job, limits: Limits, send: Connection, lock: int) -> None:
     os.close(lock)
     limit = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    send.send(run(job))
+    # WeasyPrint (fonts for fontconfig) and ctypes (looking for pango) write temporary files:
+    # in the output folder, which the build may write, never in the shared /tmp. The folder
+    # names this build (the parent, which holds the output's lock); another build's is
+    # stale, left by a build killed with -9.
+    mine = f".tmp-{os.getppid()}-"
+    for stale in job.out.glob(".tmp-*-*"):
+        if not stale.name.startswith(mine):
+            shutil.rmtree(stale, ignore_errors=True)
+    private = tempfile.mkdtemp(prefix=mine, dir=job.out)
+    tempfile.tempdir = os.environ["TMPDIR"] = private
+    try:
+        send.send(run(job))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     send.close()
 
 

@@ -8,8 +8,13 @@ server-sent events; a failed build shows its errors in the page and the server g
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import re
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -18,8 +23,8 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import FrameType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from lettre.build import Options
 from lettre.errors import ContentError, LettreError, UsageProblem
@@ -32,6 +37,18 @@ log = logging.getLogger(__name__)
 TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}  # fmt: skip
 DEBOUNCE_MS = 250
+MAX_TARGET = 2048
+"""The longest request target answered: the build's file names are far shorter."""
+STOPPING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+"""Signals that stop the preview the way Ctrl-C does: its build folder is removed."""
+
+
+class BadRequest(Exception):
+    """A request target the preview does not understand: answered 4xx, never a traceback."""
+
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
 
 
 @dataclass
@@ -45,12 +62,19 @@ class State:
     outcome: Outcome | None = None
     problems: list[str] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
+    building: threading.Lock = field(default_factory=threading.Lock)
+    """Held during a build, so that the folder is removed only once no build writes to it."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set to stop: by the caller, or by SIGTERM, SIGHUP or SIGINT."""
 
     def rebuild(self, say: Callable[[str], None]) -> None:
         """The email first (under a second), shown at once; then the PDF too."""
-        self._build(Options(print_edition=False), say)
-        if self.outcome and self.outcome.status != "failed":
-            self._build(Options(), say)
+        with self.building:
+            if self.stop.is_set():
+                return
+            self._build(Options(print_edition=False), say)
+            if self.outcome and self.outcome.status != "failed" and not self.stop.is_set():
+                self._build(Options(), say)
 
     def _build(self, options: Options, say: Callable[[str], None]) -> None:
         try:
@@ -90,6 +114,64 @@ def watch(state: State, stop: threading.Event, say: Callable[[str], None]) -> No
         state.rebuild(say)
 
 
+ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+TARGET = re.compile(r"/[!$&'()*+,\-./0-9:;=@A-Z_a-z~%]*(\?[!$&'()*+,\-./0-9:;=?@A-Z_a-z~%]*)?")
+"""RFC 3986's characters for a path and a query; anything else is refused, not guessed at."""
+BUILD_NUMBER = re.compile(r"[0-9]{1,18}")
+"""ASCII digits only ('²'.isdigit() is true), short enough to stay a plain number."""
+
+
+def decoded(text: str) -> str:
+    """`text` with its %-escapes decoded, strictly: two hex digits each, UTF-8, no control."""
+    if text.count("%") != len(ESCAPE.findall(text)):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "a % not followed by two hex digits")
+    try:
+        value = ESCAPE.sub(lambda m: chr(int(m[1], 16)), text).encode("latin-1").decode()
+    except UnicodeError:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "%-escapes that are not UTF-8") from None
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "a control character")
+    return value
+
+
+def parse_target(target: str) -> tuple[str, dict[str, str]]:
+    """The decoded path and query of a request target; BadRequest for anything odd.
+
+    A parameter given twice, without '=', or with an odd escape is refused: the preview
+    never picks one reading of an ambiguous request.
+    """
+    if len(target) > MAX_TARGET:
+        raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, "request target too long")
+    if not TARGET.fullmatch(target):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "characters not allowed in a request target")
+    raw_path, _, raw_query = target.partition("?")
+    query: dict[str, str] = {}
+    for pair in raw_query.split("&") if raw_query else []:
+        name, equals, value = pair.partition("=")
+        key = decoded(name.replace("+", " "))
+        if not equals or key in query:
+            raise BadRequest(
+                HTTPStatus.BAD_REQUEST, "a query parameter given twice or without a value"
+            )
+        query[key] = decoded(value.replace("+", " "))
+    return decoded(raw_path), query
+
+
+def since(query: dict[str, str], current: int) -> int:
+    """The build the page shows (`/events?since=N`); the current one when not given."""
+    if set(query) - {"since"}:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "/events takes only ?since=N")
+    if "since" not in query:
+        return current
+    if not BUILD_NUMBER.fullmatch(query["since"]):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, "since: expected the page's build number")
+    return int(query["since"])
+
+
+def _one_allowed_host(given: list[str], allowed: set[str]) -> bool:
+    return len(given) == 1 and given[0] in allowed
+
+
 class Handler(BaseHTTPRequestHandler):
     state: State
     allowed_hosts: set[str]
@@ -98,21 +180,34 @@ class Handler(BaseHTTPRequestHandler):
         log.debug(format, *args)
 
     def do_GET(self) -> None:
-        if self.headers.get("Host", "") not in self.allowed_hosts:
+        if not _one_allowed_host(self.headers.get_all("Host", []), self.allowed_hosts):
             self.send_error(
                 HTTPStatus.MISDIRECTED_REQUEST, "unknown Host: the preview answers only 127.0.0.1"
             )
             return
-        path = unquote(urlsplit(self.path).path)
-        if path == "/":
+        try:
+            # the target as sent: http.server turns a leading '//' into '/' in self.path
+            self._route(*parse_target(self.requestline.split()[1]))
+        except BadRequest as refused:
+            # the reason goes into the status line: ASCII, whatever a later message says
+            self.send_error(refused.status, refused.reason.encode("ascii", "replace").decode())
+
+    def _route(self, path: str, query: dict[str, str]) -> None:
+        if path == "/events":
+            self._events(since(query, self.state.generation))
+        elif query:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, "only /events takes a query")
+        elif path == "/":
             self._send(page(self.state).encode(), "text/html; charset=utf-8")
-        elif path == "/events":
-            since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
-            self._events(int(since) if since.isdigit() else self.state.generation)
         elif path.startswith(("/files/", "/dark/")):
             self._file(path)
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _refuse(self) -> None:
+        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED, "the preview only answers GET")
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
     def _send(self, body: bytes, content_type: str) -> None:
         self.send_response(HTTPStatus.OK)
@@ -126,10 +221,13 @@ class Handler(BaseHTTPRequestHandler):
     def _file(self, path: str) -> None:
         dark, name = path.startswith("/dark/"), path.split("/", 2)[2]
         found = served_file(self.state.files, name)
-        if found is None:
+        try:
+            body = found.read_bytes() if found else None
+        except OSError:  # replaced or removed by a rebuild in between
+            body = None
+        if found is None or body is None:
             self.send_error(HTTPStatus.NOT_FOUND)
             return
-        body = found.read_bytes()
         if dark and found.suffix == ".html":
             body = body.replace(b"@media (prefers-color-scheme: dark)", b"@media all")
         self._send(body, TYPES.get(found.suffix, "application/octet-stream"))
@@ -154,7 +252,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(message.encode())
                 self.wfile.flush()
                 seen = current
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the page went away
             return
 
 
@@ -164,13 +262,14 @@ def _moved(state: State, seen: int) -> bool:
 
 def served_file(root: Path, name: str) -> Path | None:
     """The file `name` of the build, or None: no '..', no absolute path, no link out of it."""
-    parts = Path(name).parts
-    if not name or name.startswith("/") or ".." in parts or "\0" in name:
-        return None
-    if any(part.startswith(".") for part in parts):  # lettre's own records, not outputs
-        return None
-    candidate = (root / name).resolve()
-    if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
+    # each segment as written: Path() would quietly drop '.' and empty ones
+    if any(not part or part.startswith(".") or "\0" in part for part in name.split("/")):
+        return None  # '', '.', '..' and lettre's own records (.cache…) are not outputs
+    try:
+        candidate = (root / name).resolve()
+        if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
+            return None
+    except OSError:  # a name too long, a loop of links: not a file of the build
         return None
     return candidate
 
@@ -190,37 +289,112 @@ def page(state: State) -> str:
     )
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: State
+    previous: dict[int, Any]
+    """The signal handlers the preview replaced, put back by `clean`."""
+    cleanup: Callable[[], None]
+
+    def service_actions(self) -> None:
+        """Between requests (every half second at most): stop when a signal asked to.
+
+        The signal handler only sets `state.stop`; raising here, in the serving loop, cannot
+        be swallowed the way an exception raised by the handler itself can (inside a fork
+        or a finaliser).
+        """
+        super().service_actions()
+        if self.state.stop.is_set() and threading.current_thread() is threading.main_thread():
+            raise KeyboardInterrupt  # elsewhere, signals are not ours: the owner calls shutdown
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed is one line on stderr, never a traceback; the server goes on."""
+        error = sys.exc_info()[1]
+        log.debug("request from %s failed", client_address, exc_info=True)
+        if not isinstance(error, OSError):  # a page closed mid-answer is not worth a line
+            print(f"preview: a request failed ({type(error).__name__}); the preview goes on",
+                  file=sys.stderr)  # fmt: skip
+
+
 def serve(
     repo: Repository, folder: Path, port: int, say: Callable[[str], None]
-) -> tuple[ThreadingHTTPServer, threading.Event]:
-    """Build, then serve on 127.0.0.1 and watch; the caller runs `serve_forever`."""
+) -> tuple[Server, threading.Event]:
+    """Build, then serve on 127.0.0.1 and watch; the caller runs `serve_forever`, then `clean`.
+
+    From before its build folder exists until `clean`, SIGTERM, SIGHUP and SIGINT stop the
+    preview as Ctrl-C does: `serve_forever` raises KeyboardInterrupt (at once, or after
+    the build under way), and the caller's `clean` removes the folder.
+    """
     hosts: set[str] = set()
+    stop = threading.Event()
+    previous = _stop_on_signals(stop)
     out = Path(tempfile.mkdtemp(prefix="lettre-preview-"))
-    state = State(repo, folder, out)
+    cleanup = partial(_remove, out, os.getpid())
+    atexit.register(cleanup)  # should the caller never reach `clean`
+    state = State(repo, folder, out, stop=stop)
     handler: type[Handler] = type("Bound", (Handler,), {"state": state, "allowed_hosts": hosts})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as error:
-        shutil.rmtree(out, ignore_errors=True)
-        raise UsageProblem(
-            f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0"
-        ) from None
-    state.rebuild(say)
-    server.daemon_threads = True
+        try:
+            server = Server(("127.0.0.1", port), handler)
+        except OSError as error:
+            raise UsageProblem(
+                f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0"
+            ) from None
+        server.state, server.previous, server.cleanup = state, previous, cleanup
+        state.rebuild(say)
+    except BaseException:
+        _restore(previous)
+        atexit.unregister(cleanup)
+        cleanup()
+        raise
     bound = server.server_address[1]
     hosts |= {f"127.0.0.1:{bound}", f"localhost:{bound}"}
     if bound == 80:  # browsers leave the default port out of Host
         hosts |= {"127.0.0.1", "localhost"}
-    stop = threading.Event()
     threading.Thread(target=watch, args=(state, stop, say), daemon=True).start()
     return server, stop
+
+
+def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGTERM, SIGHUP and SIGINT set `stop`; the handlers they replace, to put back.
+
+    The forked build processes inherit the handler: there the signal keeps its default
+    effect, and the preview cleans up.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # signals reach only the main thread; its owner handles them
+    owner = os.getpid()
+
+    def stopping(number: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        stop.set()
+
+    return {number: signal.signal(number, stopping) for number in STOPPING}
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    if threading.current_thread() is threading.main_thread():
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _remove(out: Path, owner: int) -> None:
+    if os.getpid() == owner:  # never from a forked build process
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def clean(server: ThreadingHTTPServer) -> None:
-    """Remove the preview's build folder."""
-    state: State = server.RequestHandlerClass.state  # type: ignore[attr-defined]
-    shutil.rmtree(state.out, ignore_errors=True)
+def clean(server: Server) -> None:
+    """Remove the preview's build folder, once no build writes to it; put the signals back."""
+    state = server.state
+    state.stop.set()
+    with state.building:
+        server.cleanup()
+    atexit.unregister(server.cleanup)
+    _restore(server.previous)
