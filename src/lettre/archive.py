@@ -21,7 +21,7 @@ from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
 from lettre.model import Article, Headline, LoadedIssue, Publication
-from lettre.output import marker, save_marker, write_atomic
+from lettre.output import MARKER, marker, marker_text, write_together
 from lettre.pdf import timestamp
 from lettre.pipeline import check_output
 from lettre.repo import Repository, is_issue_name
@@ -121,6 +121,7 @@ def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
 
 def make_archive(repo: Repository, out: Path) -> list[Path]:
     """Write the catalogue, the feed, the manifest and the checksums; return their paths."""
+    check_output(repo, out)
     found = entries(repo, out)
     if not found:
         raise LettreError(f"no built issue in {out}; run lettre build first")
@@ -131,7 +132,6 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
         "manifest.json": manifest(found),
         "SHA256SUMS": checksums(found),
     }
-    check_output(repo, out)
     recorded = marker(out)
     for name in written:
         path = out / name
@@ -140,10 +140,9 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
                 f"{path}: lettre did not write this file (or it was changed since); lettre "
                 "overwrites only its own: move it away, then run lettre archive again"
             )
-    for name, text in written.items():
-        write_atomic(out / name, text)
-        recorded[name] = digest(text.encode())
-        save_marker(out, recorded)
+    recorded |= {name: digest(text.encode()) for name, text in written.items()}
+    files = {name: text.encode() for name, text in written.items()}
+    write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
     return [out / name for name in written]
 
 

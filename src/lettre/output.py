@@ -189,8 +189,13 @@ _MARKER_FIX = (
 
 
 def save_marker(out: Path, written: dict[str, str]) -> None:
+    write_atomic(out / MARKER, marker_text(written))
+
+
+def marker_text(written: dict[str, str]) -> str:
+    """The marker's content: what lettre wrote at the top of the folder (name → SHA-256)."""
     data = {"lettre": __version__, "written": dict(sorted(written.items()))}
-    write_atomic(out / MARKER, json.dumps(data, indent=1) + "\n")
+    return json.dumps(data, indent=1) + "\n"
 
 
 def _is_digest(value: object) -> bool:
