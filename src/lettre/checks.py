@@ -62,8 +62,14 @@ def link_problems(repo: Repository) -> list[Problem]:
     """Every symbolic link under templates/ and assets/ that leads outside the repository
     (to a file or a folder) or into a loop: its target would go into the email."""
     root = repo.root.resolve()
-    problems, visited = [], set()
-    pending = [repo.root / name for name in LINKED_FOLDERS]
+    problems, visited, pending = [], set(), []
+    for name in LINKED_FOLDERS:
+        top = repo.root / name
+        why = _link_problem(top, root) if top.is_symlink() else None
+        if why:
+            problems.append(Problem(name, 0, 0, "", why))
+        else:
+            pending.append(top)
     while pending:
         folder = pending.pop()
         real = Path(os.path.realpath(folder))
