@@ -277,7 +277,7 @@ def check_output(repo: Repository, out: Path) -> None:
         raise UsageProblem(
             f"{out}: the output folder cannot be inside {repo.shown(repo.bulletins)}/; use dist/"
         )
-    if repo.root.resolve().is_relative_to(resolved) or resolved == Path.home().resolve():
+    if repo.root.resolve().is_relative_to(resolved) or resolved == _home():
         raise UsageProblem(
             f"{out}: the output folder cannot be the newsletter repository, a folder that "
             "contains it, or your home folder; lettre cleans its output folder: use dist/ or a "
@@ -286,6 +286,13 @@ def check_output(repo: Repository, out: Path) -> None:
     if resolved.exists() and not resolved.is_dir():
         raise UsageProblem(f"{out} exists and is not a folder")
     claim(out, _adoptable)
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no user entry
+        return None
 
 
 def build_all(
