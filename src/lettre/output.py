@@ -74,7 +74,11 @@ def write_together(folder: Path, files: dict[str, bytes]) -> None:
         _remove([temporary for temporary, _ in written])
         raise
     for temporary, path in written:
-        os.replace(temporary, path)  # a rename in the same folder needs no new space
+        try:
+            os.replace(temporary, path)  # a rename in the same folder needs no new space
+        except OSError as error:
+            _remove([t for t, _ in written])
+            raise write_failed(path, error) from None
 
 
 def _temporary(path: Path, data: bytes | str) -> Path:

@@ -146,6 +146,8 @@ def _adoptable(path: Path) -> bool:
     """What a lettre that did not mark its output folders left in one."""
     if path.is_symlink():
         return False
+    if TEMPORARY.fullmatch(path.name):  # an interrupted archive, or marking of the folder
+        return path.is_file() and _temporary_of(path.name) in (*ARCHIVE, MARKER)
     if path.name == LOCK:
         return path.is_file()
     if path.name == ".cache":

@@ -316,9 +316,11 @@ def test_a_dist_made_by_an_older_lettre_is_adopted(newsletter: Newsletter, lettr
     dist = root / "dist"
     assert lettre("build", repo=root).exit_code == 0
     assert lettre("archive", repo=root).exit_code == 0
-    (dist / MARKER).unlink()  # as an older lettre left it
+    (dist / MARKER).unlink()  # as an older lettre left it, interrupted while archiving
+    (dist / ".index.html.a1b2c3d4.tmp").write_text("<p>à moitié")
     result = lettre("build", repo=root)
     assert result.exit_code == 0 and result.stdout.endswith("0 built, 1 unchanged, 0 failed.\n")
+    assert not (dist / ".index.html.a1b2c3d4.tmp").exists()
     assert lettre("archive", repo=root).exit_code == 0
     (dist / MARKER).unlink()
     (dist / "photo-de-vacances.jpg").write_bytes(b"\xff\xd8")  # the user's: no longer adoptable
