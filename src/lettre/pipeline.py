@@ -69,7 +69,7 @@ def locked(out: Path) -> Iterator[int]:
         out.mkdir(parents=True, exist_ok=True)
         handle = (out / LOCK).open("a+")
     except OSError as error:
-        raise LettreError(f"cannot write into {out}: {error.strerror}") from None
+        raise write_failed(out / LOCK, error) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -98,7 +98,8 @@ def input_files(
         if name.startswith((ISSUE, REPO)) and safe_name(relative):
             with contextlib.suppress(PathProblem):
                 found[name] = resolve_inside(repo.root, base, relative)
-    found[PUBLICATION_FILE] = repo.publication_file
+    with contextlib.suppress(PathProblem):  # never through a link out of the repository
+        found[PUBLICATION_FILE] = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
     if logo:
         with contextlib.suppress(PathProblem):
             found[f"logo/{logo}"] = resolve_inside(repo.root, repo.root, logo)
