@@ -21,9 +21,9 @@ from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
 from lettre.model import Article, Headline, LoadedIssue, Publication
-from lettre.output import MARKER, marker, marker_text, write_together
+from lettre.output import MARKER, mark, marker, marker_text, write_together
 from lettre.pdf import timestamp
-from lettre.pipeline import check_output
+from lettre.pipeline import check_output, locked
 from lettre.repo import Repository, is_issue_name
 from lettre.stamps import (
     Stamp,
@@ -132,17 +132,19 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
         "manifest.json": manifest(found),
         "SHA256SUMS": checksums(found),
     }
-    recorded = marker(out)
-    for name in written:
-        path = out / name
-        if path.is_symlink() or (path.exists() and _sha(path) != recorded.get(name)):
-            raise LettreError(
-                f"{path}: lettre did not write this file (or it was changed since); lettre "
-                "overwrites only its own: move it away, then run lettre archive again"
-            )
-    recorded |= {name: digest(text.encode()) for name, text in written.items()}
-    files = {name: text.encode() for name, text in written.items()}
-    write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
+    with locked(out):  # a build does not remove these temporaries under way
+        mark(out)
+        recorded = marker(out)
+        for name in written:
+            path = out / name
+            if path.is_symlink() or (path.exists() and _sha(path) != recorded.get(name)):
+                raise LettreError(
+                    f"{path}: lettre did not write this file (or it was changed since); lettre "
+                    "overwrites only its own: move it away, then run lettre archive again"
+                )
+        recorded |= {name: digest(text.encode()) for name, text in written.items()}
+        files = {name: text.encode() for name, text in written.items()}
+        write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
     return [out / name for name in written]
 
 

@@ -132,7 +132,8 @@ def inside(folder: Path, name: str) -> Path:
 
 
 def claim(out: Path, adoptable: Callable[[Path], bool]) -> None:
-    """Make `out` an output folder of lettre's: create it, or adopt an existing one.
+    """Refuse `out` unless it can be an output folder of lettre's (nothing is written here:
+    `mark` does that, under the lock).
 
     An existing folder is used only if lettre marked it, if it is empty, or if it holds only
     what a lettre without the marker made (`adoptable` tells that of each entry; the
@@ -158,11 +159,17 @@ def claim(out: Path, adoptable: Callable[[Path], bool]) -> None:
             f"{out}: this folder is not empty and lettre did not make it ({shown}); "
             "lettre writes only into a folder of its own: give --out a new or empty folder"
         )
-    archive = {name: _digest(out / name) for name in present if name in ARCHIVE}
+
+
+def mark(out: Path) -> None:
+    """Mark `out` (checked by `claim`) as lettre's, adopting the archive files an older
+    lettre wrote there. Called under the folder's lock: two builds never race here."""
+    if (out / MARKER).is_file():
+        return
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        archive = {name: _digest(out / name) for name in ARCHIVE if _regular(out / name)}
     except OSError as error:
-        raise write_failed(out / MARKER, error) from None
+        raise LettreError(f"{out}: cannot be read ({error.strerror})") from None
     save_marker(out, archive)
 
 

@@ -26,7 +26,7 @@ from lettre.build import Options, make_editions, write_editions
 from lettre.errors import ContentError, LettreError, Problem, UsageProblem
 from lettre.load import load_issue, load_publication
 from lettre.model import Publication
-from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, write_failed
+from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, mark, write_failed
 from lettre.repo import Repository, is_issue_name
 from lettre.stamps import (
     ISSUE,
@@ -147,7 +147,7 @@ def _adoptable(path: Path) -> bool:
     if path.is_symlink():
         return False
     if TEMPORARY.fullmatch(path.name):  # an interrupted archive, or marking of the folder
-        return path.is_file() and _temporary_of(path.name) in (*ARCHIVE, MARKER)
+        return _temporary_of(path.name) in (*ARCHIVE, MARKER)
     if path.name == LOCK:
         return path.is_file()
     if path.name == ".cache":
@@ -273,7 +273,7 @@ class Job:
 def check_output(repo: Repository, out: Path) -> None:
     """Refuse an output folder whose cleaning or writing could touch the user's files:
     inside bulletins/, the repository or a folder containing it (`/`, a home folder), a
-    non-empty folder that lettre did not make. Then mark it as lettre's (see output.claim)."""
+    non-empty folder that lettre did not make (see output.claim). Nothing is written here."""
     resolved, bulletins = out.resolve(), repo.bulletins.resolve()
     if resolved.is_relative_to(bulletins):
         raise UsageProblem(
@@ -318,6 +318,7 @@ def build_all(
     check_output(repo, out)
     publication = _publication(repo)
     with locked(out) as lock:
+        mark(out)
         remove_stale_temporaries(out)
         outcomes, todo, numbers = [], [], repo.numbers()
         for folder in folders:
