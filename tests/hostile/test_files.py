@@ -471,3 +471,21 @@ def test_a_damaged_marker_is_a_clear_error(newsletter: Newsletter, lettre: Lettr
     for command in ("build", "archive"):
         result = lettre(command, repo=root)
         assert result.exit_code == 1 and f"{root / 'dist' / MARKER}: damaged" in result.stderr
+
+
+def test_a_file_linked_from_elsewhere_in_the_repository_is_watched(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    photo = root / "bulletins/2025-06-13/images/photo.jpg"
+    shared = root / "photos/photo.jpg"
+    shared.parent.mkdir()
+    shared.write_bytes(photo.read_bytes())
+    photo.unlink()
+    photo.symlink_to(shared)
+    assert lettre("build", repo=root).exit_code == 0
+    stamp = json.loads((root / "dist/2025-06-13" / STAMP).read_text())
+    assert "repo/photos/photo.jpg" in stamp["inputs"]
+    assert lettre("build", repo=root).stdout.endswith("0 built, 1 unchanged, 0 failed.\n")
+    shared.write_bytes(shared.read_bytes() + b"\0")
+    assert lettre("build", repo=root).stdout.endswith("1 built, 0 unchanged, 0 failed.\n")
