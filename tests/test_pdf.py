@@ -233,8 +233,8 @@ def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:
 def test_a5_paper(newsletter: Newsletter, lettre: Lettre, tmp_path: Path) -> None:
     root = newsletter()
     (root / "publication.yaml").write_text((root / "publication.yaml").read_text() + "paper: A5\n")
-    assert lettre("build", "--out", str(tmp_path), repo=root).exit_code == 0
-    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+    assert lettre("build", "--out", str(tmp_path / "out"), repo=root).exit_code == 0
+    with pikepdf.open(tmp_path / "out/2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
         box = [round(float(v)) for v in pdf.pages[0].MediaBox]
         assert box == [0, 0, 420, 595]
 
@@ -340,8 +340,8 @@ def test_hostile_markdown_leaves_nothing_in_the_pdf(
         .replace("body: Le texte de l'article.", f"body: '{body}'")
     )
     root = newsletter({ISSUE: text})
-    assert lettre("build", "--out", str(tmp_path), repo=root).exit_code == 0
-    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+    assert lettre("build", "--out", str(tmp_path / "out"), repo=root).exit_code == 0
+    with pikepdf.open(tmp_path / "out/2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
         assert sorted(pdf.attachments) == ["issue.yaml", "publication.yaml"]
         for page in pdf.pages:
             for annotation in page.get("/Annots", []):
@@ -374,9 +374,9 @@ def test_an_svg_logo_is_printed(newsletter: Newsletter, lettre: Lettre, tmp_path
     (root / "publication.yaml").write_text(
         (root / "publication.yaml").read_text() + "logo: assets/logo.svg\n"
     )
-    result = lettre("build", "--out", str(tmp_path), repo=root)
+    result = lettre("build", "--out", str(tmp_path / "out"), repo=root)
     assert result.exit_code == 0 and "most mail programs do not show SVG" in result.stderr
-    with pikepdf.open(tmp_path / "2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
+    with pikepdf.open(tmp_path / "out/2025-06-13/lettre-de-test-2025-06-13.pdf") as pdf:
         figures = [
             o
             for o in pdf.objects

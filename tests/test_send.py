@@ -339,8 +339,8 @@ def test_the_issue_s_own_eml_is_sent_not_a_stale_one(
 ) -> None:
     mailbox, port, _ = server
     root = newsletter()
+    assert lettre("build", repo=root).exit_code == 0  # dist/ is lettre's (a foreign one is refused)
     stale = root / "dist/2025-06-13/aaa-2025-06-13.eml"
-    stale.parent.mkdir(parents=True)
     stale.write_bytes(b"Subject: ancien\r\n\r\nancien\r\n")
     assert send(lettre, root, port, "--plain", "--to", "a@example.org").exit_code == 0
     [(_, content)] = mailbox.messages

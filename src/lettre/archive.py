@@ -9,6 +9,7 @@ dist/SHA256SUMS    the same checksums, as `sha256sum -c` reads them
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from itertools import groupby
@@ -20,10 +21,19 @@ from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
 from lettre.model import Article, Headline, LoadedIssue, Publication
-from lettre.output import write_atomic
+from lettre.output import MARKER, mark, marker, marker_text, write_together
 from lettre.pdf import timestamp
+from lettre.pipeline import check_output, locked
 from lettre.repo import Repository, is_issue_name
-from lettre.stamps import Stamp, digest, fingerprint, input_files, settings
+from lettre.stamps import (
+    Stamp,
+    digest,
+    file_digest,
+    fingerprint,
+    input_files,
+    settings,
+    used_names,
+)
 from lettre.templates import environment
 from lettre.theme import theme
 
@@ -60,7 +70,8 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
         stamp = Stamp.load(output)
         if stamp is None or not stamp.outputs_intact(output):
             continue
-        inputs = input_files(repo, loaded.folder, loaded.publication.logo)
+        used = used_names(loaded, repo)
+        inputs = input_files(repo, loaded.folder, loaded.publication.logo, used)
         current = settings(stamp.options, numbers.get(loaded.folder.name))
         if fingerprint(inputs, current, stamp.inputs)[0] != stamp.fingerprint:
             stale.append(repo.shown(loaded.folder))
@@ -72,11 +83,22 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
 
 
 def _files(output: Path) -> dict[str, tuple[int, str]]:
-    """Every file of an output folder (kept versions included), with its size and SHA-256."""
-    paths = sorted(p for p in output.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return {
-        p.relative_to(output).as_posix(): (p.stat().st_size, digest(p.read_bytes())) for p in paths
-    }
+    """Every file of an output folder (kept versions included), with its size and SHA-256,
+    read in chunks; a link (lettre makes none) is refused, never followed."""
+    found: dict[str, tuple[int, str]] = {}
+    for folder, subfolders, names in os.walk(output):
+        for name in sorted([*subfolders, *names]):
+            path = Path(folder) / name
+            if path.is_symlink():
+                raise LettreError(
+                    f"{path} is a symbolic link, which lettre never makes; remove it, then run "
+                    "lettre build and lettre archive again"
+                )
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(n for n in names if not n.startswith(".")):
+            path = Path(folder) / name
+            found[path.relative_to(output).as_posix()] = (path.stat().st_size, file_digest(path))
+    return dict(sorted(found.items()))
 
 
 def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
@@ -99,6 +121,7 @@ def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
 
 def make_archive(repo: Repository, out: Path) -> list[Path]:
     """Write the catalogue, the feed, the manifest and the checksums; return their paths."""
+    check_output(repo, out)
     found = entries(repo, out)
     if not found:
         raise LettreError(f"no built issue in {out}; run lettre build first")
@@ -109,9 +132,27 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
         "manifest.json": manifest(found),
         "SHA256SUMS": checksums(found),
     }
-    for name, text in written.items():
-        write_atomic(out / name, text)
+    with locked(out):  # a build does not remove these temporaries under way
+        mark(out)
+        recorded = marker(out)
+        for name in written:
+            path = out / name
+            if path.is_symlink() or (path.exists() and _sha(path) != recorded.get(name)):
+                raise LettreError(
+                    f"{path}: lettre did not write this file (or it was changed since); lettre "
+                    "overwrites only its own: move it away, then run lettre archive again"
+                )
+        recorded |= {name: digest(text.encode()) for name, text in written.items()}
+        files = {name: text.encode() for name, text in written.items()}
+        write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
     return [out / name for name in written]
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return file_digest(path)
+    except OSError:
+        return None
 
 
 def manifest(found: list[Entry]) -> str:

@@ -16,10 +16,12 @@ from pathlib import Path
 from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import mail, outlook, pdf
+from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.model import LoadedIssue
-from lettre.output import write_atomic
+from lettre.output import inside, write_together
 from lettre.repo import Repository
+from lettre.stamps import STAMP
 from lettre.templates import environment
 from lettre.theme import theme
 
@@ -82,15 +84,23 @@ def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Opt
     return Editions(files, warnings)
 
 
-def write_editions(folder: Path, editions: Editions, previous: set[str] | None = None) -> None:
-    """Write every file atomically, then remove the files of the `previous` build (the names
-    its stamp lists) that this one no longer makes: lettre deletes only what it wrote."""
-    for name, data in editions.files.items():
-        write_atomic(folder / name, data)
+def write_editions(
+    folder: Path, editions: Editions, previous: set[str] | None = None, stamp: bytes = b""
+) -> None:
+    """Write every file and the `stamp` together (all or none: see output.write_together),
+    then remove the files of the `previous` build (the names its stamp lists) that this one
+    no longer makes: lettre deletes only what it wrote, and only inside `folder`."""
+    files = dict(editions.files)
+    if stamp:
+        files[STAMP] = stamp  # last: renamed once every output is in place
+    write_together(folder, files)
     for name in sorted((previous or set()) - set(editions.files)):
         if name.startswith("images/"):  # kept versions (-v1) are never in a stamp
             log.debug("removing stale %s", name)
-            (folder / name).unlink(missing_ok=True)
+            try:
+                inside(folder, name).unlink(missing_ok=True)
+            except OSError as error:
+                raise LettreError(f"cannot remove {folder / name}: {error.strerror}") from None
 
 
 def _email_edition(

@@ -6,6 +6,7 @@ Errors stop a build; warnings are printed, and `--strict` makes them errors.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +51,57 @@ def publication_problems(
             "readers need; headings will use the ink colour instead: choose a darker colour"
         )
         problems.append(at(doc, ("colors", "primary"), message, WARN))
-    return problems
+    return problems + link_problems(repo)
+
+
+LINKED_FOLDERS = ("templates", "assets")
+"""Folders whose files go into the editions whole: a link out of the repository is an error."""
+
+
+def link_problems(repo: Repository) -> list[Problem]:
+    """Every symbolic link under templates/ and assets/ that leads outside the repository
+    (to a file or a folder) or into a loop: its target would go into the email."""
+    root = repo.root.resolve()
+    problems, visited, pending = [], set(), []
+    for name in LINKED_FOLDERS:
+        top = repo.root / name
+        why = _link_problem(top, root) if top.is_symlink() else None
+        if why:
+            problems.append(Problem(name, 0, 0, "", why))
+        else:
+            pending.append(top)
+    while pending:
+        folder = pending.pop()
+        real = Path(os.path.realpath(folder))
+        if real in visited or not folder.is_dir():
+            continue
+        visited.add(real)
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue  # unreadable: nothing of it can go into an edition either
+        for path in entries:
+            why = _link_problem(path, root) if path.is_symlink() else None
+            if why:
+                problems.append(Problem(repo.shown(path), 0, 0, "", why))
+            elif path.is_dir():
+                pending.append(path)
+    return sorted(problems)
+
+
+def _link_problem(link: Path, root: Path) -> str | None:
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return None  # a broken link reads nothing; a template it names is simply not found
+    except (OSError, RuntimeError):
+        return "a loop of symbolic links; remove the link"
+    if not target.is_relative_to(root):
+        return (
+            f"a symbolic link to {target}, outside the newsletter repository; lettre reads no "
+            "file outside it: replace the link by a copy of what it points to"
+        )
+    return None
 
 
 def logo_info(publication: Publication, repo: Repository) -> ImageInfo | None:

@@ -28,8 +28,20 @@ from lettre.build import Options, make_editions, write_editions
 from lettre.errors import ContentError, LettreError, Problem, UsageProblem
 from lettre.load import load_issue, load_publication
 from lettre.model import Publication
-from lettre.repo import Repository
-from lettre.stamps import Seen, Stamp, digest, fingerprint, input_files, settings
+from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, mark, write_failed
+from lettre.repo import Repository, is_issue_name
+from lettre.stamps import (
+    ISSUE,
+    REPO,
+    STAMP,
+    Seen,
+    Stamp,
+    digest,
+    fingerprint,
+    input_files,
+    settings,
+    used_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +71,7 @@ def locked(out: Path) -> Iterator[int]:
         out.mkdir(parents=True, exist_ok=True)
         handle = (out / LOCK).open("a+")
     except OSError as error:
-        raise LettreError(f"cannot write into {out}: {error.strerror}") from None
+        raise write_failed(out / LOCK, error) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,22 +81,80 @@ def locked(out: Path) -> Iterator[int]:
             raise LettreError(
                 f"another lettre build ({holder}) is writing {out}; wait for it to end"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+        except OSError as error:
+            raise write_failed(out / LOCK, error) from None
         try:
             yield handle.fileno()
         finally:
-            handle.truncate(0)
+            with contextlib.suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def remove_stale_temporaries(out: Path) -> None:
-    """Temporary files an interrupted build left (see output.write_atomic)."""
-    for path in out.rglob(".*.tmp"):
+    """Temporary files an interrupted build left (see output.write_atomic): only lettre's
+    names, only in lettre's folders (the issues' output folders and the cache); at the top
+    of `out`, only the temporaries of the files lettre writes there."""
+    stale = [
+        path
+        for path in _entries(out)
+        if TEMPORARY.fullmatch(path.name) and _temporary_of(path.name) in (*ARCHIVE, MARKER)
+    ]
+    for folder in _entries(out):
+        if folder.name == ".cache" or _is_output_folder(folder):
+            stale += [p for p in _files_below(folder) if TEMPORARY.fullmatch(p.name)]
+    for path in stale:
         log.debug("removing %s, left by an interrupted build", path)
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Every file below `folder`, without following links."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = []
+    for parent, _, names in os.walk(folder):
+        found += [Path(parent) / name for name in names]
+    return [p for p in found if not p.is_symlink()]
+
+
+def _temporary_of(name: str) -> str:
+    """`.index.html.a1b2c3d4.tmp` → `index.html`."""
+    return name[1:].rsplit(".", 2)[0]
+
+
+def _is_output_folder(path: Path) -> bool:
+    """An issue's output folder (out/DATE), as lettre makes them: its stamp, or only
+    temporaries (a first build interrupted)."""
+    if path.is_symlink() or not path.is_dir() or not is_issue_name(path.name):
+        return False
+    return (path / STAMP).is_file() or all(TEMPORARY.fullmatch(p.name) for p in _files_below(path))
+
+
+def _adoptable(path: Path) -> bool:
+    """What a lettre that did not mark its output folders left in one."""
+    if path.is_symlink():
+        return False
+    if TEMPORARY.fullmatch(path.name):  # an interrupted archive, or marking of the folder
+        return _temporary_of(path.name) in (*ARCHIVE, MARKER)
+    if path.name == LOCK:
+        return path.is_file()
+    if path.name == ".cache":
+        return path.is_dir()
+    return _is_output_folder(path)
 
 
 @dataclass(frozen=True)
@@ -211,17 +281,35 @@ class Job:
     reason: str | None
     published: bool = True
     """Whether a published issue's record guards this build."""
+    number: int | None = None
+    """The issue's number, part of what decides its output."""
 
 
 def check_output(repo: Repository, out: Path) -> None:
-    """The output folder may not be, or be inside, bulletins/: its cleaning would delete sources."""
+    """Refuse an output folder whose cleaning or writing could touch the user's files:
+    inside bulletins/, the repository or a folder containing it (`/`, a home folder), a
+    non-empty folder that lettre did not make (see output.claim). Nothing is written here."""
     resolved, bulletins = out.resolve(), repo.bulletins.resolve()
     if resolved.is_relative_to(bulletins):
         raise UsageProblem(
             f"{out}: the output folder cannot be inside {repo.shown(repo.bulletins)}/; use dist/"
         )
+    if repo.root.resolve().is_relative_to(resolved) or resolved == _home():
+        raise UsageProblem(
+            f"{out}: the output folder cannot be the newsletter repository, a folder that "
+            "contains it, or your home folder; lettre cleans its output folder: use dist/ or a "
+            "new folder"
+        )
     if resolved.exists() and not resolved.is_dir():
         raise UsageProblem(f"{out} exists and is not a folder")
+    claim(out, _adoptable)
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no user entry
+        return None
 
 
 def build_all(
@@ -245,13 +333,22 @@ def build_all(
     check_output(repo, out)
     publication = _publication(repo)
     with locked(out) as lock:
+        mark(out)
         remove_stale_temporaries(out)
         outcomes, todo, numbers = [], [], repo.numbers()
         for folder in folders:
             number = numbers.get(folder.name)
-            job = _job(repo, folder, out, options, publication, force, reason, published, number)
+            try:
+                job = _job(
+                    repo, folder, out, options, publication, force, reason, published, number
+                )
+                stamp = Stamp.load(out / folder.name) if job is None else None
+            except LettreError as error:  # a damaged stamp: this issue fails, not the others
+                outcome = Outcome(folder, out / folder.name, "failed", error=error.format_message())
+                outcomes.append(outcome)
+                done(outcome)
+                continue
             if job is None:
-                stamp = Stamp.load(out / folder.name)
                 notes = stamp.warnings if stamp else []
                 outcome = Outcome(folder, out / folder.name, "unchanged", warnings=notes)
                 outcomes.append(outcome)
@@ -287,13 +384,14 @@ def _job(
         with contextlib.suppress(LettreError):  # a damaged record: the guard reports it
             options = publish.build_options(folder, options, reason is not None)
     stamp = Stamp.load(output)
-    inputs = input_files(repo, folder, publication.logo)
+    used = [name for name in stamp.inputs if name.startswith((ISSUE, REPO))] if stamp else []
+    inputs = input_files(repo, folder, publication.logo, used)
     known = stamp.inputs if stamp else None
     current, seen = fingerprint(inputs, settings(options.as_dict(), number), known)
     unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
     if unchanged and not force and reason is None:
         return None
-    return Job(repo.root, folder, out, options, current, seen, reason, published)
+    return Job(repo.root, folder, out, options, current, seen, reason, published, number)
 
 
 def run(job: Job) -> Outcome:
@@ -309,17 +407,23 @@ def run(job: Job) -> Outcome:
             outcome.status, outcome.error = "failed", "the issue has errors"
             return outcome
         editions = make_editions(loaded.value, repo, job.out, job.options)
+        # the files this issue uses are known now: the stamp records those, and only those
+        inputs = input_files(repo, job.folder, publication.logo, used_names(loaded.value, repo))
+        options = job.options.as_dict()
+        current, seen = fingerprint(inputs, settings(options, job.number), job.seen)
         if job.published:
-            publish.guard(repo, job.folder, output, editions, job.seen, job.reason, job.options)
+            publish.guard(repo, job.folder, output, editions, seen, job.reason, job.options)
+        if output.is_symlink():
+            raise LettreError(f"{output} is a symbolic link, not lettre's; remove it")
         before = Stamp.load(output)
-        write_editions(output, editions, set(before.outputs) if before else None)
         outputs = {name: digest(data) for name, data in editions.files.items()}
         where = f"{repo.shown(job.folder)}/issue.yaml"
         notes = [str(p) for p in loaded.problems] + [
             f"{where}: warning: {w}" for w in editions.warnings
         ]
         sizes = {name: len(data) for name, data in editions.files.items()}
-        Stamp(job.fingerprint, job.seen, outputs, notes, sizes, job.options.as_dict()).save(output)
+        stamp = Stamp(current, seen, outputs, notes, sizes, options)
+        write_editions(output, editions, set(before.outputs) if before else None, stamp.encode())
         outcome.sizes = {name: len(data) for name, data in editions.files.items()}
         outcome.warnings = editions.warnings
     except ContentError as error:
@@ -336,6 +440,8 @@ def run(job: Job) -> Outcome:
 def _failure(error: Exception) -> str:
     """What to tell of an unexpected failure; under a memory limit, an allocation that fails
     in C code surfaces as a SystemError, not a MemoryError."""
+    if isinstance(error, OSError) and error.errno in FULL:
+        return f"the disk is full ({error.strerror}); free some space, then build again"
     if isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited()):
         return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
     log.debug("the build failed", exc_info=error)

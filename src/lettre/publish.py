@@ -10,6 +10,8 @@ in a temporary folder and compares every file with the record.
 from __future__ import annotations
 
 import json
+import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,23 +22,65 @@ from lettre import __version__
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
-from lettre.output import write_atomic
+from lettre.output import inside, safe_name, write_atomic, write_failed
 from lettre.repo import Repository
-from lettre.stamps import Seen, Stamp, digest
+from lettre.stamps import Seen, Stamp, digest, file_digest
 
 RECORD = "published.json"
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:
+    """The publication record of an issue folder, None if it has none.
+
+    Its shape is checked, and that every file it names stays inside the output folder: a
+    damaged record is a clear error naming the file, never used.
+    """
+    path = folder / RECORD
     try:
-        record: dict[str, Any] = json.loads((folder / RECORD).read_text("utf-8"))
+        record: Any = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:
-        raise LettreError(
-            f"{folder / RECORD} cannot be read ({error}); restore it from git"
-        ) from None
-    return record
+        raise LettreError(f"{path} cannot be read ({error}); {_RESTORE}") from None
+    try:
+        _check_version(record)
+        history = record.get("history", [])
+        if not isinstance(history, list):
+            raise _Damaged("history: not a list")
+        for number, previous in enumerate(history):
+            _check_version(previous, f"history[{number}].")
+        if not isinstance(record.get("options", {}), dict):
+            raise _Damaged("options: not a mapping")
+    except _Damaged as error:
+        raise LettreError(f"{path}: damaged ({error}); {_RESTORE}") from None
+    return dict(record)
+
+
+_RESTORE = "restore it from git (git checkout -- the file)"
+
+
+class _Damaged(Exception):
+    pass
+
+
+def _check_version(record: Any, where: str = "") -> None:
+    """One published version: when, and the SHA-256 of every file and input."""
+    if not isinstance(record, dict):
+        raise _Damaged(f"{where or 'the record'}: not a mapping")
+    if not isinstance(record.get("published"), str) or not record["published"]:
+        raise _Damaged(f"{where}published: missing")
+    for key in ("files", "inputs"):
+        value = record.get(key)
+        if not isinstance(value, dict) or (key == "files" and not value):
+            raise _Damaged(f"{where}{key}: missing or empty")
+        for name, sha in value.items():
+            if not safe_name(name):
+                raise _Damaged(f"{where}{key}: {name!r} leaves its folder")
+            if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+                raise _Damaged(f"{where}{key}: {name!r} has no SHA-256")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _write_record(folder: Path, record: dict[str, Any]) -> None:
@@ -135,17 +179,25 @@ def _keep_earlier_versions(output: Path, new: dict[str, str], record: dict[str, 
 
 
 def _keep(output: Path, name: str, published: str | None, version: int) -> None:
-    """Move the published file `name` aside as NAME-vN.EXT before a new version replaces it."""
-    path = output / name
-    if published is None or not path.is_file() or digest(path.read_bytes()) != published:
+    """Keep the published file `name` as NAME-vN.EXT before a new version replaces it.
+
+    A hard link, not a rename: until the new version is written the published file stays
+    where it was (a full disk leaves the previous build whole).
+    """
+    path = inside(output, name)
+    if published is None or not path.is_file() or path.is_symlink():
+        return
+    if file_digest(path) != published:
         return
     kept = path.with_name(f"{path.stem}-v{version}{path.suffix}")
-    if kept.exists():
-        if digest(kept.read_bytes()) == published:
-            path.unlink()  # kept already
-            return
+    if kept.exists() or kept.is_symlink():
+        if not kept.is_symlink() and file_digest(kept) == published:
+            return  # kept already
         raise LettreError(f"{kept} already exists; lettre does not overwrite a kept version")
-    path.rename(kept)
+    try:
+        os.link(path, kept)
+    except OSError as error:
+        raise write_failed(kept, error) from None
 
 
 def _now() -> str:

@@ -1,30 +1,42 @@
 """What an issue's editions were made from, so that an unchanged issue is not built again.
 
-An issue's inputs are every file of its folder (issue.yaml, its Markdown, its images),
+An issue's inputs are the files it uses (issue.yaml, the Markdown it includes, its images),
 publication.yaml, the logo, the repository's template overrides, lettre's own templates and
-fonts, lettre's version and the build options. Each file is known by its SHA-256; its size
-and modification time let a rebuild skip hashing a file that has not been touched (as git's
-index does), so a no-op rebuild of a year of issues reads no photo at all.
+fonts, lettre's version and the build options. Which files an issue uses is known once it is
+loaded; the stamp records them, and the next build checks those (and issue.yaml, which
+decides them). A file that leads outside the repository is never read. Each file is known
+by its SHA-256, read in chunks; its size and modification time let a rebuild skip hashing a
+file that has not been touched (as git's index does), so a no-op rebuild of a year of issues
+reads no photo at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lettre import __version__
-from lettre.output import write_atomic
-from lettre.repo import PUBLICATION_FILE, Repository
+from lettre.errors import LettreError
+from lettre.output import safe_name, write_atomic
+from lettre.paths import PathProblem, resolve_inside
+from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository
+
+if TYPE_CHECKING:
+    from lettre.model import LoadedIssue
 
 STAMP = ".lettre-build.json"
 """In each output folder: the inputs and outputs of the last build."""
 RECORDS = ("published.json", "sent.json")
 """Files lettre writes into an issue folder; they are not inputs."""
+ISSUE, REPO = "issue/", "repo/"
+"""How the stamp names a file the issue uses: in its folder, or elsewhere in the repository."""
 
 
 def settings(options: dict[str, Any], number: int | None) -> dict[str, Any]:
@@ -40,34 +52,64 @@ class Seen:
     sha256: str
 
 
-def _walk(root: Path, *, hidden: bool = False) -> list[Path]:
-    """Every file below `root`, links to folders followed (once each: no loop)."""
+def _walk(root: Path, inside: Path) -> list[Path]:
+    """Every file below `root` (hidden ones aside), links followed while they stay in
+    `inside` (once each: no loop); a link that leaves it is never followed."""
     if not root.is_dir():
         return []
+    boundary = inside.resolve()
     found, visited = [], set()
     for folder, subfolders, names in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in visited:
+        real = Path(os.path.realpath(folder))
+        if real in visited or not real.is_relative_to(boundary):
             subfolders[:] = []
             continue
         visited.add(real)
-        subfolders[:] = sorted(d for d in subfolders if hidden or not d.startswith("."))
-        found += [Path(folder) / n for n in sorted(names) if hidden or not n.startswith(".")]
-    return [path for path in found if path.is_file()]
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+    return [p for p in found if Path(os.path.realpath(p)).is_relative_to(boundary) and p.is_file()]
 
 
-def input_files(repo: Repository, folder: Path, logo: str | None) -> dict[str, Path]:
-    """Every file an issue's editions may depend on, by a stable name."""
-    found = {f"issue/{p.relative_to(folder).as_posix()}": p for p in _walk(folder, hidden=True)}
-    found = {name: path for name, path in found.items() if path.name not in RECORDS}
-    found[PUBLICATION_FILE] = repo.publication_file
-    if logo and (repo.root / logo).is_file():
-        found[f"logo/{logo}"] = repo.root / logo
+def used_names(loaded: LoadedIssue, repo: Repository) -> list[str]:
+    """The files a loaded issue uses, as the stamp names them."""
+    paths = [*loaded.sources, *(info.path for info in loaded.images.values())]
+    return sorted({_name(repo, loaded.folder, path) for path in paths})
+
+
+def _name(repo: Repository, folder: Path, path: Path) -> str:
+    if path.is_relative_to(folder.resolve()):
+        return ISSUE + path.relative_to(folder.resolve()).as_posix()
+    return REPO + path.relative_to(repo.root.resolve()).as_posix()
+
+
+def input_files(
+    repo: Repository, folder: Path, logo: str | None, used: Iterable[str] = ()
+) -> dict[str, Path]:
+    """Every file an issue's editions depend on, by a stable name.
+
+    `used` names the issue's own files (see `used_names`; issue.yaml always is one). A name
+    that no longer leads to a regular file inside the repository is left out, so the
+    fingerprint changes and the issue is built again (and its loading says what is wrong).
+    """
+    found: dict[str, Path] = {}
+    for name in {ISSUE + ISSUE_FILE, *used}:
+        base = folder if name.startswith(ISSUE) else repo.root
+        relative = name.removeprefix(ISSUE).removeprefix(REPO)
+        if name.startswith((ISSUE, REPO)) and safe_name(relative):
+            with contextlib.suppress(PathProblem):
+                found[name] = resolve_inside(repo.root, base, relative)
+    with contextlib.suppress(PathProblem):  # never through a link out of the repository
+        found[PUBLICATION_FILE] = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
+    if logo:
+        with contextlib.suppress(PathProblem):
+            found[f"logo/{logo}"] = resolve_inside(repo.root, repo.root, logo)
     templates = repo.root / "templates"
-    found |= {f"templates/{p.relative_to(templates).as_posix()}": p for p in _walk(templates)}
+    for path in _walk(templates, repo.root):
+        found[f"templates/{path.relative_to(templates).as_posix()}"] = path
     shipped = Path(str(files("lettre")))
     for part in ("templates", "fonts", "skeletons"):
-        found |= {f"lettre/{p.relative_to(shipped).as_posix()}": p for p in _walk(shipped / part)}
+        for path in _walk(shipped / part, shipped):
+            found[f"lettre/{path.relative_to(shipped).as_posix()}"] = path
     return found
 
 
@@ -77,13 +119,15 @@ def fingerprint(
     """One digest of all the inputs and options, and what was seen of each file."""
     seen: dict[str, Seen] = {}
     for name, path in sorted(inputs.items()):
-        status = path.stat()
-        before = (known or {}).get(name)
-        if before and (before.size, before.mtime_ns) == (status.st_size, status.st_mtime_ns):
-            seen[name] = before
-        else:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            seen[name] = Seen(status.st_size, status.st_mtime_ns, digest)
+        try:
+            status = path.stat()
+            before = (known or {}).get(name)
+            if before and (before.size, before.mtime_ns) == (status.st_size, status.st_mtime_ns):
+                seen[name] = before
+            else:
+                seen[name] = Seen(status.st_size, status.st_mtime_ns, file_digest(path))
+        except OSError:
+            continue  # gone or unreadable: left out, so the fingerprint changes
     summary = json.dumps(
         {
             "lettre": __version__,
@@ -93,6 +137,12 @@ def fingerprint(
         sort_keys=True,
     )
     return hashlib.sha256(summary.encode()).hexdigest(), seen
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks: a 2 GB file takes no 2 GB of memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -109,6 +159,10 @@ class Stamp:
     """The build options (without the number), so that the archive can check freshness."""
 
     def save(self, folder: Path) -> None:
+        write_atomic(folder / STAMP, self.encode())
+
+    def encode(self) -> bytes:
+        """The stamp as its file holds it."""
         data = {
             "lettre": __version__,
             "fingerprint": self.fingerprint,
@@ -118,18 +172,43 @@ class Stamp:
             "sizes": self.sizes,
             "options": self.options,
         }
-        write_atomic(folder / STAMP, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
     def load(cls, folder: Path) -> Stamp | None:
+        """The stamp of `folder`, None if it has none; a damaged one is a clear error."""
+        path = folder / STAMP
         try:
-            data = json.loads((folder / STAMP).read_text("utf-8"))
-            inputs = {n: Seen(*v) for n, v in data["inputs"].items()}
-            warnings, sizes = list(data.get("warnings", [])), dict(data.get("sizes", {}))
-            options = dict(data.get("options", {}))
-            return cls(data["fingerprint"], inputs, dict(data["outputs"]), warnings, sizes, options)
-        except (OSError, ValueError, KeyError, TypeError):
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
             return None
+        except (OSError, ValueError) as error:
+            raise _damaged(path, f"it cannot be read: {error}") from None
+        try:
+            return cls._parse(data)
+        except _Damaged as error:
+            raise _damaged(path, str(error)) from None
+
+    @classmethod
+    def _parse(cls, data: Any) -> Stamp:
+        if not isinstance(data, dict) or not isinstance(data.get("fingerprint"), str):
+            raise _Damaged("no fingerprint")
+        inputs = {}
+        for name, value in _mapping(data, "inputs").items():
+            if not (isinstance(value, list) and len(value) == 3 and _ints(value[:2])):
+                raise _Damaged(f"inputs: {name!r} is not [size, time, sha256]")
+            inputs[name] = Seen(value[0], value[1], _text(value[2], "inputs"))
+        outputs = {n: _text(v, "outputs") for n, v in _mapping(data, "outputs").items()}
+        sizes = _mapping(data, "sizes", required=False)
+        if not _ints(sizes.values()):
+            raise _Damaged("sizes: not numbers")
+        warnings = data.get("warnings", [])
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise _Damaged("warnings: not a list of messages")
+        options = data.get("options", {})
+        if not isinstance(options, dict):
+            raise _Damaged("options: not a mapping")
+        return cls(data["fingerprint"], inputs, outputs, warnings, dict(sizes), options)
 
     def outputs_intact(self, folder: Path) -> bool:
         """Every output still there, at the size it was written (a cheap check)."""
@@ -139,6 +218,37 @@ class Stamp:
             )
         except OSError:
             return False
+
+
+class _Damaged(Exception):
+    pass
+
+
+def _damaged(path: Path, why: str) -> LettreError:
+    return LettreError(
+        f"{path}: damaged ({why}); delete this file and build again: lettre then rebuilds the issue"
+    )
+
+
+def _mapping(data: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
+    """`data[key]`, a mapping whose every name stays inside its folder."""
+    value = data.get(key, None if required else {})
+    if not isinstance(value, dict):
+        raise _Damaged(f"{key}: missing or not a mapping")
+    for name in value:
+        if not safe_name(name):
+            raise _Damaged(f"{key}: {name!r} leaves its folder")
+    return value
+
+
+def _ints(values: Iterable[Any]) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise _Damaged(f"{key}: a checksum is not text")
+    return value
 
 
 def digest(data: bytes) -> str:

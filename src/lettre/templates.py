@@ -12,6 +12,7 @@ from reaching Python internals; author text is only ever passed as data, never a
 from __future__ import annotations
 
 import re
+import stat
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -21,22 +22,72 @@ from typing import Any
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
+    Environment,
     FileSystemLoader,
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateNotFound,
 )
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from lettre.errors import LettreError
 from lettre.i18n import LABELS, SOCIAL_NAMES, format_date
 from lettre.markdown import add_styles, render_html, render_text
 from lettre.typography import typeset
 
 
+class _RepositoryLoader(FileSystemLoader):
+    """The repository's templates/: a template whose real path leaves the repository (a
+    symbolic link to a file or a folder outside, a loop) is refused, never read, whatever
+    the name it is reached by (`include`, `import`, `extends`)."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        super().__init__(folder)
+        self.folder, self.root = folder, root
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        candidate = Path(self.folder, *split_template_path(template))
+        shown = f"templates/{template}"
+        try:
+            real = candidate.resolve(strict=True)
+        except (FileNotFoundError, NotADirectoryError):
+            raise TemplateNotFound(template) from None
+        except (OSError, RuntimeError):
+            raise LettreError(f"{shown}: a loop of symbolic links; remove the link") from None
+        if not real.is_relative_to(self.root.resolve()):
+            raise LettreError(
+                f"{shown}: leads outside the newsletter repository (through a symbolic link); "
+                "lettre reads no file outside it: put a copy of the template in templates/"
+            )
+        if not stat.S_ISREG(real.stat().st_mode):
+            raise LettreError(f"{shown}: not a regular file (a folder, a device, a pipe…)")
+        try:
+            contents = real.read_text("utf-8")
+        except UnicodeDecodeError as error:
+            raise LettreError(f"{shown}: invalid UTF-8 (byte {error.object[error.start]:02x}); "
+                              "save it as UTF-8") from None  # fmt: skip
+        except OSError as error:
+            raise LettreError(f"{shown}: cannot be read ({error.strerror})") from None
+        mtime = real.stat().st_mtime_ns
+        return contents, str(candidate), lambda: _mtime(real) == mtime
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def _loader(overrides: Path | None) -> BaseLoader:
+    """`overrides` is the repository's templates/ folder: the repository is its parent."""
     shipped = PackageLoader("lettre", "templates")
-    own = [FileSystemLoader(overrides)] if overrides and overrides.is_dir() else []
+    own = [_RepositoryLoader(overrides, overrides.parent)] if overrides else []
     return ChoiceLoader([PrefixLoader({"default": shipped}, delimiter=":"), *own, shipped])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,35 +24,84 @@ def snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-def test_a_full_disk_is_a_clear_error_and_the_previous_files_stay(
+_fdopen = os.fdopen  # the real one: the tests patch os.fdopen itself
+
+
+class FullAfter:
+    """os.fdopen for lettre.output whose `n`-th file (counted from 1) meets a full disk after
+    a few bytes: every write before it succeeds. Forked build processes inherit the count."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.opened = n, 0
+
+    def __call__(self, descriptor: int, mode: str) -> Any:
+        self.opened += 1
+        handle = _fdopen(descriptor, mode)
+        if self.opened != self.n:
+            return handle
+        real_write = handle.write
+
+        def write(data: bytes) -> int:
+            real_write(data[:4096])  # a few KB fit, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write  # type: ignore[method-assign]
+        return handle
+
+
+def test_a_full_disk_at_any_write_leaves_one_complete_build(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail the 1st write, then the 2nd, … until the build gets through: after each failure
+    the issue's folder holds the previous build, byte for byte (stamp included)."""
+    root = newsletter()
+    assert lettre("build", repo=root).exit_code == 0
+    output = root / "dist/2025-06-13"
+    before = snapshot(output)
+    (root / ISSUE).write_text((root / ISSUE).read_text().replace("Un chapô.", "Un autre chapô."))
+    failed = 0
+    for n in range(1, 40):
+        full = FullAfter(n)
+        monkeypatch.setattr("lettre.output.os.fdopen", full)
+        result = lettre("build", "--jobs", "1", repo=root)
+        monkeypatch.undo()
+        if result.exit_code == 0:
+            break
+        failed += 1
+        assert result.exit_code == 1, result.output
+        assert "the disk is full" in result.stderr, result.stderr
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        assert snapshot(output) == before, f"write {n} failed: the folder is not the old build"
+        assert not list((root / "dist").rglob(".*.tmp"))
+    else:
+        pytest.fail("the build never got through")
+    assert failed >= 5  # the cache images, the .html, .txt, .eml, .pdf and the stamp
+    after = snapshot(output)
+    fresh = root.parent / "fresh"
+    assert lettre("build", "--out", str(fresh), repo=root).exit_code == 0
+    assert after == snapshot(fresh / "2025-06-13")  # the new build, whole
+
+
+def test_a_full_disk_while_archiving_keeps_the_previous_archive(
     newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = newsletter()
     assert lettre("build", repo=root).exit_code == 0
-    before = snapshot(root / "dist/2025-06-13")
-    (root / ISSUE).write_text((root / ISSUE).read_text().replace("Un chapô.", "Un autre chapô."))
-
-    class Full:
-        def __init__(self, descriptor: int, mode: str) -> None:
-            import os
-
-            os.close(descriptor)
-
-        def __enter__(self) -> Full:
-            return self
-
-        def __exit__(self, *exc: Any) -> None:
-            return None
-
-        def write(self, data: bytes) -> int:
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr("lettre.output.os.fdopen", Full)
-    result = lettre("build", repo=root)
-    assert result.exit_code == 1
-    assert "No space left on device" in result.stderr and "Traceback" not in result.output
-    assert snapshot(root / "dist/2025-06-13") == before
-    assert not list((root / "dist").rglob(".*.tmp"))
+    assert lettre("archive", repo=root).exit_code == 0
+    before = snapshot(root / "dist")
+    (root / ISSUE).write_text((root / ISSUE).read_text().replace("Une nouvelle", "Une autre"))
+    assert lettre("build", repo=root).exit_code == 0
+    built = snapshot(root / "dist")
+    for n in (1, 2, 3, 4):
+        monkeypatch.setattr("lettre.output.os.fdopen", FullAfter(n))
+        result = lettre("archive", repo=root)
+        monkeypatch.undo()
+        assert result.exit_code == 1 and "the disk is full" in result.stderr
+        assert "Traceback" not in result.output
+        assert not list((root / "dist").glob(".*.tmp"))
+        assert snapshot(root / "dist") == built  # the previous archive, whole
+    assert lettre("archive", repo=root).exit_code == 0
+    assert snapshot(root / "dist") != built != before
 
 
 def test_two_builds_started_at_once_stay_consistent(newsletter: Newsletter, lettre: Lettre) -> None:
