@@ -9,17 +9,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
 import resource
-import signal
-import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, cast
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
@@ -28,6 +23,8 @@ from lettre.load import load_issue, load_publication
 from lettre.model import Publication
 from lettre.repo import Repository
 from lettre.stamps import Seen, Stamp, digest, fingerprint, input_files, settings
+from lettre.workers import Failure, run_isolated
+from lettre.workers import Limits as Limits  # cli.py names it here
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +45,11 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    internal: bool = False
+    """Failed from a bug in lettre (a crash, an unexpected exception), not from the content:
+    the build's exit status is then 3."""
+    details: str = ""
+    """The worker's traceback (or the stack of its crash): what --debug shows."""
 
 
 @contextlib.contextmanager
@@ -85,102 +87,13 @@ def remove_stale_temporaries(out: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one issue's build may use before it is stopped (hostile or absurd content)."""
-
-    seconds: float = 300
-    memory_mb: int = 3072
-    """Address space, not resident memory: libraries alone map a few hundred MB."""
-
-
 DEFAULT_LIMITS = Limits()
 
 
-def run_isolated(
-    todo: list[Job], workers: int, limits: Limits, lock: int, done: Callable[[Outcome], None]
-) -> list[Outcome]:
-    """Each job in its own forked process, `workers` at a time, within `limits`.
-
-    Forked from this single-threaded process (fast: lettre is already imported); the child
-    closes its copy of the lock, so a build killed with -9 leaves no lock behind.
-    """
-    context = multiprocessing.get_context("fork")
-    pending, outcomes = list(todo), list[Outcome]()
-    running: dict[Connection, tuple[BaseProcess, Job, float]] = {}
-    try:
-        _schedule(context, pending, running, outcomes, workers, limits, lock, done)
-    except KeyboardInterrupt:
-        for child, _, _ in running.values():
-            child.kill()
-            child.join()
-        raise
-    return outcomes
-
-
-def _schedule(
-    context: Any,
-    pending: list[Job],
-    running: dict[Connection, tuple[BaseProcess, Job, float]],
-    outcomes: list[Outcome],
-    workers: int,
-    limits: Limits,
-    lock: int,
-    done: Callable[[Outcome], None],
-) -> None:
-    while pending or running:
-        while pending and len(running) < workers:
-            job = pending.pop(0)
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(job, limits, send, lock), daemon=True)
-            child.start()
-            send.close()
-            running[receive] = (child, job, time.monotonic() + limits.seconds)
-        deadline = min(end for _, _, end in running.values())
-        for ready in wait(list(running), timeout=max(0.0, deadline - time.monotonic())):
-            connection = cast(Connection, ready)
-            finished, job, _ = running.pop(connection)
-            outcomes.append(_received(connection, finished, job, limits))
-            done(outcomes[-1])
-        for connection, (late, job, end) in list(running.items()):
-            if time.monotonic() >= end:
-                late.kill()
-                late.join()
-                del running[connection]
-                connection.close()
-                outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
-                outcome.error = (
-                    f"stopped after {limits.seconds:.0f} s (--timeout): is a table, a list "
-                    "or a word enormous?"
-                )
-                outcomes.append(outcome)
-                done(outcome)
-
-
-def _child(job: Job, limits: Limits, send: Connection, lock: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    os.close(lock)
-    limit = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    send.send(run(job))
-    send.close()
-
-
-def _limited() -> bool:
-    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
-
-
-def _received(connection: Connection, process: BaseProcess, job: Job, limits: Limits) -> Outcome:
-    try:
-        outcome: Outcome = connection.recv()
-    except EOFError:  # the process died: out of memory in C code, most likely
-        outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
-        outcome.error = (
-            f"the build stopped (exit {process.exitcode}), most likely over its memory limit "
-            f"({limits.memory_mb} MB, --memory): is a table, a list or a word enormous?"
-        )
-    process.join()
-    connection.close()
+def _lost(job: Job, failure: Failure) -> Outcome:
+    """The outcome of a worker that gave none: see `workers.run_isolated`."""
+    outcome = Outcome(job.folder, job.out / job.folder.name, "failed", error=failure.message)
+    outcome.internal, outcome.details = failure.internal, failure.details
     return outcome
 
 
@@ -244,7 +157,9 @@ def build_all(
             else:
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        outcomes += run_isolated(todo, workers, limits, lock, done)
+        outcomes += run_isolated(
+            todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
+        )
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
@@ -310,15 +225,22 @@ def run(job: Job) -> Outcome:
     except LettreError as error:
         outcome.status, outcome.error = "failed", error.format_message()
     except Exception as error:
-        outcome.status = "failed"
-        outcome.error = _failure(error)
+        outcome.status, outcome.error = "failed", _failure(error)
+        outcome.internal, outcome.details = not _is_memory(error), traceback.format_exc()
     return outcome
 
 
 def _failure(error: Exception) -> str:
-    """What to tell of an unexpected failure; under a memory limit, an allocation that fails
-    in C code surfaces as a SystemError, not a MemoryError."""
-    if isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited()):
+    """What to tell of an unexpected failure (its traceback goes back in the outcome)."""
+    if _is_memory(error):
         return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
-    log.debug("the build failed", exc_info=error)
-    return f"internal error: {type(error).__name__}: {error} (run with --debug)"
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _is_memory(error: Exception) -> bool:
+    """Under a memory limit, an allocation that fails in C code surfaces as a SystemError."""
+    return isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited())
+
+
+def _limited() -> bool:
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
