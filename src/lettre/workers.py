@@ -268,8 +268,11 @@ def _failure(
 
 
 def _place(crash: str) -> str:
-    """ " in compile_mjml (mail.py:98)": the innermost Python frame faulthandler wrote."""
-    frame = re.search(r'File "([^"]+)", line (\d+) in (\S+)', crash)
-    if frame is None:
+    """ " in compile_mjml (mail.py:98)": the innermost of lettre's frames in the Python stack
+    faulthandler wrote (the crash itself is in a library's C or Rust code, most likely)."""
+    frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', crash)
+    ours = [f for f in frames if Path(f[0]).parent == Path(__file__).parent] or frames
+    if not ours:
         return ""
-    return f" in {frame.group(3)} ({Path(frame.group(1)).name}:{frame.group(2)})"
+    file, line, function = ours[0]
+    return f" in {function} ({Path(file).name}:{line})"
