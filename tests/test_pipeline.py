@@ -255,7 +255,7 @@ def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lett
 
 
 SLOW_DISK = r"""
-import io, os, signal, sys, time
+import builtins, io, os, signal, sys, time
 out, counter, fatal = os.path.realpath(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 real_open = io.open
 
@@ -279,7 +279,7 @@ class Slow:  # a slow disk, 4 kB at a time; the fatal-th write into out is cut h
         data = bytes(data)
         self.file.write(data[: len(data) // 2])
         self.file.flush()
-        if fatal and fatal == _count():
+        if _count() == fatal:
             os.killpg(0, signal.SIGKILL)
         for start in range(len(data) // 2, len(data), 4096):
             self.file.write(data[start : start + 4096])
@@ -303,7 +303,7 @@ def slow_open(file, mode="r", *args, **kwargs):
     return Slow(opened) if writing and name.startswith(out + os.sep) else opened
 
 
-io.open = slow_open
+io.open = builtins.open = slow_open
 from lettre.cli import cli
 cli(sys.argv[4:], prog_name="lettre")
 """
