@@ -6,8 +6,8 @@ A worker is forked from the build (fast: lettre is already imported), and:
   kill -9, so no worker goes on writing after its build is gone;
 - keeps the output folder's lock: an flock belongs to the open file, which the worker shares,
   so a second build can take the folder only once every worker of this one is dead;
-- computes at most `Limits.seconds` (CPU time, RLIMIT_CPU: a busy machine makes an issue
-  slower, never a failure) and maps at most `Limits.memory_mb` (RLIMIT_AS);
+- computes at most `Limits.seconds` (CPU time, RLIMIT_CPU, which the kernel enforces: a busy
+  machine makes an issue slower, never a failure) and maps at most `Limits.memory_mb` (RLIMIT_AS);
 - keeps its temporary files (WeasyPrint's fonts…) in a folder of its own inside the output
   folder, removed when it ends, however it ends; a build killed with -9 leaves it to the next.
 
@@ -186,19 +186,24 @@ _crash_log: list[IO[Any]] = []  # faulthandler writes into it: kept open for the
 
 
 def _confine(limits: Limits, folder: Path) -> None:
+    # at the soft limit the kernel ends it with SIGXCPU, which says why; SIGKILL a bit later
+    # if that signal were caught
     seconds = math.ceil(limits.seconds)
-    _lower(resource.RLIMIT_CPU, seconds)  # soft = hard: the kernel sends SIGKILL, not SIGXCPU
+    _lower(resource.RLIMIT_CPU, seconds, seconds + 2)
     _lower(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
-    _lower(resource.RLIMIT_CORE, 0)  # a crash leaves no core file in the user's folder
+    _lower(resource.RLIMIT_CORE, 0)  # a crash or SIGXCPU leaves no core file in the user's folder
     os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
     _crash_log.append((folder / "crash").open("w", encoding="utf-8"))
     faulthandler.enable(_crash_log[-1])
 
 
-def _lower(which: int, value: int) -> None:
-    hard = resource.getrlimit(which)[1]
-    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-    resource.setrlimit(which, (value, value))
+def _lower(which: int, soft: int, hard: int | None = None) -> None:
+    """Lower a limit (never raise it: a non-root process could not)."""
+    ceiling = resource.getrlimit(which)[1]
+    hard = soft if hard is None else hard
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(which, (soft, hard))
 
 
 def _stuck(worker: _Worker[J], limits: Limits) -> bool:
@@ -236,10 +241,10 @@ def _failure(
             "it was stuck, which is a bug in lettre",
             internal=True,
         )
-    if code == -signal.SIGKILL and computed >= math.ceil(limits.seconds) - 0.1:
+    if code == -signal.SIGXCPU or (code == -signal.SIGKILL and computed > limits.seconds + 1):
         return Failure(
-            f"stopped after {computed:.1f} s of computing (--timeout {limits.seconds:g}): "
-            "is a table, a list or a word enormous?",
+            f"stopped after {math.ceil(limits.seconds)} s of computing (--timeout): is a "
+            "table, a list or a word enormous?",
             internal=False,
         )
     if code == -signal.SIGKILL:
