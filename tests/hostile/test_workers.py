@@ -240,7 +240,8 @@ def test_no_temporary_folder_is_left_even_by_a_worker_stopped_by_the_timeout(
 
     monkeypatch.setattr(pipeline, "make_editions", spin)
     result = lettre("build", "--force", "--timeout", "1", repo=root)
-    assert result.exit_code == 1 and result.stderr.count("stopped after 1 s of computing (--timeout)") == 3
+    assert result.exit_code == 1
+    assert result.stderr.count("failed: stopped after 1 s of computing (--timeout)") == 3
     assert list(mine.iterdir()) == []
     assert not list((root / "dist").glob(f"{SCRATCH}*"))
 
