@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -149,21 +150,32 @@ def test_a_worker_that_crashes_is_told_with_its_signal_and_exits_3(
     assert "in run\n" in debug.stderr and "report it with the details above." in debug.stderr
 
 
-def test_a_crash_at_the_memory_limit_is_told_as_memory(
-    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def crash_after_using_memory(*args: object) -> object:
-        hoard = bytearray(200 * 1024 * 1024)  # resident: every page written
-        return crash(hoard)
+HOARD_AND_CRASH = """
+import ctypes, sys
+from lettre import pipeline
+from lettre.cli import cli
 
+def hoard_and_crash(*args):
+    hoard = b"x" * (250 * 1024 * 1024)  # resident: every page written
+    ctypes.string_at(0)
+
+pipeline.make_editions = hoard_and_crash
+cli(sys.argv[1:], prog_name="lettre")
+"""
+
+
+def test_a_crash_at_the_memory_limit_is_told_as_memory(newsletter: Newsletter) -> None:
+    """A fresh `lettre build` (small, as a user runs it), whose worker crashes near --memory."""
     root = newsletter()
-    monkeypatch.setattr(pipeline, "make_editions", crash_after_using_memory)
-    result = lettre("build", "--memory", "300", repo=root)
-    assert result.exit_code == 1
+    run = subprocess.run(
+        [sys.executable, "-c", HOARD_AND_CRASH, "--repo", str(root), "build", "--memory", "400"],
+        capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
     assert "bulletins/2025-06-13: failed: the build was killed by SIGSEGV (Segmentation fault)" in (
-        result.stderr
+        run.stderr
     )
-    assert "MB of its 300 MB (--memory): over its memory limit, most likely" in result.stderr
+    assert "MB of its 400 MB (--memory): over its memory limit, most likely" in run.stderr
 
 
 def test_a_bug_in_a_worker_exits_3_and_debug_shows_its_traceback(
