@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import fcntl
 import logging
 import math
 import os
@@ -137,20 +138,29 @@ def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: P
     folder = Path(tempfile.mkdtemp(dir=scratch))
     parent = os.getpid()
     pid = os.fork()
-    if pid == 0:  # the worker; it keeps `lock` open: see the module's docstring
+    if pid == 0:
         receive.close()
-        _worker(job, work, send, limits, folder, parent)
+        _worker(job, work, send, limits, folder, (parent, lock))
     send.close()
     return _Worker(pid, job, receive, folder, time.monotonic())
 
 
 def _worker(
-    job: J, work: Callable[[J], R], send: Connection, limits: Limits, folder: Path, parent: int
+    job: J,
+    work: Callable[[J], R],
+    send: Connection,
+    limits: Limits,
+    folder: Path,
+    build: tuple[int, int],
 ) -> NoReturn:
+    """The worker's whole life: `build` is the build's pid and its lock's descriptor."""
     status = 1
     try:
-        _die_with(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+        _die_with(build[0])
+        # the lock is this build's open file, shared: re-taking it is a no-op, and fails if
+        # the lock were another's; it stays held while this worker lives
+        fcntl.flock(build[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
         _confine(limits, folder)
         send.send(work(job))
         send.close()
