@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
+import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
+from lettre import build, images, stamps
+from lettre.output import write_atomic
+from lettre.pipeline import LOCK
 from lettre.stamps import STAMP
+from lettre.workers import SCRATCH
 from tests.conftest import ISSUE, Lettre, Newsletter
 
 DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
@@ -243,15 +254,67 @@ def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lett
     assert lettre("verify", repo=root).exit_code == 0
 
 
-def test_kill_9_never_leaves_a_truncated_file(
+SLOW_DISK = r"""
+import builtins, io, os, signal, sys, time
+out, counter, fatal = os.path.realpath(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+real_open = io.open
+
+
+class Slow:  # a slow disk, 4 kB at a time; the fatal-th write into out is cut halfway
+    # by kill -9 of the build's process group: the build and every worker at once
+
+    def __init__(self, file):
+        self.file = file
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+    def write(self, data):
+        data = bytes(data)
+        self.file.write(data[: len(data) // 2])
+        self.file.flush()
+        if _count() == fatal:
+            os.killpg(0, signal.SIGKILL)
+        for start in range(len(data) // 2, len(data), 4096):
+            self.file.write(data[start : start + 4096])
+            self.file.flush()
+            time.sleep(0.001)
+        return len(data)
+
+
+def _count():
+    handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.write(handle, b"w")
+    count = os.fstat(handle).st_size
+    os.close(handle)
+    return count
+
+
+def slow_open(file, mode="r", *args, **kwargs):
+    opened = real_open(file, mode, *args, **kwargs)
+    name = os.readlink(f"/proc/self/fd/{opened.fileno()}")
+    writing = "b" in mode and ("w" in mode or "x" in mode)
+    return Slow(opened) if writing and name.startswith(out + os.sep) else opened
+
+
+io.open = builtins.open = slow_open
+from lettre.cli import cli
+cli(sys.argv[4:], prog_name="lettre")
+"""
+
+
+def test_kill_9_of_the_whole_build_leaves_only_complete_files(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path
 ) -> None:
-    """Kill builds at random moments: every file left is a complete one, and the next build heals."""
-    import os
-    import random
-    import signal
-    import time
-
+    """Kill the build and all its workers (its process group) in the middle of a write, the
+    n-th for varied n, then at random moments: every file left is whole (only temporaries
+    are cut), and the next build heals. Fails if output.write_atomic writes in place."""
     root = year(newsletter)
     reference = tmp_path / "reference"
     assert lettre("build", "--out", str(reference), repo=root).exit_code == 0
@@ -262,20 +325,77 @@ def test_kill_9_never_leaves_a_truncated_file(
     }
     out = tmp_path / "dist"
     rng = random.Random(7)
-    for _ in range(6):
-        build = subprocess.Popen([sys.executable, "-m", "lettre", "--repo", str(root), "build", "--force", "--out", str(out)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(rng.uniform(0.2, 2.5))
-        os.kill(build.pid, signal.SIGKILL)
-        build.wait()
+    for fatal in (1, 3, 5, 7, 10, 13, 16, 19, 0, 0, 0, 0):
+        counter = tmp_path / f"writes-{fatal}-{rng.random()}"
+        build = subprocess.Popen(
+            [sys.executable, "-c", SLOW_DISK, str(out), str(counter), str(fatal),
+             "--repo", str(root), "build", "--force", "--out", str(out), "--jobs", "1" if fatal else "2"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        if not fatal:
+            time.sleep(rng.uniform(0.3, 3.0))
+            os.killpg(build.pid, signal.SIGKILL)
+        assert build.wait(timeout=600) == -signal.SIGKILL, f"write {fatal} never came"
+        _wait_for_the_lock(out)  # the workers, killed with it, may take a moment to be gone
         for path in out.rglob("*"):
             name = path.relative_to(out)  # lettre's own records and temporaries start with '.'
             if path.is_file() and not any(part.startswith(".") for part in name.parts):
                 assert path.read_bytes() == complete[name], path
-    assert lettre("build", "--out", str(out), repo=root).exit_code == 0
-    assert not list(out.rglob(".*.tmp")) and not list(out.glob(".tmp-*"))
+    healed = lettre("build", "--out", str(out), repo=root)
+    assert healed.exit_code == 0, healed.output
+    assert not list(out.rglob(".*.tmp")) and not list(out.glob(f"{SCRATCH}*"))
     for name, data in complete.items():
         assert (out / name).read_bytes() == data
+
+
+def test_every_file_is_written_by_a_process_that_holds_the_lock(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each write into the output folder checks, in the process that makes it, that the lock
+    is taken (a fresh open of it cannot take it) and that this process holds it (its own
+    descriptor of the lock can). Fails if a worker closes the lock, or a build takes none."""
+    root, log = year(newsletter), tmp_path / "writes.jsonl"
+    out = root / "dist"
+
+    def holding(path: Path, data: bytes | str, **options: bool) -> None:
+        if out in path.parents:
+            lock = out / LOCK
+            mine = []
+            for fd in Path("/proc/self/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if fd.readlink() == lock:
+                        mine.append(int(fd.name))
+            with lock.open("a+") as probe:
+                taken = not _can_lock(probe.fileno())
+            held = taken and any(_can_lock(fd) for fd in mine)
+            with log.open("a") as record:
+                record.write(json.dumps([os.getpid(), str(path), taken, held]) + "\n")
+        write_atomic(path, data, **options)
+
+    for module in (build, images, stamps):
+        monkeypatch.setattr(module, "write_atomic", holding)
+    assert lettre("build", "--jobs", "2", repo=root).exit_code == 0
+    writes = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len({pid for pid, *_ in writes}) == 3 and os.getpid() not in {w[0] for w in writes}
+    assert len(writes) >= 3 * 6
+    assert [w for w in writes if not (w[2] and w[3])] == []
+
+
+def _wait_for_the_lock(out: Path) -> None:
+    with (out / LOCK).open("a+") as lock:
+        for _ in range(60_000):
+            if _can_lock(lock.fileno()):
+                return
+            time.sleep(0.001)
+    raise AssertionError("the lock is still held a minute after the build was killed")
+
+
+def _can_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def test_an_output_folder_inside_bulletins_is_refused(

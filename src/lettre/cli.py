@@ -232,7 +232,7 @@ def _options(repo: Repository, image_mode: str | None, print_marks: bool) -> Opt
     "--reason", help="Why a published issue gets a new version (recorded in published.json)."
 )
 @click.option("--timeout", type=click.FloatRange(min=1, max=86_400), default=300, show_default=True,
-              help="Seconds one issue may take before it is stopped.")  # fmt: skip
+              help="Seconds of computing (CPU time) one issue may take before it is stopped.")  # fmt: skip
 @click.option("--memory", type=click.IntRange(min=256), default=3072, show_default=True,
               help="Megabytes of address space one issue's build may use.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -277,7 +277,27 @@ def build(
         o.warnings or any(not p.is_error for p in o.problems) for o in outcomes
     )
     echo(report.build_tally(outcomes), err=bool(failed))
-    if failed or (strict and warned):
+    _end_failed(outcomes, settings.debug)
+    if strict and warned:
+        raise click.exceptions.Exit(1)
+
+
+def _end_failed(outcomes: list[Outcome], debug: bool) -> None:
+    """Exit status 3 when an issue failed from a bug in lettre (its traceback with --debug),
+    1 when issues failed from their content or a limit."""
+    failed = [o for o in outcomes if o.status == "failed"]
+    bugs = [o for o in failed if o.internal]
+    for outcome in bugs if debug else []:
+        echo(f"{outcome.folder.name}:\n{outcome.details.rstrip()}", err=True)
+    if bugs:
+        what = "report it with the details above"
+        if not debug:
+            what = "run again with --debug for the details and report it"
+        raise InternalError(
+            f"internal error while building {', '.join(o.folder.name for o in bugs)}\n"
+            f"This is a bug in lettre; {what}."
+        )
+    if failed:
         raise click.exceptions.Exit(1)
 
 
@@ -337,8 +357,7 @@ def publish_command(
     output = (out or repo.root / "dist") / folder.name
     options = _options(repo, image_mode, print_marks)
     outcomes = _run(repo, [folder], output.parent, options, 1, False, None)
-    if outcomes[0].status == "failed":
-        raise click.exceptions.Exit(1)
+    _end_failed(outcomes, settings.debug)
     record = publish.publish(repo, folder, output, options)
     echo(
         f"{repo.shown(folder)}: published, {len(record['files'])} files recorded in {publish.RECORD}"

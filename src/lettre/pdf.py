@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import shutil
 import types
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -202,6 +203,9 @@ def render_pdf(
     except FatalURLFetchingError as error:
         refused = str(error.__cause__ or error)
         raise LettreError(f"print edition{_where(html, refused)}: {refused}") from None
+    finally:  # WeasyPrint removes the fonts' temporary folder only when garbage-collected
+        if getattr(fonts, "_folder", None):
+            shutil.rmtree(fonts._folder, ignore_errors=True)
 
 
 SHRINK_LIMIT = 0.6

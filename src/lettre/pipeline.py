@@ -9,19 +9,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
 import resource
-import shutil
-import signal
-import tempfile
-import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, cast
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
@@ -42,6 +35,8 @@ from lettre.stamps import (
     settings,
     used_names,
 )
+from lettre.workers import Failure, run_isolated
+from lettre.workers import Limits as Limits  # cli.py names it here
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +57,11 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    internal: bool = False
+    """Failed from a bug in lettre (a crash, an unexpected exception), not from the content:
+    the build's exit status is then 3."""
+    details: str = ""
+    """The worker's traceback (or the stack of its crash): what --debug shows."""
 
 
 @contextlib.contextmanager
@@ -157,115 +157,13 @@ def _adoptable(path: Path) -> bool:
     return _is_output_folder(path)
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one issue's build may use before it is stopped (hostile or absurd content)."""
-
-    seconds: float = 300
-    memory_mb: int = 3072
-    """Address space, not resident memory: libraries alone map a few hundred MB."""
-
-
 DEFAULT_LIMITS = Limits()
 
 
-def run_isolated(
-    todo: list[Job], workers: int, limits: Limits, lock: int, done: Callable[[Outcome], None]
-) -> list[Outcome]:
-    """Each job in its own forked process, `workers` at a time, within `limits`.
-
-    Forked from this single-threaded process (fast: lettre is already imported); the child
-    closes its copy of the lock, so a build killed with -9 leaves no lock behind.
-    """
-    context = multiprocessing.get_context("fork")
-    pending, outcomes = list(todo), list[Outcome]()
-    running: dict[Connection, tuple[BaseProcess, Job, float]] = {}
-    try:
-        _schedule(context, pending, running, outcomes, workers, limits, lock, done)
-    except KeyboardInterrupt:
-        for child, _, _ in running.values():
-            child.kill()
-            child.join()
-        raise
-    return outcomes
-
-
-def _schedule(
-    context: Any,
-    pending: list[Job],
-    running: dict[Connection, tuple[BaseProcess, Job, float]],
-    outcomes: list[Outcome],
-    workers: int,
-    limits: Limits,
-    lock: int,
-    done: Callable[[Outcome], None],
-) -> None:
-    while pending or running:
-        while pending and len(running) < workers:
-            job = pending.pop(0)
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(job, limits, send, lock), daemon=True)
-            child.start()
-            send.close()
-            running[receive] = (child, job, time.monotonic() + limits.seconds)
-        deadline = min(end for _, _, end in running.values())
-        for ready in wait(list(running), timeout=max(0.0, deadline - time.monotonic())):
-            connection = cast(Connection, ready)
-            finished, job, _ = running.pop(connection)
-            outcomes.append(_received(connection, finished, job, limits))
-            done(outcomes[-1])
-        for connection, (late, job, end) in list(running.items()):
-            if time.monotonic() >= end:
-                late.kill()
-                late.join()
-                del running[connection]
-                connection.close()
-                outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
-                outcome.error = (
-                    f"stopped after {limits.seconds:.0f} s (--timeout): is a table, a list "
-                    "or a word enormous?"
-                )
-                outcomes.append(outcome)
-                done(outcome)
-
-
-def _child(job: Job, limits: Limits, send: Connection, lock: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    os.close(lock)
-    limit = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    # WeasyPrint (fonts for fontconfig) and ctypes (looking for pango) write temporary files:
-    # in the output folder, which the build may write, never in the shared /tmp. The folder
-    # names this build (the parent, which holds the output's lock); another build's is
-    # stale, left by a build killed with -9.
-    mine = f".tmp-{os.getppid()}-"
-    for stale in job.out.glob(".tmp-*-*"):
-        if not stale.name.startswith(mine):
-            shutil.rmtree(stale, ignore_errors=True)
-    private = tempfile.mkdtemp(prefix=mine, dir=job.out)
-    tempfile.tempdir = os.environ["TMPDIR"] = private
-    try:
-        send.send(run(job))
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
-    send.close()
-
-
-def _limited() -> bool:
-    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
-
-
-def _received(connection: Connection, process: BaseProcess, job: Job, limits: Limits) -> Outcome:
-    try:
-        outcome: Outcome = connection.recv()
-    except EOFError:  # the process died: out of memory in C code, most likely
-        outcome = Outcome(job.folder, job.out / job.folder.name, "failed")
-        outcome.error = (
-            f"the build stopped (exit {process.exitcode}), most likely over its memory limit "
-            f"({limits.memory_mb} MB, --memory): is a table, a list or a word enormous?"
-        )
-    process.join()
-    connection.close()
+def _lost(job: Job, failure: Failure) -> Outcome:
+    """The outcome of a worker that gave none: see `workers.run_isolated`."""
+    outcome = Outcome(job.folder, job.out / job.folder.name, "failed", error=failure.message)
+    outcome.internal, outcome.details = failure.internal, failure.details
     return outcome
 
 
@@ -356,7 +254,9 @@ def build_all(
             else:
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        outcomes += run_isolated(todo, workers, limits, lock, done)
+        outcomes += run_isolated(
+            todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
+        )
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
@@ -432,17 +332,25 @@ def run(job: Job) -> Outcome:
     except LettreError as error:
         outcome.status, outcome.error = "failed", error.format_message()
     except Exception as error:
-        outcome.status = "failed"
-        outcome.error = _failure(error)
+        outcome.status, outcome.error = "failed", _failure(error)
+        expected = _is_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
+        outcome.internal, outcome.details = not expected, traceback.format_exc()
     return outcome
 
 
 def _failure(error: Exception) -> str:
-    """What to tell of an unexpected failure; under a memory limit, an allocation that fails
-    in C code surfaces as a SystemError, not a MemoryError."""
+    """What to tell of an unexpected failure (its traceback goes back in the outcome)."""
     if isinstance(error, OSError) and error.errno in FULL:
         return f"the disk is full ({error.strerror}); free some space, then build again"
-    if isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited()):
+    if _is_memory(error):
         return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
-    log.debug("the build failed", exc_info=error)
-    return f"internal error: {type(error).__name__}: {error} (run with --debug)"
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _is_memory(error: Exception) -> bool:
+    """Under a memory limit, an allocation that fails in C code surfaces as a SystemError."""
+    return isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited())
+
+
+def _limited() -> bool:
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY

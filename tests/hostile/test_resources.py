@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import resource
 import shutil
 
 import pytest
@@ -112,7 +114,7 @@ def test_absurd_layouts_render_within_bounds(
 
 
 def test_a_layout_over_the_limits_is_stopped_and_the_others_go_on(
-    newsletter: Newsletter, lettre: Lettre
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = newsletter()
     other = root / "bulletins/2025-06-06"
@@ -124,12 +126,25 @@ def test_a_layout_over_the_limits_is_stopped_and_the_others_go_on(
     (root / ISSUE).write_text(
         (MINIMAL / ISSUE).read_text().replace("body: Le texte de l'article.", "body: |\n" + body)
     )
+    ends = []
+
+    def wait4(pid: int, options: int) -> tuple[int, int, resource.struct_rusage]:
+        ends.append(real_wait4(pid, options))
+        return ends[-1]
+
+    real_wait4 = os.wait4
+    monkeypatch.setattr(os, "wait4", wait4)  # each worker's CPU time, as the kernel counted it
     result = lettre("build", "--timeout", "4", repo=root)
     assert result.exit_code == 1
     assert (
-        "bulletins/2025-06-13: failed: stopped after 4 s (--timeout): is a table, a list or a word enormous?"
-        in result.stderr
+        "bulletins/2025-06-13: failed: stopped after 4 s of computing (--timeout): is a table, "
+        "a list or a word enormous?\n" in result.stderr
     )
+    [stopped] = [usage for _, status, usage in ends if os.WIFSIGNALED(status)]
+    # stopped when its CPU time reached 4 s: not before (the kernel's count of it runs a few
+    # per cent ahead of getrusage's), and not a second after, however busy the machine
+    assert 4 * 0.85 <= stopped.ru_utime + stopped.ru_stime <= 4 + 1
+    # the other issue, built beside it, is never stopped on a busy machine: CPU time, not the clock
     assert (root / "dist/2025-06-06/lettre-de-test-2025-06-06.pdf").is_file()
     assert not (root / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf").exists()
 

@@ -1,0 +1,293 @@
+"""Each issue's build in a process of its own: bounded, told as it ended, never outliving the build.
+
+A worker is forked from the build (fast: lettre is already imported), and:
+
+- dies with the build: the kernel kills it (PR_SET_PDEATHSIG) when the build dies, even of
+  kill -9, so no worker goes on writing after its build is gone;
+- keeps the output folder's lock: an flock belongs to the open file, which the worker shares,
+  so a second build can take the folder only once every worker of this one is dead;
+- computes at most `Limits.seconds` (CPU time, RLIMIT_CPU, which the kernel enforces: a busy
+  machine makes an issue slower, never a failure) and maps at most `Limits.memory_mb` (RLIMIT_AS);
+- keeps its temporary files (WeasyPrint's fonts…) in a folder of its own inside the output
+  folder, removed when it ends, however it ends; a build killed with -9 leaves it to the next.
+
+A worker that gives no result is reported as what is known: the limit it hit, the signal that
+ended it and where (the Python stack faulthandler wrote), or its exit status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import faulthandler
+import fcntl
+import logging
+import math
+import os
+import re
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import IO, Any, Generic, NoReturn, TypeVar, cast
+
+log = logging.getLogger(__name__)
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+SCRATCH = ".lettre-work-"
+"""Prefix of the folder, inside the output folder, of one build's temporary files."""
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one issue's build may use before it is stopped (hostile or absurd content)."""
+
+    seconds: float = 300
+    """CPU time (rounded up to a whole second): the same content stops at the same point on
+    an idle machine and on a busy one."""
+    memory_mb: int = 3072
+    """Address space, not resident memory: libraries alone map a few hundred MB."""
+
+    @property
+    def stuck_after(self) -> float:
+        """Wall-clock seconds after which a worker is stopped whatever it computed: one that
+        waits instead of computing is stuck (a bug), and CPU time would never stop it."""
+        return self.seconds * 5 + 60
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a worker gave no result."""
+
+    message: str
+    internal: bool
+    """True when it is lettre's bug (a crash, a hang), not what the content asked for."""
+    details: str = ""
+    """What the worker left: the Python stack where it crashed, for --debug."""
+
+
+@dataclass
+class _Worker(Generic[J]):
+    pid: int
+    job: J
+    results: Connection
+    folder: Path
+    """Its temporary folder (TMPDIR), and the file faulthandler writes a crash into."""
+    started: float
+
+
+def run_isolated(
+    todo: list[J],
+    work: Callable[[J], R],
+    lost: Callable[[J, Failure], R],
+    done: Callable[[R], None],
+    *,
+    workers: int,
+    limits: Limits,
+    lock: int,
+    out: Path,
+) -> list[R]:
+    """`work(job)` for each job in its own process, `workers` at a time, within `limits`.
+
+    `lost(job, failure)` stands for the result of a worker that gave none; `done` is called
+    as each job ends. `lock` is the descriptor of out's lock, which every worker keeps.
+    Called from the single thread that holds the lock; returns once every worker is dead.
+    """
+    if not todo:
+        return []
+    for stale in out.glob(f"{SCRATCH}*"):  # a build killed with -9 left it: we hold the lock
+        shutil.rmtree(stale, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+    pending, results = list(todo), list[R]()
+    running: dict[Connection, _Worker[J]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                worker = _start(pending.pop(0), work, limits, lock, scratch)
+                running[worker.results] = worker
+            deadline = min(w.started for w in running.values()) + limits.stuck_after
+            for ready in wait(list(running), timeout=max(0.0, deadline - time.monotonic())):
+                results.append(_end(running.pop(cast(Connection, ready)), lost, limits))
+                done(results[-1])
+            for stuck in [w for w in running.values() if _stuck(w, limits)]:
+                del running[stuck.results]
+                results.append(_end(stuck, lost, limits, stuck=True))
+                done(results[-1])
+    finally:  # Ctrl-C, or an error in `done`: no worker outlives its build, nor keeps the lock
+        for worker in running.values():
+            os.kill(worker.pid, signal.SIGKILL)
+            os.waitpid(worker.pid, 0)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: Path) -> _Worker[J]:
+    receive, send = Pipe(duplex=False)
+    folder = Path(tempfile.mkdtemp(dir=scratch))
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        receive.close()
+        _worker(job, work, send, limits, folder, (parent, lock))
+    send.close()
+    return _Worker(pid, job, receive, folder, time.monotonic())
+
+
+def _worker(
+    job: J,
+    work: Callable[[J], R],
+    send: Connection,
+    limits: Limits,
+    folder: Path,
+    build: tuple[int, int],
+) -> NoReturn:
+    """The worker's whole life: `build` is the build's pid and its lock's descriptor."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+        _die_with(build[0])
+        # the lock is this build's open file, shared: re-taking it is a no-op, and fails if
+        # the lock were another's; it stays held while this worker lives
+        fcntl.flock(build[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _confine(limits, folder)
+        send.send(work(job))
+        send.close()
+        status = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)  # never the build's atexit handlers, nor its finally blocks
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the build dies (even of kill -9)."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    else:  # no such call: watch for the build's end instead
+        threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before the call above took effect
+        os._exit(1)
+
+
+def _orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+_crash_log: list[IO[Any]] = []  # faulthandler writes into it: kept open for the worker's life
+
+
+def _confine(limits: Limits, folder: Path) -> None:
+    # at the soft limit the kernel ends it with SIGXCPU, which says why; SIGKILL a bit later
+    # if that signal were caught
+    seconds = math.ceil(limits.seconds)
+    _lower(resource.RLIMIT_CPU, seconds, seconds + 2)
+    _lower(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
+    _lower(resource.RLIMIT_CORE, 0)  # a crash or SIGXCPU leaves no core file in the user's folder
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    _crash_log.append((folder / "crash").open("w", encoding="utf-8"))
+    faulthandler.enable(_crash_log[-1])
+
+
+def _lower(which: int, soft: int, hard: int | None = None) -> None:
+    """Lower a limit (never raise it: a non-root process could not)."""
+    ceiling = resource.getrlimit(which)[1]
+    hard = soft if hard is None else hard
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(which, (soft, hard))
+
+
+def _stuck(worker: _Worker[J], limits: Limits) -> bool:
+    return time.monotonic() - worker.started >= limits.stuck_after
+
+
+def _end(
+    worker: _Worker[J], lost: Callable[[J, Failure], R], limits: Limits, *, stuck: bool = False
+) -> R:
+    """The worker's result, once it is dead and its temporary folder removed."""
+    if stuck:
+        os.kill(worker.pid, signal.SIGKILL)
+    try:
+        result: R | None = worker.results.recv()
+    except (EOFError, OSError):  # it died without a result (or before it was whole)
+        result = None
+    worker.results.close()
+    _, status, usage = os.wait4(worker.pid, 0)
+    if result is None:
+        crash = (worker.folder / "crash").read_text(encoding="utf-8", errors="replace")
+        result = lost(worker.job, _failure(status, usage, limits, crash, stuck))
+    shutil.rmtree(worker.folder, ignore_errors=True)
+    return result
+
+
+def _failure(
+    status: int, usage: resource.struct_rusage, limits: Limits, crash: str, stuck: bool
+) -> Failure:
+    code = os.waitstatus_to_exitcode(status)
+    computed = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss // 1024  # kB on Linux
+    if stuck:
+        return Failure(
+            f"stopped after {limits.stuck_after:.0f} s, having computed only {computed:.1f} s: "
+            "it was stuck, which is a bug in lettre",
+            internal=True,
+        )
+    if code == -signal.SIGXCPU or (code == -signal.SIGKILL and computed > limits.seconds + 1):
+        return Failure(
+            f"stopped after {math.ceil(limits.seconds)} s of computing (--timeout): is a "
+            "table, a list or a word enormous?",
+            internal=False,
+        )
+    if code == -signal.SIGKILL:
+        return Failure(
+            f"killed by SIGKILL from outside lettre (the system's out-of-memory killer, or a "
+            f"person?) after {computed:.1f} s of computing, at {peak} MB",
+            internal=False,
+        )
+    if code >= 0:
+        return Failure(f"the build ended (exit status {code}) without a result", internal=True)
+    killed = f"{signal.Signals(-code).name} ({signal.strsignal(-code)}){_place(crash)}"
+    if peak >= limits.memory_mb / 2:
+        return Failure(
+            f"the build was killed by {killed} at {peak} MB of its {limits.memory_mb} MB "
+            "(--memory): over its memory limit, most likely; is a table, a list or a word "
+            "enormous?",
+            internal=False,
+            details=crash,
+        )
+    return Failure(
+        f"the build crashed: {killed}, at {peak} MB of its {limits.memory_mb} MB (--memory), "
+        "so not for lack of memory",
+        internal=True,
+        details=crash,
+    )
+
+
+def _place(crash: str) -> str:
+    """ " in compile_mjml (mail.py:98)": the innermost of lettre's frames in the Python stack
+    faulthandler wrote (the crash itself is in a library's C or Rust code, most likely)."""
+    frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', crash)
+    ours = [f for f in frames if Path(f[0]).parent == Path(__file__).parent] or frames
+    if not ours:
+        return ""
+    file, line, function = ours[0]
+    return f" in {function} ({Path(file).name}:{line})"

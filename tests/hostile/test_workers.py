@@ -1,0 +1,285 @@
+"""Worker processes: they die with their build, write only under its lock, and a worker that
+fails is reported as what happened (the limit, the signal, the bug), with the right exit status.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from lettre import pipeline
+from lettre.build import Options
+from lettre.repo import Repository
+from lettre.workers import SCRATCH, Limits
+from tests.conftest import ISSUE, MINIMAL, PROJECT, Lettre, Newsletter
+
+DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
+WEEKS = ("2025-04-25", "2025-05-02", "2025-05-09", "2025-05-16", "2025-05-23", *DAYS)
+
+ORPHANS = r"""
+import ctypes, fcntl, hashlib, json, os, signal, subprocess, sys, time
+root, out, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: orphans are ours
+
+def children(parent):
+    found = set()
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{name}/stat").read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.add(int(name))
+    return found
+
+def snapshot():
+    files = {}
+    for folder, _, names in os.walk(out):
+        for name in names:
+            path = os.path.join(folder, name)
+            if name != ".lettre.lock":
+                files[os.path.relpath(path, out)] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return files
+
+def lock_is_free(handle):
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+def could_write(pid):  # a process that is gone, or exiting with its files closed, cannot
+    try:
+        return bool(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+build = subprocess.Popen([sys.executable, "-m", "lettre", "--repo", root, "build", "--force", "--jobs", "2", "--out", out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+workers, started = set(), time.monotonic()
+while not workers or time.monotonic() < started + delay:
+    assert build.poll() is None, "the build ended before it was killed"
+    workers = children(build.pid)
+    started = started if workers else time.monotonic()
+    time.sleep(0.002)
+handle = open(os.path.join(out, ".lettre.lock"), "a+")
+held = not lock_is_free(handle)
+os.kill(build.pid, signal.SIGKILL)
+while not lock_is_free(handle):
+    time.sleep(0.001)
+at_lock, writers = snapshot(), sorted(p for p in workers if could_write(p))
+ends = {}
+while True:
+    try:
+        pid, status = os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    ends[pid] = os.waitstatus_to_exitcode(status)
+time.sleep(1)
+print(json.dumps({"workers": sorted(workers), "held": held, "writers_at_lock": writers,
+                  "ends": {str(p): ends.get(p) for p in workers}, "changed": at_lock != snapshot()}))
+"""
+
+
+def year(newsletter: Newsletter, days: tuple[str, ...] = DAYS) -> Path:
+    root = newsletter()
+    source = root / "bulletins/2025-06-13"
+    for day in days[:-1]:
+        shutil.copytree(source, root / "bulletins" / day)
+        path = root / "bulletins" / day / "issue.yaml"
+        path.write_text(path.read_text().replace("2025-06-13", day))
+    return root
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.5, 2.0])
+def test_kill_9_of_the_build_kills_its_workers_and_nothing_is_written_after(
+    newsletter: Newsletter, tmp_path: Path, delay: float
+) -> None:
+    """kill -9 of `lettre build` alone (not its group): every worker dies of it, at once (none
+    ends its issue), the lock stays taken until no worker can write, and no file changes."""
+    root = year(newsletter, WEEKS)  # 8 issues, 2 at a time: the build outlasts every delay
+    run = subprocess.run(
+        [sys.executable, "-c", ORPHANS, str(root), str(tmp_path / "dist"), str(delay)],
+        capture_output=True, text=True, cwd=PROJECT, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["workers"] and seen["held"]
+    assert seen["writers_at_lock"] == []  # the lock was free only once no worker could write
+    assert set(seen["ends"].values()) == {-9}  # each one killed, none finished its issue
+    assert not seen["changed"]
+
+
+def crash(*args: object) -> object:
+    ctypes.string_at(0)  # a real segmentation fault, as in C or Rust code
+    raise AssertionError("unreachable")
+
+
+def bug(*args: object) -> object:
+    return 1 / 0
+
+
+def test_a_worker_that_crashes_is_told_with_its_signal_and_exits_3(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = newsletter()
+    monkeypatch.setattr(pipeline, "make_editions", crash)
+    result = lettre("build", repo=root)
+    assert result.exit_code == 3
+    [line] = [line for line in result.stderr.splitlines() if "failed:" in line]
+    assert line.startswith(
+        "bulletins/2025-06-13: failed: the build crashed: SIGSEGV (Segmentation fault) in run "
+        "(pipeline.py:"
+    )
+    assert line.endswith("MB of its 3072 MB (--memory), so not for lack of memory")
+    assert result.stderr.endswith(
+        "Error: internal error while building 2025-06-13\n"
+        "This is a bug in lettre; run again with --debug for the details and report it.\n"
+    )
+    debug = lettre("--debug", "build", repo=root)
+    assert debug.exit_code == 3
+    assert "Fatal Python error: Segmentation fault" in debug.stderr
+    assert "in run\n" in debug.stderr and "report it with the details above." in debug.stderr
+
+
+HOARD_AND_CRASH = """
+import ctypes, sys
+from lettre import pipeline
+from lettre.cli import cli
+
+def hoard_and_crash(*args):
+    hoard = b"x" * (250 * 1024 * 1024)  # resident: every page written
+    ctypes.string_at(0)
+
+pipeline.make_editions = hoard_and_crash
+cli(sys.argv[1:], prog_name="lettre")
+"""
+
+
+def test_a_crash_at_the_memory_limit_is_told_as_memory(newsletter: Newsletter) -> None:
+    """A fresh `lettre build` (small, as a user runs it), whose worker crashes near --memory."""
+    root = newsletter()
+    run = subprocess.run(
+        [sys.executable, "-c", HOARD_AND_CRASH, "--repo", str(root), "build", "--memory", "400"],
+        capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "bulletins/2025-06-13: failed: the build was killed by SIGSEGV (Segmentation fault)" in (
+        run.stderr
+    )
+    assert "MB of its 400 MB (--memory): over its memory limit, most likely" in run.stderr
+
+
+def test_a_bug_in_a_worker_exits_3_and_debug_shows_its_traceback(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = year(newsletter)
+    broken = root / "bulletins/2025-05-30/issue.yaml"
+    broken.write_text(broken.read_text().replace("summary: Un résumé court.", "sumary: x"))
+    only_content = lettre("build", root / "bulletins/2025-05-30", repo=root)
+    assert only_content.exit_code == 1 and "internal error" not in only_content.stderr
+
+    monkeypatch.setattr(pipeline, "make_editions", bug)
+    result = lettre("build", repo=root)
+    assert result.exit_code == 3
+    assert "bulletins/2025-05-30: failed: the issue has errors" in result.stderr
+    assert (
+        "bulletins/2025-06-13: failed: internal error: ZeroDivisionError: division by zero"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr.endswith(
+        "Error: internal error while building 2025-06-06, 2025-06-13\n"
+        "This is a bug in lettre; run again with --debug for the details and report it.\n"
+    )
+    debug = lettre("--debug", "build", root / "bulletins/2025-06-13", repo=root)
+    assert debug.exit_code == 3
+    assert "Traceback (most recent call last):" in debug.stderr
+    assert "in bug\n    return 1 / 0\n" in debug.stderr
+
+    published = lettre("publish", root / "bulletins/2025-06-13", repo=root)
+    assert published.exit_code == 3 and not (root / "bulletins/2025-06-13/published.json").exists()
+
+
+def test_a_stuck_worker_is_stopped_by_the_clock_and_called_a_bug(
+    newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CPU time never stops a worker that waits; the wall-clock bound does."""
+
+    class Quick(Limits):
+        stuck_after = 1.5  # type: ignore[assignment]
+
+    def hang(*args: object) -> object:
+        import time
+
+        time.sleep(3600)
+        raise AssertionError("unreachable")
+
+    root = newsletter()
+    monkeypatch.setattr(pipeline, "make_editions", hang)
+    folder, out = root / "bulletins/2025-06-13", root / "dist"
+    [outcome] = pipeline.build_all(Repository(root), [folder], out, Options(), limits=Quick())
+    assert outcome.status == "failed" and outcome.internal
+    assert outcome.error is not None and outcome.error.startswith("stopped after 2 s, having")
+    assert outcome.error.endswith("s: it was stuck, which is a bug in lettre")
+
+
+def test_no_temporary_folder_is_left_even_by_a_worker_stopped_by_the_timeout(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """WeasyPrint's fonts folder (weasyprint-*) and any other temporary file of a worker."""
+    mine = tmp_path / "tmp"
+    mine.mkdir()
+    monkeypatch.setenv("TMPDIR", str(mine))
+    monkeypatch.setattr(tempfile, "tempdir", str(mine))
+    root = year(newsletter)
+    assert lettre("build", repo=root).exit_code == 0
+    assert list(mine.iterdir()) == []
+    assert not list((root / "dist").glob(f"{SCRATCH}*"))
+
+    def spin(*args: object) -> object:
+        Path(tempfile.mkdtemp(prefix="weasyprint-"), "font").write_bytes(b"x" * 1000)
+        while True:
+            pass
+
+    monkeypatch.setattr(pipeline, "make_editions", spin)
+    result = lettre("build", "--force", "--timeout", "1", repo=root)
+    assert result.exit_code == 1
+    assert result.stderr.count("failed: stopped after 1 s of computing (--timeout)") == 3
+    assert list(mine.iterdir()) == []
+    assert not list((root / "dist").glob(f"{SCRATCH}*"))
+
+
+def test_a_scratch_folder_left_by_a_killed_build_is_removed_by_the_next(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    left = root / f"dist/{SCRATCH}abc123/456"
+    left.mkdir(parents=True)
+    (left / "crash").write_text("")
+    assert lettre("build", repo=root).exit_code == 0
+    assert not list((root / "dist").glob(f"{SCRATCH}*"))
+
+
+def test_markdown_nested_10000_deep_is_never_blamed_on_memory(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    """It crashes MRML (a stack overflow): a located error if the content check refuses it,
+    or else the crash told as one, with its signal, and exit status 3."""
+    body = "*a " * 10_000 + "x" + " b*" * 10_000
+    text = (MINIMAL / ISSUE).read_text().replace("Le texte de l'article.", f"'{body}'")
+    result = lettre("build", repo=newsletter({ISSUE: text}))
+    assert "memory limit" not in result.stderr and "Traceback" not in result.stderr
+    if result.exit_code == 1:
+        assert "bulletins/2025-06-13/issue.yaml:11:" in result.stderr
+    else:
+        assert result.exit_code == 3
+        assert "failed: the build crashed: SIGSEGV (Segmentation fault) in " in result.stderr
