@@ -156,7 +156,7 @@ def test_the_pdf_embeds_nothing_but_the_sources_and_links_nowhere_dangerous(
     built: dict[str, Any],
 ) -> None:
     with pikepdf.open(built["pdf"]) as pdf:
-        assert sorted(pdf.attachments) == ["issue.yaml"]
+        assert sorted(pdf.attachments) == ["issue.yaml", "publication.yaml"]
         uris = [
             str(a.A.URI)
             for page in pdf.pages
