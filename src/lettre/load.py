@@ -24,7 +24,7 @@ from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.typography import typeset
-from lettre.yamlfile import Document, Place, YamlProblem, parse
+from lettre.yamlfile import NONCHARACTERS, Document, Place, YamlProblem, parse
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,11 @@ def read_source(path: Path, shown: str) -> str:
         line = text.count("\n", 0, odd.start()) + 1
         column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
         message = f"character U+{ord(odd.group()):04X} (an invisible line break) is not allowed; delete it"
+        raise Unreadable(Problem(shown, line, column, "", message))
+    if odd := NONCHARACTERS.search(text):  # MRML refuses them; they are never text
+        line = text.count("\n", 0, odd.start()) + 1
+        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
+        message = f"U+{ord(odd.group()):04X} is a Unicode noncharacter, not text; delete it"
         raise Unreadable(Problem(shown, line, column, "", message))
     return text
 

@@ -58,9 +58,19 @@ def _link_allowed(url: str) -> bool:
     return bool(colon) and scheme.lower() in LINK_SCHEMES and not re.search(r"[\s\x00-\x1f]", url)
 
 
+MAX_DEPTH = 20
+"""Lists and quotes inside each other: deeper is an error at its line (see `lint`)."""
+_NESTING = 100
+"""markdown-it's maxNesting: past it, the parser silently drops the rest of the text. The
+commonmark preset's 20 tokens deep is ten lists; 100 holds MAX_DEPTH lists and their
+paragraphs with room to spare, and stays far from Python's recursion limit."""
+_CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
+
+
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    options = {"html": False, "linkify": False, "typographer": False, "maxNesting": _NESTING}
+    md = MarkdownIt("commonmark", options)
     md.enable("table")
     md.validateLink = _link_allowed  # type: ignore[method-assign]
     return md
@@ -245,8 +255,20 @@ class Finding:
 def lint(source: str) -> list[Finding]:
     """What in `source` will not come out as its author meant, with its line."""
     findings: list[Finding] = []
+    depth, too_deep = 0, False
     for block in _parser().parse(source):
         line = (block.map[0] + 1) if block.map else 1
+        if block.type in _CONTAINERS:
+            depth += 1
+        elif block.type.replace("_close", "_open") in _CONTAINERS:
+            depth -= 1
+        if depth > MAX_DEPTH and not too_deep:
+            too_deep = True
+            message = (
+                f"lists or quotes nested more than {MAX_DEPTH} levels deep; "
+                "flatten them: lettre does not show what lies deeper"
+            )
+            findings.append(Finding(line, message))
         for token in block.children or ():
             if token.type in ("softbreak", "hardbreak"):
                 line += 1

@@ -38,6 +38,56 @@ _CONTROL = re.compile(
 )
 """Control characters, and the invisible ones that reorder or hide text (bidi overrides)."""
 _LINE_BREAK = re.compile(r"[\r\n]")
+_HIDDEN_RANGES = (
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x115F, 0x1160),  # Hangul fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors
+    (0x2800, 0x2800),  # braille blank, a blank that is not a space
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFFA0, 0xFFA0),  # half-width Hangul filler
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),  # tags and variation selectors supplement
+)
+"""Default-ignorable characters (Unicode's DerivedCoreProperties) that are not format (Cf)
+characters, and the blanks that are not spaces: mail programs show them as nothing."""
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` that is shown as nothing or reorders the text.
+
+    Format characters (Cf: bidi marks and overrides, zero-width spaces and joiners, the soft
+    hyphen, tag characters…), the other default-ignorable characters, and Hangul fillers.
+    Only what emoji need is let through: a variation selector after a visible character,
+    and a zero-width joiner between two symbols (👩‍🚒).
+    """
+    for i, char in enumerate(text):
+        if not _is_hidden(char):
+            continue
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if char in "\ufe0e\ufe0f" and before and not _is_hidden(before) and not before.isspace():
+            continue
+        if char == "\u200d" and _is_symbol(before) and _is_symbol(after):
+            continue
+        return char
+    return None
+
+
+def _is_hidden(char: str) -> bool:
+    code = ord(char)
+    return unicodedata.category(char) == "Cf" or any(a <= code <= b for a, b in _HIDDEN_RANGES)
+
+
+def _is_symbol(char: str) -> bool:
+    return bool(char) and (unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f")
+
+
+def describe_character(char: str) -> str:
+    """U+200F (RIGHT-TO-LEFT MARK)."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
 
 
 def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
@@ -46,11 +96,25 @@ def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
 
 def _one_line(value: Any) -> Any:
     if isinstance(value, str):
+        value = value.replace("\t", " ")  # a tab is a space in one line of text
         if _LINE_BREAK.search(value.strip()):
             raise _fail("line_break", "must be on one line: remove the line break")
         if _CONTROL.search(value):
             raise _fail("control_character", "contains a control character: delete it")
         return value.strip()
+    return value
+
+
+def _header_line(value: Any) -> Any:
+    """One line that becomes a mail header (Subject, From): nothing hidden in it either."""
+    value = _one_line(value)
+    if isinstance(value, str) and (char := hidden_character(value)):
+        raise _fail(
+            "hidden_character",
+            "contains {char}, an invisible character that can disguise a subject or a sender "
+            "in mail programs; delete it",
+            char=describe_character(char),
+        )
     return value
 
 
@@ -113,7 +177,20 @@ def _link_url(value: str) -> str:
     return _url(value, ("http", "https", "mailto"))
 
 
+HEADER_URL_BREAKERS = re.compile(r"[<>,\"'\\\s]")
+"""What would end a link inside a header's <…> or start another one (List-Unsubscribe)."""
+
+
 def _unsubscribe_url(value: str) -> str:
+    if found := HEADER_URL_BREAKERS.search(value):
+        raise _fail(
+            "header_url",
+            "'{value}' holds {char}, which would end the link in the List-Unsubscribe header; "
+            "write it percent-encoded ({code})",
+            value=value,
+            char=repr(found.group()),
+            code=f"%{ord(found.group()):02X}",
+        )
     return _url(value, ("https", "mailto"))
 
 
@@ -138,6 +215,11 @@ def _relative_path(value: str) -> str:
         raise _fail("empty_path", "empty: give the path of a file")
     if _CONTROL.search(value) or "\x00" in value:
         raise _fail("control_character", "contains a control character: delete it")
+    if re.search(r"[\r\n\t]", value):
+        raise _fail(
+            "path_break",
+            "the file name holds a line break or a tab; rename the file without it",
+        )
     if "://" in value or value.startswith(("data:", "mailto:")):
         raise _fail(
             "path_is_url",
@@ -168,6 +250,10 @@ def _color(value: str) -> str:
 
 Line = Annotated[str, BeforeValidator(_one_line), Field(min_length=1), AfterValidator(_typeset)]
 """One line of plain text (a title, a name), typeset."""
+HeaderLine = Annotated[
+    str, BeforeValidator(_header_line), Field(min_length=1), AfterValidator(_typeset)
+]
+"""One line of plain text that becomes (part of) a mail header: the subject, the sender."""
 Text = Annotated[str, BeforeValidator(_folded), Field(min_length=1), AfterValidator(_typeset)]
 """Plain text whose line breaks are folded into spaces (a teaser, a caption), typeset."""
 Markdown = Annotated[str, BeforeValidator(_markdown_source), Field(min_length=1)]
@@ -195,7 +281,7 @@ class Strict(BaseModel):
 
 
 class Sender(Strict):
-    name: Line
+    name: HeaderLine
     """Name shown in the From header, e.g. "Cellule communication"."""
     email: Email
     """Address the issue is sent from."""
@@ -233,7 +319,7 @@ class Smtp(Strict):
 class Publication(Strict):
     """publication.yaml, at the root of a newsletter repository."""
 
-    name: Line
+    name: HeaderLine
     """Name of the newsletter, e.g. "Lettre hebdomadaire de communication"."""
     organization: Line
     """Who publishes it, e.g. "État-major des armées"."""
@@ -352,7 +438,7 @@ class Issue(Strict):
     """Date of the issue, YYYY-MM-DD; must match the folder's name."""
     number: int | None = Field(default=None, ge=1)
     """Issue number; default: the previous issue's number + 1, or 1."""
-    title: Line | None = None
+    title: HeaderLine | None = None
     """Title (the email's subject); default: "<name> du 13 juin 2025"."""
     preheader: Text | None = None
     """Preview text shown by mail programs after the subject; default: from the headlines."""

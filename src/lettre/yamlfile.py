@@ -26,6 +26,14 @@ from yaml.scanner import Scanner
 
 MAX_DEPTH = 40
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+NONCHARACTERS = re.compile(
+    "[\ufdd0-\ufdef"
+    + "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(17))
+    + "]"
+)
+"""Unicode's noncharacters: never text, and refused by MRML's XML parser (U+FFFE)."""
+_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Path_ = tuple[str | int, ...]
 """A place in the document: ("sections", 0, "articles", 2, "title")."""
@@ -210,7 +218,7 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
             return None
         if node.style is None and _comment_follows(node):
             doc.problems.append(YamlProblem(composer.place(node.end_mark), HASHTAG, warning=True))
-        return node.value
+        return _text(node.value, doc.values[path], doc)
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
@@ -219,7 +227,7 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         key_place = composer.place(key_node.start_mark)
         if not isinstance(key_node, ScalarNode):
             raise YamlProblem(key_place, "a key must be a plain name, not a list or a mapping")
-        key = key_node.value
+        key = _text(key_node.value, key_place, doc)
         if key in result:
             first = doc.keys[(*path, key)]
             message = f"duplicate key '{key}' (first given at line {first.line}); keep only one"
@@ -228,3 +236,32 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         doc.keys[(*path, key)] = key_place
         result[key] = _convert(value_node, (*path, key), doc, composer)
     return result
+
+
+def _text(value: str, place: Place, doc: Document) -> str:
+    """The scalar as text every edition can render; a problem where it cannot be.
+
+    YAML's escapes can write what no UTF-8 file holds: UTF-16 surrogates (JSON-style
+    "\\ud83c\\udf89", whose two halves are joined into the one character meant) and
+    noncharacters. What is left is replaced by U+FFFD, so that messages can show the value.
+    """
+    if not (_SURROGATE.search(value) or NONCHARACTERS.search(value)):
+        return value
+    value = _PAIR.sub(_join, value)
+    if found := _SURROGATE.search(value):
+        code = ord(found.group())
+        message = (
+            f"\\u{code:04x} is half of a UTF-16 surrogate pair, without its other half; "
+            "write the character itself, or both halves (\\ud83c\\udf89 is 🎉)"
+        )
+        doc.problems.append(YamlProblem(place, message))
+        value = _SURROGATE.sub("\ufffd", value)
+    if found := NONCHARACTERS.search(value):
+        message = f"U+{ord(found.group()):04X} is a Unicode noncharacter, not text; delete it"
+        doc.problems.append(YamlProblem(place, message))
+        value = NONCHARACTERS.sub("\ufffd", value)
+    return value
+
+
+def _join(pair: re.Match[str]) -> str:
+    return pair.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le")
