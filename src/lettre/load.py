@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
-from lettre.diagnostics import at, describe, from_validation
+from lettre.diagnostics import at, describe, field_name, from_validation
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
@@ -187,9 +187,9 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
     return doc
 
 
-def _problem_at(place: Place, message: str, *, warning: bool = False) -> Problem:
+def _problem_at(place: Place, message: str, *, warning: bool = False, field: str = "") -> Problem:
     severity = Severity.WARNING if warning else Severity.ERROR
-    return Problem(place.file, place.line, place.column, "", message, severity)
+    return Problem(place.file, place.line, place.column, field, message, severity)
 
 
 def _language(doc: Document) -> str:
@@ -200,7 +200,10 @@ def _language(doc: Document) -> str:
 def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
-    problems += [_problem_at(p.place, p.message, warning=p.warning) for p in doc.problems]
+    problems += [
+        _problem_at(p.place, p.message, warning=p.warning, field=field_name(p.path))
+        for p in doc.problems
+    ]
     try:
         value = model.model_validate(doc.data, context=context)
     except ValidationError as error:

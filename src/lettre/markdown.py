@@ -15,6 +15,7 @@ from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
@@ -24,6 +25,7 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAGS = {
     "p",
     "br",
+    "wbr",
     "strong",
     "em",
     "a",
@@ -108,7 +110,58 @@ def render_html(source: str, language: str, heading_offset: int = 2) -> str:
     top = min((int(t.tag[1]) for t in headings), default=1)
     for token in headings:
         token.tag = f"h{min(6, int(token.tag[1]) - top + 1 + heading_offset)}"
+    for token in tokens:
+        if token.children:
+            token.children = _breakable(token.children)
+    tokens = [_breakable_code(token) for token in tokens]
     return _cleaner().clean(md.renderer.render(tokens, md.options, {}))
+
+
+LONG_WORD = 40
+"""A run of this many characters without a space is no word: it gets a break opportunity
+(<wbr>) every 30 characters. Mail programs then wrap it instead of widening the email, and
+WeasyPrint lays it out in seconds: it hyphenates a 30,000-letter word by trying every
+hyphenation point on every line, for minutes."""
+_LONG = re.compile(rf"\S{{{LONG_WORD},}}")
+_PIECE = 30
+_WBR = "<wbr>"
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut every _PIECE characters inside its long runs; joined, it is `text` again."""
+    cuts = [
+        cut
+        for run in _LONG.finditer(text)
+        for cut in range(run.start() + _PIECE, run.end(), _PIECE)
+    ]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+def _breakable(children: list[Token]) -> list[Token]:
+    """Inline tokens with <wbr> between the pieces of their long runs of text or code."""
+    result: list[Token] = []
+    for token in children:
+        if token.type not in ("text", "code_inline") or not _LONG.search(token.content):
+            result.append(token)
+            continue
+        code = token.type == "code_inline"
+        if code:
+            result.append(Token("html_inline", "", 0, content="<code>"))
+        for i, piece in enumerate(_pieces(token.content)):
+            if i:
+                result.append(Token("html_inline", "", 0, content=_WBR))
+            result.append(Token("text", "", 0, content=piece))  # escaped by the renderer
+        if code:
+            result.append(Token("html_inline", "", 0, content="</code>"))
+    return result
+
+
+def _breakable_code(token: Token) -> Token:
+    """A code block with long lines, as HTML with <wbr> in them (see LONG_WORD)."""
+    if token.type not in ("fence", "code_block") or not _LONG.search(token.content):
+        return token
+    code = _WBR.join(escapeHtml(piece) for piece in _pieces(token.content))
+    return Token("html_block", "", 0, content=f"<pre><code>{code}</code></pre>\n")
 
 
 def render_text(source: str, language: str, width: int = 72) -> str:
