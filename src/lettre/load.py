@@ -272,6 +272,8 @@ def _include(
         problems.append(error.problem)
         return None
     doc.data["sections"][path[1]]["articles"][path[3]] = included.data
+    for problem in included.problems:  # placed in the included file, named in the issue
+        problem.path = (*path, *problem.path) if problem.path else ()
     doc.problems += included.problems
     del doc.values[where], doc.keys[where]
     doc.graft(path, included)

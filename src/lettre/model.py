@@ -94,13 +94,21 @@ def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message, context)
 
 
+def _control(char: str) -> PydanticCustomError:
+    return _fail(
+        "control_character",
+        "contains {char}, a control or invisible character: delete it",
+        char=describe_character(char),
+    )
+
+
 def _one_line(value: Any) -> Any:
     if isinstance(value, str):
         value = value.replace("\t", " ")  # a tab is a space in one line of text
         if _LINE_BREAK.search(value.strip()):
             raise _fail("line_break", "must be on one line: remove the line break")
-        if _CONTROL.search(value):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value):
+            raise _control(found.group())
         return value.strip()
     return value
 
@@ -120,16 +128,16 @@ def _header_line(value: Any) -> Any:
 
 def _folded(value: Any) -> Any:
     if isinstance(value, str):
-        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _control(found.group())
         return " ".join(value.split())
     return value
 
 
 def _markdown_source(value: Any) -> Any:
     if isinstance(value, str):
-        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _control(found.group())
         return value.replace("\r\n", "\n").strip("\n")
     return value
 
@@ -213,8 +221,8 @@ def _email(value: str) -> str:
 def _relative_path(value: str) -> str:
     if not value.strip():
         raise _fail("empty_path", "empty: give the path of a file")
-    if _CONTROL.search(value) or "\x00" in value:
-        raise _fail("control_character", "contains a control character: delete it")
+    if found := _CONTROL.search(value):
+        raise _control(found.group())
     if re.search(r"[\r\n\t]", value):
         raise _fail(
             "path_break",
