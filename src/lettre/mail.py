@@ -175,7 +175,7 @@ def email_styles(tokens: Theme) -> dict[str, str]:
         "td": cell,
         "blockquote": f"margin:0 0 12px;padding-left:12px;border-left:3px solid {tokens.rule}",
         "code": f"font-family:Consolas,Menlo,monospace;font-size:14px;background:{tokens.tint}",
-        "pre": f"margin:0 0 12px;padding:8px;overflow-x:auto;background:{tokens.tint}",
+        "pre": f"margin:0 0 12px;padding:8px;white-space:pre-wrap;background:{tokens.tint}",
     }
 
 
