@@ -200,6 +200,8 @@ TRICKY = st.sampled_from(
     [
         "\\u{3c}",
         "\\u{3e}",
+        "\\u{3c}script\\u{3e}",
+        "\\u{3c}img src=x onerror=alert(1)\\u{3e}",
         "\\u{22}",
         "\\u{0}",
         "\\u{d800}",
@@ -250,6 +252,8 @@ def test_compiled_email_holds_the_author_text_as_text_only(title: str, text: str
     [label] = [a["aria-label"] for t, a in parsed.tags if a.get("aria-roledescription")]
     assert label == title.strip()
     assert "\x00" not in page
+    shown = "".join(parsed.text)  # <title>, the preview and the text: every \u{ still typed
+    assert shown.count("\\u{") == title.strip().count("\\u{") + 2 * text.count("\\u{")
 
 
 def test_a_title_outside_mj_title_is_left_to_mrml() -> None:
