@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
+from lettre.characters import NONCHARACTERS
 from lettre.diagnostics import at, describe, field_name, from_validation
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
@@ -24,7 +25,7 @@ from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.typography import typeset
-from lettre.yamlfile import NONCHARACTERS, Document, Place, YamlProblem, parse
+from lettre.yamlfile import Document, Place, YamlProblem, parse
 
 log = logging.getLogger(__name__)
 

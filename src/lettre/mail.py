@@ -21,16 +21,10 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from mjml import mjml2html
 
+from lettre.characters import describe_character, hidden_character
 from lettre.errors import LettreError
 from lettre.images import Variant
-from lettre.model import (
-    HEADER_URL_BREAKERS,
-    Issue,
-    LoadedIssue,
-    Publication,
-    describe_character,
-    hidden_character,
-)
+from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
 
 GMAIL_CLIP = 102_000

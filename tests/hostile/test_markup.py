@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lettre import mail, markdown
+from lettre.characters import NONCHARACTERS
 from lettre.errors import LettreError
 from lettre.load import check
 from lettre.repo import Repository
-from lettre.yamlfile import NONCHARACTERS
 from tests.conftest import ISSUE, MINIMAL, Lettre, Newsletter
 
 STEM = "dist/2025-06-13/lettre-de-test-2025-06-13"
