@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lettre.markdown import lint, render_html
+from lettre.markdown import MAX_DEPTH, lint, render_html, render_text
 from lettre.typography import NNBSP
 
 HOSTILE = [
@@ -120,3 +120,21 @@ def test_clean_markdown_has_no_findings() -> None:
     assert (
         lint("# Titre\n\nUn [lien](https://example.org) et `du code`.\n\n| a |\n|---|\n| b |") == []
     )
+
+
+def test_long_runs_get_break_opportunities_and_nothing_else_changes() -> None:
+    word = "".join(chr(97 + i % 26) for i in range(100))
+    html = render_html(f"Avant {word} après `{word}`\n\n```\n{word}\n```\n", "fr")
+    assert html.count("<wbr>") == 3 * 3  # every 30 characters, in text, code span and block
+    assert html.replace("<wbr>", "").count(word) == 3
+    assert "<wbr>" not in render_html("anticonstitutionnellement " * 3, "fr")
+    assert render_text(f"Avant {word} après", "fr") == f"Avant\n{word}\naprès\n"
+
+
+def test_nesting_up_to_the_limit_renders_whole_and_deeper_is_found_at_its_line() -> None:
+    deep = "\n".join("  " * i + f"- n{i}" for i in range(MAX_DEPTH)) + "\n\nFin."
+    assert lint(deep) == [] and "Fin." in render_html(deep, "fr")
+    assert all(f"n{i}" in render_html(deep, "fr") for i in range(MAX_DEPTH))
+    deeper = "\n".join("  " * i + f"- n{i}" for i in range(MAX_DEPTH + 5))
+    [finding] = lint(deeper)
+    assert finding.line == MAX_DEPTH + 1 and finding.is_error

@@ -105,3 +105,32 @@ def test_windows_line_endings_read_like_unix_ones() -> None:
     doc = parse("title: a\r\nsummary: |\r\n  b\r\n  c\r\n", "f.yaml")
     assert doc.data == {"title": "a", "summary": "b\nc\n"}
     assert doc.values[("summary",)] == Place("f.yaml", 3, 3)
+
+
+def test_a_json_style_surrogate_pair_is_joined_into_its_character() -> None:
+    doc = parse('title: "F\\ud83c\\udf89te \\uD83D\\uDC4D"\n', "f.yaml")
+    assert doc.data == {"title": "F🎉te 👍"} and doc.problems == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ('"\\ud83c"', "\\ud83c is half of a UTF-16 surrogate pair"),
+        ('"a\\udf89b\\ud83c"', "\\udf89 is half of a UTF-16 surrogate pair"),
+        ('"\\uFFFE"', "U+FFFE is a Unicode noncharacter"),
+        ('"\\U0001FFFF"', "U+1FFFF is a Unicode noncharacter"),
+        ('"\\x01"', "control character U+0001 is not allowed"),
+        ('"\\x85"', "control character U+0085 is not allowed"),
+    ],
+)
+def test_what_no_edition_can_render_is_a_problem_at_its_value(typed: str, message: str) -> None:
+    doc = parse(f"a: b\nsections:\n  - title: {typed}\n", "f.yaml")
+    [problem] = doc.problems
+    assert problem.place == Place("f.yaml", 3, 12) and problem.path == ("sections", 0, "title")
+    assert problem.message.startswith(message) and not problem.warning
+    assert "\ufffd" in doc.data["sections"][0]["title"]  # still shown safely in later messages
+
+
+def test_keys_are_checked_too() -> None:
+    [problem] = parse('"ti\\uFFFEtle": x\n', "f.yaml").problems
+    assert problem.place == Place("f.yaml", 1, 1) and "noncharacter" in problem.message

@@ -16,7 +16,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
-from lettre.diagnostics import at, describe, from_validation
+from lettre.characters import NONCHARACTERS
+from lettre.diagnostics import at, describe, field_name, from_validation
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
@@ -159,6 +160,11 @@ def read_source(path: Path, shown: str) -> str:
         column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
         message = f"character U+{ord(odd.group()):04X} (an invisible line break) is not allowed; delete it"
         raise Unreadable(Problem(shown, line, column, "", message))
+    if odd := NONCHARACTERS.search(text):  # MRML refuses them; they are never text
+        line = text.count("\n", 0, odd.start()) + 1
+        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
+        message = f"U+{ord(odd.group()):04X} is a Unicode noncharacter, not text; delete it"
+        raise Unreadable(Problem(shown, line, column, "", message))
     return text
 
 
@@ -182,9 +188,9 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
     return doc
 
 
-def _problem_at(place: Place, message: str, *, warning: bool = False) -> Problem:
+def _problem_at(place: Place, message: str, *, warning: bool = False, field: str = "") -> Problem:
     severity = Severity.WARNING if warning else Severity.ERROR
-    return Problem(place.file, place.line, place.column, "", message, severity)
+    return Problem(place.file, place.line, place.column, field, message, severity)
 
 
 def _language(doc: Document) -> str:
@@ -195,7 +201,10 @@ def _language(doc: Document) -> str:
 def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
-    problems += [_problem_at(p.place, p.message, warning=p.warning) for p in doc.problems]
+    problems += [
+        _problem_at(p.place, p.message, warning=p.warning, field=field_name(p.path))
+        for p in doc.problems
+    ]
     try:
         value = model.model_validate(doc.data, context=context)
     except ValidationError as error:
@@ -264,6 +273,8 @@ def _include(
         problems.append(error.problem)
         return None
     doc.data["sections"][path[1]]["articles"][path[3]] = included.data
+    for problem in included.problems:  # placed in the included file, named in the issue
+        problem.path = (*path, *problem.path) if problem.path else ()
     doc.problems += included.problems
     del doc.values[where], doc.keys[where]
     doc.graft(path, included)

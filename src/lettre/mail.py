@@ -13,6 +13,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
+from html import escape, unescape
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
@@ -20,10 +21,11 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from mjml import mjml2html
 
+from lettre.characters import describe_character, hidden_character
 from lettre.errors import LettreError
 from lettre.i18n import default_title
 from lettre.images import Variant
-from lettre.model import Issue, LoadedIssue, Publication
+from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
 from lettre.typography import typeset
 
@@ -116,16 +118,35 @@ def _no_includes(path: str) -> str:
 
 
 def compile_mjml(source: str) -> str:
+    """The HTML MRML compiles from `source`, its title put back as lettre escaped it.
+
+    MRML writes the <mj-title> twice: in <title> as it is, and in the wrapper's aria-label
+    Rust-escaped (a no-break space becomes backslash-u-{a0}, which a screen reader would
+    spell out, and a quote a backslash and a quote, which ends the attribute). So MRML is
+    given a stand-in title of letters and digits, which it writes as they are, and the title,
+    HTML-escaped once more, replaces the stand-in at those two places only: no pass runs over
+    the rest of the HTML, where author text is.
+    """
+    found = _TITLE.search(source)
+    stand_in = ""
+    if found:
+        stand_in = (
+            "lettretitle" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        )
+        source = source[: found.start(1)] + stand_in + source[found.end(1) :]
     try:
         html = mjml2html(source, disable_comments=True, include_loader=_no_includes)
     except ValueError as error:
         raise LettreError(f"the email's MJML does not compile: {error}") from None
-    return _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), html)
+    if not found:
+        return html
+    # the stand-in holds a digest of the whole source, author text included: no author can
+    # type it, so each occurrence is one MRML wrote for the title
+    title = escape(unescape(found.group(1)).strip(), quote=True)
+    return html.replace(stand_in, title)
 
 
-_RUST_ESCAPE = re.compile(r"\\u\{([0-9a-f]{1,6})\}")
-# MRML writes the title into the wrapper's aria-label Rust-escaped (a no-break space as
-# backslash-u-{a0}), which a screen reader would spell out: put the characters back.
+_TITLE = re.compile(r"<mj-title>(.*?)</mj-title>", re.DOTALL)
 
 
 def fit_to_budget(
@@ -170,7 +191,7 @@ def email_styles(tokens: Theme) -> dict[str, str]:
         "td": cell,
         "blockquote": f"margin:0 0 12px;padding-left:12px;border-left:3px solid {tokens.rule}",
         "code": f"font-family:Consolas,Menlo,monospace;font-size:14px;background:{tokens.tint}",
-        "pre": f"margin:0 0 12px;padding:8px;overflow-x:auto;background:{tokens.tint}",
+        "pre": f"margin:0 0 12px;padding:8px;white-space:pre-wrap;background:{tokens.tint}",
     }
 
 
@@ -178,8 +199,19 @@ def email_styles(tokens: Theme) -> dict[str, str]:
 
 
 def _checked(name: str, value: str) -> str:
+    """A header's text, refused again here whatever the model let through."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise LettreError(f"header {name}: a line break or control character in {value!r}")
+    if char := hidden_character(value):
+        raise LettreError(f"header {name}: the invisible character {describe_character(char)}")
+    return value
+
+
+def _checked_link(name: str, value: str) -> str:
+    """A link that goes between < and > in a header: nothing in it may end it."""
+    _checked(name, value)
+    if found := HEADER_URL_BREAKERS.search(value):
+        raise LettreError(f"header {name}: {found.group()!r} in the link {value!r}")
     return value
 
 
@@ -207,7 +239,9 @@ def build_message(
     message["Date"] = format_datetime(sent)
     message["Message-ID"] = f"<{digest[:32]}@{domain}>"
     if publication.unsubscribe:
-        message["List-Unsubscribe"] = f"<{_checked('List-Unsubscribe', publication.unsubscribe)}>"
+        message["List-Unsubscribe"] = (
+            f"<{_checked_link('List-Unsubscribe', publication.unsubscribe)}>"
+        )
         if publication.unsubscribe.startswith("https:"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     body = MIMEPart(policy=policy.SMTP)

@@ -15,6 +15,7 @@ from functools import cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
@@ -24,6 +25,7 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAGS = {
     "p",
     "br",
+    "wbr",
     "strong",
     "em",
     "a",
@@ -58,9 +60,19 @@ def _link_allowed(url: str) -> bool:
     return bool(colon) and scheme.lower() in LINK_SCHEMES and not re.search(r"[\s\x00-\x1f]", url)
 
 
+MAX_DEPTH = 20
+"""Lists and quotes inside each other: deeper is an error at its line (see `lint`)."""
+_NESTING = 100
+"""markdown-it's maxNesting: past it, the parser silently drops the rest of the text. The
+commonmark preset's 20 tokens deep is ten lists; 100 holds MAX_DEPTH lists and their
+paragraphs with room to spare, and stays far from Python's recursion limit."""
+_CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
+
+
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    options = {"html": False, "linkify": False, "typographer": False, "maxNesting": _NESTING}
+    md = MarkdownIt("commonmark", options)
     md.enable("table")
     md.validateLink = _link_allowed  # type: ignore[method-assign]
     return md
@@ -98,7 +110,58 @@ def render_html(source: str, language: str, heading_offset: int = 2) -> str:
     top = min((int(t.tag[1]) for t in headings), default=1)
     for token in headings:
         token.tag = f"h{min(6, int(token.tag[1]) - top + 1 + heading_offset)}"
+    for token in tokens:
+        if token.children:
+            token.children = _breakable(token.children)
+    tokens = [_breakable_code(token) for token in tokens]
     return _cleaner().clean(md.renderer.render(tokens, md.options, {}))
+
+
+LONG_WORD = 40
+"""A run of this many characters without a space is no word: it gets a break opportunity
+(<wbr>) every 30 characters. Mail programs then wrap it instead of widening the email, and
+WeasyPrint lays it out in seconds: it hyphenates a 30,000-letter word by trying every
+hyphenation point on every line, for minutes."""
+_LONG = re.compile(rf"\S{{{LONG_WORD},}}")
+_PIECE = 30
+_WBR = "<wbr>"
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut every _PIECE characters inside its long runs; joined, it is `text` again."""
+    cuts = [
+        cut
+        for run in _LONG.finditer(text)
+        for cut in range(run.start() + _PIECE, run.end(), _PIECE)
+    ]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+def _breakable(children: list[Token]) -> list[Token]:
+    """Inline tokens with <wbr> between the pieces of their long runs of text or code."""
+    result: list[Token] = []
+    for token in children:
+        if token.type not in ("text", "code_inline") or not _LONG.search(token.content):
+            result.append(token)
+            continue
+        code = token.type == "code_inline"
+        if code:
+            result.append(Token("html_inline", "", 0, content="<code>"))
+        for i, piece in enumerate(_pieces(token.content)):
+            if i:
+                result.append(Token("html_inline", "", 0, content=_WBR))
+            result.append(Token("text", "", 0, content=piece))  # escaped by the renderer
+        if code:
+            result.append(Token("html_inline", "", 0, content="</code>"))
+    return result
+
+
+def _breakable_code(token: Token) -> Token:
+    """A code block with long lines, as HTML with <wbr> in them (see LONG_WORD)."""
+    if token.type not in ("fence", "code_block") or not _LONG.search(token.content):
+        return token
+    code = _WBR.join(escapeHtml(piece) for piece in _pieces(token.content))
+    return Token("html_block", "", 0, content=f"<pre><code>{code}</code></pre>\n")
 
 
 def render_text(source: str, language: str, width: int = 72) -> str:
@@ -245,8 +308,20 @@ class Finding:
 def lint(source: str) -> list[Finding]:
     """What in `source` will not come out as its author meant, with its line."""
     findings: list[Finding] = []
+    depth, too_deep = 0, False
     for block in _parser().parse(source):
         line = (block.map[0] + 1) if block.map else 1
+        if block.type in _CONTAINERS:
+            depth += 1
+        elif block.type.replace("_close", "_open") in _CONTAINERS:
+            depth -= 1
+        if depth > MAX_DEPTH and not too_deep:
+            too_deep = True
+            message = (
+                f"lists or quotes nested more than {MAX_DEPTH} levels deep; "
+                "flatten them: lettre does not show what lies deeper"
+            )
+            findings.append(Finding(line, message))
         for token in block.children or ():
             if token.type in ("softbreak", "hardbreak"):
                 line += 1

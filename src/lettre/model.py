@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from lettre.characters import describe_character, hidden_character
 from lettre.typography import typeset
 
 _CONTROL = re.compile(
@@ -44,28 +45,50 @@ def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message, context)
 
 
+def _control(char: str) -> PydanticCustomError:
+    return _fail(
+        "control_character",
+        "contains {char}, a control or invisible character: delete it",
+        char=describe_character(char),
+    )
+
+
 def _one_line(value: Any) -> Any:
     if isinstance(value, str):
+        value = value.replace("\t", " ")  # a tab is a space in one line of text
         if _LINE_BREAK.search(value.strip()):
             raise _fail("line_break", "must be on one line: remove the line break")
-        if _CONTROL.search(value):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value):
+            raise _control(found.group())
         return value.strip()
+    return value
+
+
+def _header_line(value: Any) -> Any:
+    """One line that becomes a mail header (Subject, From): nothing hidden in it either."""
+    value = _one_line(value)
+    if isinstance(value, str) and (char := hidden_character(value)):
+        raise _fail(
+            "hidden_character",
+            "contains {char}, an invisible character that can disguise a subject or a sender "
+            "in mail programs; delete it",
+            char=describe_character(char),
+        )
     return value
 
 
 def _folded(value: Any) -> Any:
     if isinstance(value, str):
-        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _control(found.group())
         return " ".join(value.split())
     return value
 
 
 def _markdown_source(value: Any) -> Any:
     if isinstance(value, str):
-        if _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
-            raise _fail("control_character", "contains a control character: delete it")
+        if found := _CONTROL.search(value.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            raise _control(found.group())
         return value.replace("\r\n", "\n").strip("\n")
     return value
 
@@ -113,7 +136,20 @@ def _link_url(value: str) -> str:
     return _url(value, ("http", "https", "mailto"))
 
 
+HEADER_URL_BREAKERS = re.compile(r"[<>,\"'\\\s]")
+"""What would end a link inside a header's <…> or start another one (List-Unsubscribe)."""
+
+
 def _unsubscribe_url(value: str) -> str:
+    if found := HEADER_URL_BREAKERS.search(value):
+        raise _fail(
+            "header_url",
+            "'{value}' holds {char}, which would end the link in the List-Unsubscribe header; "
+            "write it percent-encoded ({code})",
+            value=value,
+            char=repr(found.group()),
+            code=quote(found.group()),
+        )
     return _url(value, ("https", "mailto"))
 
 
@@ -136,8 +172,13 @@ def _email(value: str) -> str:
 def _relative_path(value: str) -> str:
     if not value.strip():
         raise _fail("empty_path", "empty: give the path of a file")
-    if _CONTROL.search(value) or "\x00" in value:
-        raise _fail("control_character", "contains a control character: delete it")
+    if found := _CONTROL.search(value):
+        raise _control(found.group())
+    if re.search(r"[\r\n\t]", value):
+        raise _fail(
+            "path_break",
+            "the file name holds a line break or a tab; rename the file without it",
+        )
     if "://" in value or value.startswith(("data:", "mailto:")):
         raise _fail(
             "path_is_url",
@@ -168,6 +209,10 @@ def _color(value: str) -> str:
 
 Line = Annotated[str, BeforeValidator(_one_line), Field(min_length=1), AfterValidator(_typeset)]
 """One line of plain text (a title, a name), typeset."""
+HeaderLine = Annotated[
+    str, BeforeValidator(_header_line), Field(min_length=1), AfterValidator(_typeset)
+]
+"""One line of plain text that becomes (part of) a mail header: the subject, the sender."""
 Text = Annotated[str, BeforeValidator(_folded), Field(min_length=1), AfterValidator(_typeset)]
 """Plain text whose line breaks are folded into spaces (a teaser, a caption), typeset."""
 Markdown = Annotated[str, BeforeValidator(_markdown_source), Field(min_length=1)]
@@ -195,7 +240,7 @@ class Strict(BaseModel):
 
 
 class Sender(Strict):
-    name: Line
+    name: HeaderLine
     """Name shown in the From header, e.g. "Cellule communication"."""
     email: Email
     """Address the issue is sent from."""
@@ -233,7 +278,7 @@ class Smtp(Strict):
 class Publication(Strict):
     """publication.yaml, at the root of a newsletter repository."""
 
-    name: Line
+    name: HeaderLine
     """Name of the newsletter, e.g. "Lettre hebdomadaire de communication"."""
     organization: Line
     """Who publishes it, e.g. "État-major des armées"."""
@@ -352,7 +397,7 @@ class Issue(Strict):
     """Date of the issue, YYYY-MM-DD; must match the folder's name."""
     number: int | None = Field(default=None, ge=1)
     """Issue number; default: the previous issue's number + 1, or 1."""
-    title: Line | None = None
+    title: HeaderLine | None = None
     """Title (the email's subject); default: "<name> du 13 juin 2025"."""
     preheader: Text | None = None
     """Preview text shown by mail programs after the subject; default: from the headlines."""

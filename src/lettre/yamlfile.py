@@ -24,8 +24,14 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from lettre.characters import NONCHARACTERS
+
 MAX_DEPTH = 40
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab and line breaks, which YAML's escapes can write."""
 
 Path_ = tuple[str | int, ...]
 """A place in the document: ("sections", 0, "articles", 2, "title")."""
@@ -70,11 +76,15 @@ class Document:
 class YamlProblem(Exception):
     """A YAML file that cannot be read: syntax, a refused feature, or a duplicate key."""
 
-    def __init__(self, place: Place, message: str, *, warning: bool = False) -> None:
+    def __init__(
+        self, place: Place, message: str, *, warning: bool = False, path: Path_ = ()
+    ) -> None:
         super().__init__(message)
         self.place = place
         self.message = message
         self.warning = warning
+        self.path = path
+        """The value it is about, when it is about one."""
 
 
 class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
@@ -210,7 +220,7 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
             return None
         if node.style is None and _comment_follows(node):
             doc.problems.append(YamlProblem(composer.place(node.end_mark), HASHTAG, warning=True))
-        return node.value
+        return _text(node.value, path, doc)
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
@@ -219,7 +229,7 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         key_place = composer.place(key_node.start_mark)
         if not isinstance(key_node, ScalarNode):
             raise YamlProblem(key_place, "a key must be a plain name, not a list or a mapping")
-        key = key_node.value
+        key = _text(key_node.value, path, doc, key_place)
         if key in result:
             first = doc.keys[(*path, key)]
             message = f"duplicate key '{key}' (first given at line {first.line}); keep only one"
@@ -228,3 +238,38 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         doc.keys[(*path, key)] = key_place
         result[key] = _convert(value_node, (*path, key), doc, composer)
     return result
+
+
+def _text(value: str, path: Path_, doc: Document, place: Place | None = None) -> str:
+    """The scalar as text every edition can render; a problem where it cannot be.
+
+    YAML's escapes ("\\x01") can write what the reader refuses in a file, and what no UTF-8
+    file holds: UTF-16 surrogates (JSON-style "\\ud83c\\udf89", whose two halves are joined
+    into the one character meant). What is refused is replaced by U+FFFD, so that later
+    messages can show the value, and reported once, here, for every field.
+    """
+    if not (_SURROGATE.search(value) or NONCHARACTERS.search(value) or _CONTROL.search(value)):
+        return value
+    place = place or doc.values[path]
+    value = _PAIR.sub(_join, value)
+    if found := _SURROGATE.search(value):
+        code = ord(found.group())
+        message = (
+            f"\\u{code:04x} is half of a UTF-16 surrogate pair, without its other half; "
+            "write the character itself, or both halves (\\ud83c\\udf89 is 🎉)"
+        )
+        doc.problems.append(YamlProblem(place, message, path=path))
+        value = _SURROGATE.sub("\ufffd", value)
+    if found := NONCHARACTERS.search(value):
+        message = f"U+{ord(found.group()):04X} is a Unicode noncharacter, not text; delete it"
+        doc.problems.append(YamlProblem(place, message, path=path))
+        value = NONCHARACTERS.sub("\ufffd", value)
+    if found := _CONTROL.search(value):
+        message = f"control character U+{ord(found.group()):04X} is not allowed; delete it"
+        doc.problems.append(YamlProblem(place, message, path=path))
+        value = _CONTROL.sub("\ufffd", value)
+    return value
+
+
+def _join(pair: re.Match[str]) -> str:
+    return pair.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le")
