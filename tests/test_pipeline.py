@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lettre import build, images, stamps
-from lettre.output import write_atomic
+from lettre import output
+from lettre.output import MARKER
 from lettre.pipeline import LOCK
 from lettre.stamps import STAMP
 from lettre.workers import SCRATCH
@@ -303,7 +303,18 @@ def slow_open(file, mode="r", *args, **kwargs):
     return Slow(opened) if writing and name.startswith(out + os.sep) else opened
 
 
+real_fdopen = os.fdopen
+
+
+def slow_fdopen(descriptor, mode="r", *args, **kwargs):  # output.py writes through it
+    opened = real_fdopen(descriptor, mode, *args, **kwargs)
+    name = os.readlink(f"/proc/self/fd/{descriptor}")
+    writing = "b" in mode and ("w" in mode or "x" in mode)
+    return Slow(opened) if writing and name.startswith(out + os.sep) else opened
+
+
 io.open = builtins.open = slow_open
+os.fdopen = slow_fdopen
 from lettre.cli import cli
 cli(sys.argv[4:], prog_name="lettre")
 """
@@ -357,7 +368,9 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
     root, log = year(newsletter), tmp_path / "writes.jsonl"
     out = root / "dist"
 
-    def holding(path: Path, data: bytes | str, **options: bool) -> None:
+    temporary = output._temporary  # every file lettre writes goes through it
+
+    def holding(path: Path, data: bytes | str) -> Path:
         if out in path.parents:
             lock = out / LOCK
             mine = []
@@ -370,13 +383,15 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
             held = taken and any(_can_lock(fd) for fd in mine)
             with log.open("a") as record:
                 record.write(json.dumps([os.getpid(), str(path), taken, held]) + "\n")
-        write_atomic(path, data, **options)
+        return temporary(path, data)
 
-    for module in (build, images, stamps):
-        monkeypatch.setattr(module, "write_atomic", holding)
+    monkeypatch.setattr(output, "_temporary", holding)
     assert lettre("build", "--jobs", "2", repo=root).exit_code == 0
     writes = [json.loads(line) for line in log.read_text().splitlines()]
-    assert len({pid for pid, *_ in writes}) == 3 and os.getpid() not in {w[0] for w in writes}
+    # the build itself writes only the output folder's marker (output.mark); every file of
+    # an issue is written by its worker, one per issue
+    assert {Path(path).name for pid, path, *_ in writes if pid == os.getpid()} <= {MARKER}
+    assert len({pid for pid, *_ in writes if pid != os.getpid()}) == 3
     assert len(writes) >= 3 * 6
     assert [w for w in writes if not (w[2] and w[3])] == []
 

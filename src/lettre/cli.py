@@ -254,7 +254,7 @@ def build(
     """Build the editions of the issues at PATHS (default: every issue) into dist/DATE/.
 
     Writes the email (.html), its plain-text part (.txt), the ready-to-send message (.eml),
-    the images resized for email, and the print edition (.pdf, PDF/A-3b). An issue whose
+    the images resized for email, and the print edition (.pdf, PDF/A-3a). An issue whose
     inputs have not changed since its last build is skipped.
     """
     if republish != bool(reason and reason.strip()):

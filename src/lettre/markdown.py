@@ -61,7 +61,9 @@ def _link_allowed(url: str) -> bool:
 
 
 MAX_DEPTH = 20
-"""Lists and quotes inside each other: deeper is an error at its line (see `lint`)."""
+"""Lists and quotes inside each other, or emphasis and links inside each other: deeper is an
+error at its line (see `lint`). markdown-it nests emphasis as deep as it is written, and
+10,000 levels crash MRML (a stack overflow), so the check comes before any rendering."""
 _NESTING = 100
 """markdown-it's maxNesting: past it, the parser silently drops the rest of the text. The
 commonmark preset's 20 tokens deep is ten lists; 100 holds MAX_DEPTH lists and their
@@ -322,9 +324,18 @@ def lint(source: str) -> list[Finding]:
                 "flatten them: lettre does not show what lies deeper"
             )
             findings.append(Finding(line, message))
+        inline, too_deep_inline = 0, False
         for token in block.children or ():
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
+            inline += token.nesting
+            if inline > MAX_DEPTH and not too_deep_inline:
+                too_deep_inline = True  # once per block: emphasis and links, however deep
+                message = (
+                    f"emphasis or links nested more than {MAX_DEPTH} levels deep; "
+                    "simplify them: the email cannot be made from deeper text"
+                )
+                findings.append(Finding(line, message))
             findings.extend(_inline_findings(token, line))
     return findings
 

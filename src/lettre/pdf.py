@@ -1,4 +1,4 @@
-"""The print edition: Jinja → HTML/CSS → WeasyPrint → an archival PDF/A-3b.
+"""The print edition: Jinja → HTML/CSS → WeasyPrint → an archival PDF/A-3a.
 
 WeasyPrint reads nothing by itself: every image and font reaches it through lettre's URL
 fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anything else

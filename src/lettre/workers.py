@@ -88,6 +88,13 @@ class _Worker(Generic[J]):
     started: float
 
 
+def remove_stale_scratch(out: Path) -> None:
+    """Scratch folders a build killed with -9 left in `out` (the caller holds its lock)."""
+    for stale in out.glob(f"{SCRATCH}*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def run_isolated(
     todo: list[J],
     work: Callable[[J], R],
@@ -105,10 +112,9 @@ def run_isolated(
     as each job ends. `lock` is the descriptor of out's lock, which every worker keeps.
     Called from the single thread that holds the lock; returns once every worker is dead.
     """
+    remove_stale_scratch(out)
     if not todo:
         return []
-    for stale in out.glob(f"{SCRATCH}*"):  # a build killed with -9 left it: we hold the lock
-        shutil.rmtree(stale, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
     pending, results = list(todo), list[R]()
     running: dict[Connection, _Worker[J]] = {}
@@ -205,6 +211,23 @@ def _confine(limits: Limits, folder: Path) -> None:
     os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
     _crash_log.append((folder / "crash").open("w", encoding="utf-8"))
     faulthandler.enable(_crash_log[-1])
+    if Path("/proc/self/status").exists():
+        threading.stack_size(256 * 1024)  # its stack counts in the address space watched
+        threading.Thread(target=_note_address_space, args=(folder,), daemon=True).start()
+
+
+def _note_address_space(folder: Path) -> None:
+    """Keep the worker's peak address space (VmPeak) in `folder`, for the build to read if
+    the worker dies: a library that fails to map memory under RLIMIT_AS often dies of a
+    signal (GLib: SIGTRAP) long before its resident memory looks large."""
+    descriptor = os.open(folder / "address-space", os.O_WRONLY | os.O_CREAT, 0o600)
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            status = Path("/proc/self/status").read_text()
+            found = re.search(r"^VmPeak:\s+(\d+) kB", status, re.MULTILINE)
+            if found:
+                os.pwrite(descriptor, f"{int(found.group(1)):>14}".encode(), 0)
+        time.sleep(0.05)
 
 
 def _lower(which: int, soft: int, hard: int | None = None) -> None:
@@ -234,13 +257,27 @@ def _end(
     _, status, usage = os.wait4(worker.pid, 0)
     if result is None:
         crash = (worker.folder / "crash").read_text(encoding="utf-8", errors="replace")
-        result = lost(worker.job, _failure(status, usage, limits, crash, stuck))
+        mapped = _address_space(worker.folder)
+        result = lost(worker.job, _failure(status, usage, limits, crash, stuck, mapped))
     shutil.rmtree(worker.folder, ignore_errors=True)
     return result
 
 
+def _address_space(folder: Path) -> int:
+    """The dead worker's peak address space in MB, as it last noted it (0 if unknown)."""
+    try:
+        return int((folder / "address-space").read_text().strip() or 0) // 1024
+    except (OSError, ValueError):
+        return 0
+
+
 def _failure(
-    status: int, usage: resource.struct_rusage, limits: Limits, crash: str, stuck: bool
+    status: int,
+    usage: resource.struct_rusage,
+    limits: Limits,
+    crash: str,
+    stuck: bool,
+    mapped: int = 0,
 ) -> Failure:
     code = os.waitstatus_to_exitcode(status)
     computed = usage.ru_utime + usage.ru_stime
@@ -266,7 +303,7 @@ def _failure(
     if code >= 0:
         return Failure(f"the build ended (exit status {code}) without a result", internal=True)
     killed = f"{signal.Signals(-code).name} ({signal.strsignal(-code)}){_place(crash)}"
-    if peak >= limits.memory_mb / 2:
+    if peak >= limits.memory_mb / 2 or mapped >= 0.9 * limits.memory_mb:
         return Failure(
             f"the build was killed by {killed} at {peak} MB of its {limits.memory_mb} MB "
             "(--memory): over its memory limit, most likely; is a table, a list or a word "
@@ -285,7 +322,8 @@ def _failure(
 def _place(crash: str) -> str:
     """ " in compile_mjml (mail.py:98)": the innermost of lettre's frames in the Python stack
     faulthandler wrote (the crash itself is in a library's C or Rust code, most likely)."""
-    frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', crash)
+    current = crash.split("Current thread", 1)[-1].split("\nThread ", 1)[0]
+    frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', current)
     ours = [f for f in frames if Path(f[0]).parent == Path(__file__).parent] or frames
     if not ours:
         return ""

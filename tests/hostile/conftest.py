@@ -87,7 +87,7 @@ def forbidden(opened: list[tuple[str, str]], root: Path, out: Path, python: list
     return refused
 
 
-LOCATED = re.compile(r"[\w.-]*[/.]\w+(:\d+)*|--\w[\w-]*|\bline \d+|'[^']+'")
+LOCATED = re.compile(r"[\w.-]*[/.]\w+(:\d+)*|(?<![\w/])/(?=:)|--\w[\w-]*|\bline \d+|'[^']+'")
 """A place in a message: a path or file name (with :line:col), an option, a quoted name."""
 
 
@@ -115,14 +115,22 @@ ERRORS: list[str] = []
 """The errors lettre made in-process during the current test (Problems, LettreErrors)."""
 
 
-def record(code: int | None, message: str = "", exception: BaseException | None = None) -> Run:
-    """Record one run of lettre: its exit status and what it printed on stderr."""
+def record(
+    code: int | None,
+    message: str = "",
+    exception: BaseException | None = None,
+    *,
+    debug: bool = False,
+) -> Run:
+    """Record one run of lettre: its exit status and what it printed on stderr. With
+    `debug` (the run asked for --debug), a traceback is what was asked for, not a failure."""
     if code is None and exception is None:  # still running, or stopped by the test itself
         return Run(None)
     run = Run(code, message)
+    traceback = "Traceback (most recent call last)" in message and not debug
     if exception is not None and not isinstance(exception, SystemExit):
         run.broken = f"{type(exception).__name__} out of the command: {exception}"
-    elif "Traceback (most recent call last)" in message or "internal error" in message.lower():
+    elif traceback or "internal error" in message.lower():
         run.broken = f"exit {code} with a traceback or an internal error:\n{message[-2000:]}"
     elif code in (1, 2) and not LOCATED.search(message):
         run.broken = f"exit {code} without a message that names a place: {message!r}"
@@ -196,7 +204,8 @@ def _record_lettre_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         except BaseException as error:
             record(None, "", error)
             raise
-        record(result.exit_code, result.stderr, result.exception)
+        words = [str(word) for word in (args[1] if len(args) > 1 else kwargs.get("args", []))]
+        record(result.exit_code, result.stderr, result.exception, debug="--debug" in words)
         return result
 
     problem, lettre_error = Problem.__init__, LettreError.__init__
@@ -231,6 +240,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.stash[CALL_FAILED] = report.failed
     if call.when == "teardown":
         kind, why = verdict()
+        if kind == "neither" and item.get_closest_marker("crash_reporting"):
+            # a test that makes lettre crash on purpose, to prove the crash is told as one
+            if all(run.code == 3 for run in RUNS if run.broken):
+                kind = "crash reported"
         if item.stash.get(CALL_FAILED, True):  # failed (or never ran): counted as failed
             kind = "failed"
         report.user_properties.append(("hostile", kind))

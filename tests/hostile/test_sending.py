@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -149,8 +150,9 @@ def test_the_record_holds_no_address_in_the_clear(
     root = newsletter()
     stop_after_first(lettre, root, port, mailbox)
     text = (root / FOLDER / "sent.json").read_text()
-    for address in PEOPLE:
-        assert address.split("@")[0] + "@" not in text and address.upper() not in text
+    for address in PEOPLE:  # a local part as a word of its own (a Message-ID's hex may end so)
+        local = re.escape(address.split("@")[0])
+        assert not re.search(rf"(?<![0-9a-zA-Z]){local}@", text, re.IGNORECASE), address
     [served] = record(root)["progress"]["served"]
     assert len(served) == 32 and int(served, 16) >= 0  # a keyed hash, not the address
 
