@@ -240,10 +240,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.stash[CALL_FAILED] = report.failed
     if call.when == "teardown":
         kind, why = verdict()
-        if kind == "neither" and item.get_closest_marker("crash_reporting"):
-            # a test that makes lettre crash on purpose, to prove the crash is told as one
-            if all(run.code == 3 for run in RUNS if run.broken):
-                kind = "crash reported"
+        # a test that makes lettre crash on purpose, to prove the crash is told as one
+        on_purpose = item.get_closest_marker("crash_reporting") is not None
+        if kind == "neither" and on_purpose and all(r.code == 3 for r in RUNS if r.broken):
+            kind = "crash reported"
         if item.stash.get(CALL_FAILED, True):  # failed (or never ran): counted as failed
             kind = "failed"
         report.user_properties.append(("hostile", kind))
