@@ -80,6 +80,8 @@ def forbidden(opened: list[tuple[str, str]], root: Path, out: Path, python: list
     writable = [Path(os.path.realpath(out)), Path("/dev/null")]  # /dev/null holds nothing
     refused = []
     for name, access in opened:
+        if name == "/proc/self/status" and access == "r":  # a worker notes its own peak memory
+            continue
         place = Path(os.path.realpath(name))
         allowed = writable + (readable if access == "r" else [])
         if not any(place.is_relative_to(folder) for folder in allowed):

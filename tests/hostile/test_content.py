@@ -6,8 +6,6 @@ import email
 import json
 import re
 import subprocess
-import sys
-import tempfile
 from email import policy
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +16,7 @@ import pytest
 
 from lettre.load import check
 from lettre.repo import Repository
-from tests.conftest import ISSUE, MINIMAL, PROJECT, Lettre, Newsletter
+from tests.conftest import ISSUE, MINIMAL, Lettre, Newsletter
 from tests.hostile.conftest import audited_build
 
 PAYLOADS = [
@@ -171,13 +169,13 @@ def test_the_pdf_embeds_nothing_but_the_sources_and_links_nowhere_dangerous(
 
 
 def test_no_file_outside_is_opened_and_no_connection_is_made(built: dict[str, Any]) -> None:
-    audit, root = built["audit"], built["root"]
+    """The strict audit (tests/hostile/conftest.py: `forbidden`: Python's files and the
+    repository read-only, the output read/write, nothing else) already stopped the build of
+    this content on any other access; here, what the hostile content itself names."""
+    audit = built["audit"]
     assert audit["code"] == 0 and audit["connected"] == []
-    allowed = (str(root), str(root.parent / "dist"), sys.prefix, sys.base_prefix, str(PROJECT / "src"),
-               tempfile.gettempdir(), "/dev/null", "/usr/share/zoneinfo", "/etc/mime.types")  # fmt: skip
-    outside = [p for p in audit["opened"] if not str(Path(p)).startswith(allowed)]
-    assert outside == []
-    assert not [p for p in audit["opened"] if p in ("/etc/passwd", "/etc/hostname", "/dev/zero")]
+    named = ("/etc/passwd", "/etc/hostname", "/dev/zero")
+    assert not [p for p in audit["opened"] if str(Path(p)) in named]
 
 
 @pytest.mark.parametrize(
