@@ -303,7 +303,10 @@ def _failure(
     if code >= 0:
         return Failure(f"the build ended (exit status {code}) without a result", internal=True)
     killed = f"{signal.Signals(-code).name} ({signal.strsignal(-code)}){_place(crash)}"
-    if peak >= limits.memory_mb / 2 or mapped >= 0.9 * limits.memory_mb:
+    # GLib (under pango) ends the process with SIGTRAP when it cannot map memory or start a
+    # thread: under RLIMIT_AS that is the limit, even when little memory is resident
+    glib = code == -signal.SIGTRAP
+    if peak >= limits.memory_mb / 2 or mapped >= 0.9 * limits.memory_mb or glib:
         return Failure(
             f"the build was killed by {killed} at {peak} MB of its {limits.memory_mb} MB "
             "(--memory): over its memory limit, most likely; is a table, a list or a word "
