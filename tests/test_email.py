@@ -158,11 +158,18 @@ def test_eml_headers(example: Edition) -> None:
     assert message["Date"] == "Fri, 13 Jun 2025 08:00:00 +0200"
     assert re.fullmatch(r"<[0-9a-f]{32}@example\.org>", message["Message-ID"])
     assert message["MIME-Version"] == "1.0"
-    assert (
-        message["List-Unsubscribe"].strip()
-        == "<mailto:desinscription@example.org?subject=D%C3%A9sinscription>"
-    )
-    assert message.get_content_type() == "multipart/related"
+    assert message["List-Unsubscribe"].strip() == "<https://lettre.example.org/desinscription>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Id"] == "Lettre hebdomadaire de communication <lettre.example.org>"
+    # the canonical tree: alternative(text, related(html, images)); no image as attachment
+    assert message.get_content_type() == "multipart/alternative"
+    text, related = message.iter_parts()  # type: ignore[attr-defined]
+    assert text.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html, *images = related.iter_parts()
+    assert html.get_content_type() == "text/html" and related.get_param("type") == "text/html"
+    assert images and all(i.get_content_type().startswith("image/") for i in images)
+    assert all(i.get_content_disposition() == "inline" and i.get_filename() is None for i in images)
     raw_headers = example.eml.split(b"\r\n\r\n", 1)[0]
     assert raw_headers.isascii()
     assert max(len(line) for line in example.eml.split(b"\r\n")) <= 998

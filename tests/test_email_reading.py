@@ -3,8 +3,10 @@ and rules they can see, in light and dark mode, on a phone and on a desktop."""
 
 from __future__ import annotations
 
+import email
 import re
 from collections import defaultdict
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,22 @@ def test_the_inbox_line_stops_after_the_preheader(
     preheader, _, filler = hidden.group(1).partition("&zwnj;")
     assert preheader == "Une nouvelle"  # the headline's title, the default preheader
     assert re.fullmatch(r"(&nbsp;&zwnj;){89}&nbsp;", filler)
+
+
+def test_a_mailto_only_unsubscribe_is_a_warning_and_every_letter_has_a_list_id(
+    lettre: Lettre, newsletter: Newsletter, tmp_path: Path
+) -> None:
+    publication = (
+        (MINIMAL / "publication.yaml")
+        .read_text()
+        .replace("name: Lettre de test", "name: Lettre de l'État-major")
+    )
+    repo = newsletter({"publication.yaml": publication + "unsubscribe: mailto:stop@example.org\n"})
+    result = lettre("check", repo=repo)
+    assert result.exit_code == 0
+    assert "publication.yaml:6:14: warning: unsubscribe: only a mailto: link" in result.stderr
+    assert lettre("build", "--out", str(tmp_path / "dist"), repo=repo).exit_code == 0
+    eml = next((tmp_path / "dist/2025-06-13").glob("*.eml")).read_bytes()
+    message = email.message_from_bytes(eml, policy=policy.default)
+    assert message["List-Id"] == "Lettre de l’État-major <lettre-de-l-etat-major.example.org>"
+    assert "List-Unsubscribe-Post" not in message

@@ -28,6 +28,12 @@ FRENCH = [
     ("3 000 soldats et 12 500 000 €", "3^000 soldats et 12^500^000^€"),
     ("en 2025 3 000 marins", "en 2025 3^000 marins"),
     ("30 % des livraisons", "30^% des livraisons"),
+    ("de -5 °C à 25 °C, (-3) et -12,5 %", "de −5~°C à 25~°C, (−3) et −12,5^%"),
+    ("le 2025-06-13, le A-4 et les 3-5 juin", "le 2025-06-13, le A-4 et les 3-5~juin"),
+    (
+        "Contact : 01 23 45 67 89 ou +33 1 23 45 67 89.",
+        "Contact~: 01~23~45~67~89 ou +33~1~23~45~67~89.",
+    ),
     ("12 km à 700 km/h", "12~km à 700~km/h"),
     ("le 13 juin 2025", "le 13~juin 2025"),
     ("Suite...", "Suite…"),
@@ -40,6 +46,7 @@ FRENCH = [
 
 ENGLISH = [
     ("The soldiers' day", "The soldiers’ day"),
+    ("from -5 °C; call 01 23 45 67 89", "from −5~°C; call 01~23~45~67~89"),
     ("It's done", "It’s done"),
     ('She said "hello".', "She said “hello”."),
     ("It was 'fine'.", "It was ‘fine’."),

@@ -51,6 +51,12 @@ def publication_problems(
             "readers need; headings will use the ink colour instead: choose a darker colour"
         )
         problems.append(at(doc, ("colors", "primary"), message, WARN))
+    if publication.unsubscribe and publication.unsubscribe.startswith("mailto:"):
+        message = (
+            "only a mailto: link: Gmail and Yahoo ask bulk senders for one-click unsubscribe "
+            "(RFC 8058), which needs an https:// link; give the list server's https address"
+        )
+        problems.append(at(doc, ("unsubscribe",), message, WARN))
     return problems + link_problems(repo)
 
 

@@ -14,7 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from html import escape, unescape
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
@@ -215,13 +215,40 @@ def _checked_link(name: str, value: str) -> str:
     return value
 
 
+def _set_body(
+    message: EmailMessage, html: str, text: str, inline: Sequence[tuple[str, Variant]]
+) -> None:
+    """text/plain and text/html as alternatives; the images, if any, related to the HTML
+    alone (inline, by Content-ID, without a file name that would list them as attachments)."""
+    alternative = MIMEPart(policy=policy.SMTP)
+    alternative.set_content(text, subtype="plain", cte="quoted-printable")
+    if not inline:
+        alternative.add_alternative(html, subtype="html", cte="quoted-printable")
+    else:
+        related = MIMEPart(policy=policy.SMTP)
+        related.set_content(html, subtype="html", cte="quoted-printable")
+        related.make_related()
+        related.set_param("type", "text/html")
+        for cid, variant in inline:
+            image = MIMEPart(policy=policy.SMTP)
+            image.set_content(
+                variant.data, "image", variant.subtype, cid=f"<{cid}>", disposition="inline"
+            )
+            related.attach(image)
+        alternative.make_alternative()
+        alternative.attach(related)
+    message.set_payload(alternative.get_payload())
+    message["Content-Type"] = alternative["Content-Type"]
+
+
 def build_message(
     loaded: LoadedIssue, html: str, text: str, inline: Sequence[tuple[str, Variant]]
 ) -> bytes:
     """The RFC 5322 message, same bytes for the same input.
 
     `inline` pairs each Content-ID with its image: with any, the message is
-    multipart/related(multipart/alternative(text, html), images…).
+    multipart/alternative(text/plain, multipart/related(text/html, images…)), the tree every
+    mail program reads as one message with pictures, not as attachments.
     """
     publication = loaded.publication
     digest = hashlib.sha256(
@@ -244,28 +271,12 @@ def build_message(
         )
         if publication.unsubscribe.startswith("https:"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    body = MIMEPart(policy=policy.SMTP)
-    body.set_content(text, subtype="plain", cte="quoted-printable")
-    body.add_alternative(html, subtype="html", cte="quoted-printable")
+    # RFC 2919: what mail programs file and filter the letter by, the same every week
+    message["List-Id"] = (
+        f"{_checked('List-Id', publication.name)} <{publication.file_slug}.{domain}>"
+    )
     message["MIME-Version"] = "1.0"
-    if not inline:
-        message.set_payload(body.get_payload())
-        message["Content-Type"] = body["Content-Type"]
-    else:
-        message.make_related()
-        message.set_param("type", "multipart/alternative")
-        message.attach(cast(EmailMessage, body))  # typeshed wants EmailMessage; any part works
-        for cid, variant in inline:
-            image = MIMEPart(policy=policy.SMTP)
-            image.set_content(
-                variant.data,
-                "image",
-                variant.subtype,
-                cid=f"<{cid}>",
-                filename=variant.name,
-                disposition="inline",
-            )
-            message.attach(cast(EmailMessage, image))
+    _set_body(message, html, text, inline)
     for number, part in enumerate(message.walk()):
         if part.is_multipart():
             part.set_boundary(f"=_lettre_{number}_{digest[32:56]}")

@@ -312,7 +312,8 @@ class Publication(Strict):
         """The slug, or one made from the name: "Lettre de l'EMA" → "lettre-de-l-ema"."""
         if self.slug:
             return self.slug
-        ascii_name = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode()
+        spaced = re.sub("[’'‘]", " ", self.name)  # typeset or not, an apostrophe parts words
+        ascii_name = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
         return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "lettre"
 
 

@@ -56,7 +56,18 @@ def _english_quotes(text: str) -> str:
     return re.sub(r"(?<![\w’])'([^'\n‘’]*)'(?![\w’])", "‘\\1’", text)
 
 
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ \u00a0]\d|0\d)(?:[ \u00a0]\d\d){4}(?!\d)")
+
+
+def _phone_numbers(text: str) -> str:
+    """01 23 45 67 89, +33 1 23 45 67 89: never broken across two lines."""
+    return _PHONE.sub(lambda m: m.group(0).replace(" ", NBSP), text)
+
+
 _COMMON: list[Rule] = [
+    # a minus sign, not a hyphen, before a number that stands alone: −5 °C (not 2025-06-13)
+    _sub(r"(?<![\w\-−.,/])-(?=\d)", "−"),
+    _phone_numbers,
     _sub(r"(?<=\w)'(?=\w)", "’"),  # l'armée → l’armée
     _sub(r"(?<=[^\W\d])'(?=\s|$)", "’"),  # the soldiers' → the soldiers’
     _sub(r"\.\.\.", "…"),
