@@ -336,22 +336,33 @@ def test_kill_9_of_the_whole_build_leaves_only_complete_files(
     }
     out = tmp_path / "dist"
     rng = random.Random(7)
-    for fatal in (1, 3, 5, 7, 10, 13, 16, 19, 0, 0, 0, 0):
+
+    def slow_build(fatal: int) -> subprocess.Popen[bytes]:
         counter = tmp_path / f"writes-{fatal}-{rng.random()}"
-        build = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-c", SLOW_DISK, str(out), str(counter), str(fatal),
              "--repo", str(root), "build", "--force", "--out", str(out), "--jobs", "1" if fatal else "2"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
+
+    started = time.monotonic()  # how long a whole build takes here, to kill within it
+    assert slow_build(-1).wait(timeout=600) == 0
+    whole = time.monotonic() - started
+    interrupted = 0
+    for fatal in (1, 3, 5, 7, 10, 13, 16, 19, 0, 0, 0, 0):
+        build = slow_build(fatal)
         if not fatal:
-            time.sleep(rng.uniform(0.3, 3.0))
+            time.sleep(rng.uniform(0.1, 0.7) * whole)
             os.killpg(build.pid, signal.SIGKILL)
-        assert build.wait(timeout=600) == -signal.SIGKILL, f"write {fatal} never came"
+        end = build.wait(timeout=600)
+        assert end == -signal.SIGKILL or (not fatal and end == 0), f"write {fatal} never came"
+        interrupted += end == -signal.SIGKILL
         _wait_for_the_lock(out)  # the workers, killed with it, may take a moment to be gone
         for path in out.rglob("*"):
             name = path.relative_to(out)  # lettre's own records and temporaries start with '.'
             if path.is_file() and not any(part.startswith(".") for part in name.parts):
                 assert path.read_bytes() == complete[name], path
+    assert interrupted >= 10  # the 8 fatal writes, and most of the kills from outside
     healed = lettre("build", "--out", str(out), repo=root)
     assert healed.exit_code == 0, healed.output
     assert not list(out.rglob(".*.tmp")) and not list(out.glob(f"{SCRATCH}*"))

@@ -7,6 +7,7 @@ output folder; a published issue is never overwritten (see `publish.py`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -348,8 +349,17 @@ def _failure(error: Exception) -> str:
 
 
 def _is_memory(error: Exception) -> bool:
-    """Under a memory limit, an allocation that fails in C code surfaces as a SystemError."""
-    return isinstance(error, MemoryError) or (isinstance(error, SystemError) and _limited())
+    """Under a memory limit, an allocation that fails in C code surfaces as a SystemError, a
+    mapping or a process that cannot be made as ENOMEM/EAGAIN, a thread as a RuntimeError."""
+    if isinstance(error, MemoryError):
+        return True
+    if not _limited():
+        return False
+    return (
+        isinstance(error, SystemError)
+        or (isinstance(error, OSError) and error.errno in (errno.ENOMEM, errno.EAGAIN))
+        or (isinstance(error, RuntimeError) and "thread" in str(error))
+    )
 
 
 def _limited() -> bool:

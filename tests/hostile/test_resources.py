@@ -160,6 +160,6 @@ def test_memory_over_the_limit_is_a_clear_failure(newsletter: Newsletter, lettre
         }
     )
     result = lettre("build", "--memory", "400", repo=root)
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.stderr
     assert "bulletins/2025-06-13: failed:" in result.stderr and "memory" in result.stderr
     assert "Traceback" not in result.output
