@@ -184,7 +184,7 @@ def marker(out: Path) -> dict[str, str]:
         data: Any = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{path}: cannot be read ({error}); {_MARKER_FIX}") from None
     written = data.get("written") if isinstance(data, dict) else None
     if not isinstance(written, dict) or not all(

@@ -40,7 +40,7 @@ def read_record(folder: Path) -> dict[str, Any] | None:
         record: Any = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{path} cannot be read ({error}); {_RESTORE}") from None
     try:
         _check_version(record)

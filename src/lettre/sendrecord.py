@@ -124,7 +124,7 @@ def read(folder: Path, shown: str) -> Record:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return Record(path)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{where}: cannot be read ({error}); restore it from git") from None
     if not isinstance(data, dict):
         raise _damaged(where, "not an object")

@@ -182,7 +182,7 @@ class Stamp:
             data = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:  # JSON nested too deep
             raise _damaged(path, f"it cannot be read: {error}") from None
         try:
             return cls._parse(data)
