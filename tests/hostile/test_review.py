@@ -28,18 +28,14 @@ def _deep(depth: int) -> str:
     return '{"files": ' + "[" * depth + "]" * depth + "}"
 
 
+SEND = ["--smtp", "127.0.0.1:9", "--plain", "--to", "a@example.org"]
+"""Never reached: the record is read before any connection."""
 RECORDS: dict[str, tuple[str, Callable[[Path], list[str]]]] = {
     # record → (its path, the command that reads it first)
     "stamp": (f"{OUT}/{STAMP}", lambda root: ["build", "--force"]),
     "marker": (f"dist/{MARKER}", lambda root: ["build"]),
     "published": (f"{FOLDER}/published.json", lambda root: ["verify"]),
-    "sent": (
-        f"{FOLDER}/sent.json",
-        lambda root: [
-            "send", str(root / FOLDER), "--smtp", "127.0.0.1:9", "--plain",
-            "--to", "a@example.org",
-        ],  # fmt: skip
-    ),
+    "sent": (f"{FOLDER}/sent.json", lambda root: ["send", str(root / FOLDER), *SEND]),
 }
 
 
@@ -49,7 +45,10 @@ def test_a_record_nested_too_deep_is_a_clear_error_naming_it(
     newsletter: Newsletter, lettre: Lettre, kind: str, depth: int
 ) -> None:
     root = newsletter()
-    assert lettre("publish" if kind == "published" else "build", root / FOLDER, repo=root).exit_code == 0
+    assert (
+        lettre("publish" if kind == "published" else "build", root / FOLDER, repo=root).exit_code
+        == 0
+    )
     name, command = RECORDS[kind]
     record = root / name
     record.write_text(_deep(depth))
