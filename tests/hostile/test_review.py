@@ -5,19 +5,29 @@
   recurses: that is a damaged record, told with its file, never an internal error.
 - The image cache (out/.cache/images) is lettre's: a link that takes it, or its parent,
   elsewhere is refused; nothing is read or written through it.
+- An RFC 2047 encoded word typed in plain ASCII (`=?utf-8?q?=E2=80=AE?=`) went into Subject
+  and From as typed, and mail programs decoded it into the invisible or reordering
+  characters those headers refuse: it is refused in every field that becomes a header.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import email
 import json
 from collections.abc import Callable
+from email import policy
 from pathlib import Path
 
 import pytest
 
+from lettre import mail
+from lettre.errors import LettreError
+from lettre.load import check
 from lettre.output import MARKER
+from lettre.repo import Repository
 from lettre.stamps import STAMP
-from tests.conftest import Lettre, Newsletter
+from tests.conftest import ISSUE, MINIMAL, Lettre, Newsletter
 
 FOLDER = "bulletins/2025-06-13"
 OUT = "dist/2025-06-13"
@@ -98,3 +108,73 @@ def test_a_valid_image_cache_moved_elsewhere_and_linked_back_is_refused(
     assert result.exit_code == 1 and "is a symbolic link, not lettre's" in result.output
     assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
     assert json.loads((root / OUT / STAMP).read_text())  # the previous build is whole
+
+
+# --- encoded words never reach a header -----------------------------------------------------
+
+ENCODED = [
+    "=?utf-8?q?=E2=80=AE?=",  # RIGHT-TO-LEFT OVERRIDE
+    "=?UTF-8?B?4oCP?=",  # RIGHT-TO-LEFT MARK, base64, upper case
+    "=?iso-8859-1?Q?=AD?=",  # a soft hyphen in another charset
+    "=?utf-8?q?Banque_de_France?=",  # harmless once decoded, but not the text typed
+    "=?utf-8*fr?b?8J+Ukg==?=",  # RFC 2231 language tag
+]
+HEADER_FIELDS = [
+    (ISSUE, None, "title"),
+    ("publication.yaml", "name: Lettre de test", "name"),
+    ("publication.yaml", "  name: Cellule de test", "sender.name"),
+]
+
+
+@pytest.mark.parametrize("word", ENCODED)
+@pytest.mark.parametrize(("file", "line", "field"), HEADER_FIELDS)
+def test_an_encoded_word_is_refused_in_subject_and_from(
+    newsletter: Newsletter, word: str, file: str, line: str | None, field: str
+) -> None:
+    value = json.dumps(f"Avis{word}important", ensure_ascii=False)
+    text = (MINIMAL / file).read_text()
+    text = (
+        text.replace(line, line.split(":")[0] + f": {value}")
+        if line
+        else text + f"title: {value}\n"
+    )
+    root = newsletter({file: text})
+    errors = [p for p in check(Repository(root)).problems if p.is_error]
+    assert [p.field for p in errors] == [field]
+    assert f"contains '{word}'" in errors[0].message and "RFC 2047" in errors[0].message
+
+
+def test_an_encoded_word_is_refused_by_build_with_its_place(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    issue = (MINIMAL / ISSUE).read_text() + 'title: "Hello =?utf-8?q?=E2=80=AEevil?= world"\n'
+    root = newsletter({ISSUE: issue})
+    result = lettre("build", repo=root)
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert f"{ISSUE}:" in result.output and "title: contains '=?utf-8?q?" in result.output
+    assert not (root / OUT).exists()
+
+
+def test_encoded_words_are_refused_again_where_headers_are_written(
+    newsletter: Newsletter,
+) -> None:
+    loaded = check(Repository(newsletter())).issues[0]
+    for word in ENCODED:
+        title = f"x {word} y"
+        hostile = dataclasses.replace(
+            loaded, issue=loaded.issue.model_copy(update={"title": title})
+        )
+        with pytest.raises(LettreError, match=r"header Subject: .* would be decoded"):
+            mail.build_message(hostile, "<p>x</p>", "x", [])
+
+
+@pytest.mark.parametrize("title", ["Combien =? Deux ?=", "a=?b", "Question ?=réponse", "?=?="])
+def test_text_that_only_looks_like_an_encoded_word_reaches_the_subject_as_typed(
+    newsletter: Newsletter, lettre: Lettre, title: str
+) -> None:
+    issue = (MINIMAL / ISSUE).read_text() + f"title: {json.dumps(title)}\n"
+    root = newsletter({ISSUE: issue})
+    assert lettre("build", repo=root).exit_code == 0
+    [eml] = (root / OUT).glob("*.eml")
+    subject = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]
+    assert "".join(subject.split()) == "".join(title.split())  # typography adds spaces
