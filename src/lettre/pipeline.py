@@ -7,14 +7,17 @@ output folder; a published issue is never overwritten (see `publish.py`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
 import resource
+import stat
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
@@ -69,7 +72,7 @@ def locked(out: Path) -> Iterator[int]:
     """Hold out/.lettre.lock for the whole build; a second build is refused clearly."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        handle = (out / LOCK).open("a+")
+        handle = _open_lock(out / LOCK)
     except OSError as error:
         raise write_failed(out / LOCK, error) from None
     with handle:
@@ -94,6 +97,21 @@ def locked(out: Path) -> Iterator[int]:
             with contextlib.suppress(OSError):
                 handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(path: Path) -> IO[str]:
+    """The lock file, never through a link: lettre empties it after each build, and a link
+    (to a file of the user's) would have it emptied instead."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise LettreError(f"{path} is not a file lettre wrote; remove it")
+    return os.fdopen(descriptor, "a+")
 
 
 def remove_stale_temporaries(out: Path) -> None:

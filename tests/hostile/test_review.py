@@ -5,6 +5,9 @@
   recurses: that is a damaged record, told with its file, never an internal error.
 - The image cache (out/.cache/images) is lettre's: a link that takes it, or its parent,
   elsewhere is refused; nothing is read or written through it.
+- The output folder's lock file (.lettre.lock) is emptied after every build: a link there
+  (to a file of the user's) had that file emptied. It is opened without following links,
+  and anything but a regular file is refused.
 - An RFC 2047 encoded word typed in plain ASCII (`=?utf-8?q?=E2=80=AE?=`) went into Subject
   and From as typed, and mail programs decoded it into the invisible or reordering
   characters those headers refuse: it is refused in every field that becomes a header.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import json
+import os
 from collections.abc import Callable
 from email import policy
 from pathlib import Path
@@ -178,3 +182,55 @@ def test_text_that_only_looks_like_an_encoded_word_reaches_the_subject_as_typed(
     [eml] = (root / OUT).glob("*.eml")
     subject = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]
     assert "".join(subject.split()) == "".join(title.split())  # typography adds spaces
+
+
+# --- the lock file is never opened through a link --------------------------------------------
+
+
+def _lock_as(kind: str, lock: Path, tmp_path: Path) -> Path:
+    """Make out/.lettre.lock a `kind` of thing; the user's file it could reach."""
+    theirs = tmp_path / "notes.txt"
+    lock.unlink()
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "dangling link":
+        lock.symlink_to(theirs)
+        return theirs
+    elif kind == "link to a folder":
+        (tmp_path / "folder").mkdir()
+        lock.symlink_to(tmp_path / "folder", target_is_directory=True)
+    theirs.write_text("the user's notes\n")
+    if kind == "link":
+        lock.symlink_to(theirs)
+    if kind == "relative link":
+        lock.symlink_to(os.path.relpath(theirs, lock.parent))
+    return theirs
+
+
+@pytest.mark.parametrize("command", ["build", "archive"])
+@pytest.mark.parametrize(
+    "kind", ["link", "relative link", "dangling link", "link to a folder", "fifo"]
+)
+def test_a_lock_file_that_is_not_lettres_is_refused_and_nothing_of_the_users_is_touched(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, kind: str, command: str
+) -> None:
+    root = newsletter()
+    assert lettre("build", repo=root).exit_code == 0
+    lock = root / "dist/.lettre.lock"
+    theirs = _lock_as(kind, lock, tmp_path)
+    existed = theirs.exists()
+    result = lettre(command, *(["--force"] if command == "build" else []), repo=root)
+    assert result.exit_code == 1, result.output
+    assert f"{lock} is " in result.output and "remove it" in result.output
+    if existed:
+        assert theirs.read_text() == "the user's notes\n"
+    else:
+        assert not theirs.exists()  # a dangling link did not create the file it names
+
+
+def test_a_regular_lock_file_still_works(newsletter: Newsletter, lettre: Lettre) -> None:
+    root = newsletter()
+    for _ in range(2):
+        assert lettre("build", "--force", repo=root).exit_code == 0
+        lock = root / "dist/.lettre.lock"
+        assert lock.is_file() and not lock.is_symlink() and lock.read_text() == ""
