@@ -205,11 +205,14 @@ def check_output(repo: Repository, out: Path) -> None:
     """Refuse an output folder whose cleaning or writing could touch the user's files:
     inside bulletins/, the repository or a folder containing it (`/`, a home folder), a
     non-empty folder that lettre did not make (see output.claim). Nothing is written here."""
-    resolved, bulletins = out.resolve(), repo.bulletins.resolve()
-    if resolved.is_relative_to(bulletins):
-        raise UsageProblem(
-            f"{out}: the output folder cannot be inside {repo.shown(repo.bulletins)}/; use dist/"
-        )
+    resolved = out.resolve()
+    # the sources: an output among them would be read back as input (templates/ is hashed
+    # whole, and the preview would rebuild for ever on its own writes)
+    for sources in (repo.bulletins, repo.root / "templates", repo.root / "assets"):
+        if resolved.is_relative_to(sources.resolve()):
+            raise UsageProblem(
+                f"{out}: the output folder cannot be inside {repo.shown(sources)}/; use dist/"
+            )
     if repo.root.resolve().is_relative_to(resolved) or resolved == _home():
         raise UsageProblem(
             f"{out}: the output folder cannot be the newsletter repository, a folder that "

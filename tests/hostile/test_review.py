@@ -8,6 +8,9 @@
 - The output folder's lock file (.lettre.lock) is emptied after every build: a link there
   (to a file of the user's) had that file emptied. It is opened without following links,
   and anything but a regular file is refused.
+- An output folder inside templates/ or assets/ was accepted: what lettre wrote there was
+  read back as input (templates/ is hashed whole), so every build changed the next one's
+  inputs. Like bulletins/, both are refused, through links too.
 - An RFC 2047 encoded word typed in plain ASCII (`=?utf-8?q?=E2=80=AE?=`) went into Subject
   and From as typed, and mail programs decoded it into the invisible or reordering
   characters those headers refuse: it is refused in every field that becomes a header.
@@ -234,3 +237,24 @@ def test_a_regular_lock_file_still_works(newsletter: Newsletter, lettre: Lettre)
         assert lettre("build", "--force", repo=root).exit_code == 0
         lock = root / "dist/.lettre.lock"
         assert lock.is_file() and not lock.is_symlink() and lock.read_text() == ""
+
+
+# --- an output folder among the sources ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["build", "archive"])
+@pytest.mark.parametrize(
+    "out", ["templates", "templates/dist", "assets/x/y", "LINK/templates/new", "assets/../assets/z"]
+)
+def test_an_output_folder_among_the_sources_is_refused(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, out: str, command: str
+) -> None:
+    root = newsletter({"templates/.keep": "", "assets/.keep": ""})
+    (tmp_path / "LINK").symlink_to(root, target_is_directory=True)
+    where = tmp_path / out if out.startswith("LINK") else root / out
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    result = lettre(command, "--out", where, repo=root)
+    assert result.exit_code == 2, result.output
+    source = out.split("/")[1] if out.startswith("LINK") else out.split("/")[0]
+    assert f"the output folder cannot be inside {source}/; use dist/" in result.stderr
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # nothing written
