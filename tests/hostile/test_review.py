@@ -3,6 +3,8 @@
 - Every record lettre reads back from disk (the stamp, the output folder's marker, the
   published record, the send record) may be nested deeper than Python's JSON decoder
   recurses: that is a damaged record, told with its file, never an internal error.
+- Those records are never read through a link (it would be read from outside the
+  repository) nor from a FIFO (lettre would wait for ever): lettre writes them as files.
 - The image cache (out/.cache/images) is lettre's: a link that takes it, or its parent,
   elsewhere is refused; nothing is read or written through it.
 - The output folder's lock file (.lettre.lock) is emptied after every build: a link there
@@ -74,6 +76,35 @@ def test_a_record_nested_too_deep_is_a_clear_error_naming_it(
     assert "internal error" not in result.output and "Traceback" not in result.output
     assert name.rsplit("/", 1)[-1] in result.stderr and "cannot be read" in result.stderr
     assert record.read_text() == _deep(depth)  # the damaged record is left for the user
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+@pytest.mark.parametrize("record", sorted(RECORDS))
+def test_a_record_is_never_read_through_a_link_or_from_a_fifo(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, record: str, kind: str
+) -> None:
+    root = newsletter()
+    assert lettre("publish" if record == "published" else "build", root / FOLDER, repo=root)
+    name, command = RECORDS[record]
+    path = root / name
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(path.read_bytes() if path.exists() else b'{"sends": []}')
+    path.unlink(missing_ok=True)
+    if kind == "link":
+        path.symlink_to(outside)
+    else:
+        os.mkfifo(path)
+    before = outside.read_bytes()
+    result = lettre(*command(root), repo=root)  # a FIFO opened for reading would block here
+    if (record, kind) == ("marker", "fifo"):  # no marker file: the folder is not lettre's
+        assert result.exit_code == 2 and "lettre did not make it (.lettre-output.json)" in (
+            result.stderr
+        )
+        return
+    assert result.exit_code == 1, result.output
+    assert name.rsplit("/", 1)[-1] in result.stderr and "cannot be read" in result.stderr
+    assert ("a symbolic link" if kind == "link" else "not a file lettre wrote") in result.stderr
+    assert outside.read_bytes() == before
 
 
 # --- the image cache is lettre's own -----------------------------------------------------------
