@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lettre import build, images, stamps
-from lettre.output import write_atomic
+from lettre import output
+from lettre.output import MARKER
 from lettre.pipeline import LOCK
 from lettre.stamps import STAMP
 from lettre.workers import SCRATCH
@@ -357,7 +357,9 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
     root, log = year(newsletter), tmp_path / "writes.jsonl"
     out = root / "dist"
 
-    def holding(path: Path, data: bytes | str, **options: bool) -> None:
+    make_temporary = output._temporary  # every write goes through it (write_atomic, write_together)
+
+    def holding(path: Path, data: bytes | str) -> Path:
         if out in path.parents:
             lock = out / LOCK
             mine = []
@@ -370,13 +372,14 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
             held = taken and any(_can_lock(fd) for fd in mine)
             with log.open("a") as record:
                 record.write(json.dumps([os.getpid(), str(path), taken, held]) + "\n")
-        write_atomic(path, data, **options)
+        return make_temporary(path, data)
 
-    for module in (build, images, stamps):
-        monkeypatch.setattr(module, "write_atomic", holding)
+    monkeypatch.setattr(output, "_temporary", holding)
     assert lettre("build", "--jobs", "2", repo=root).exit_code == 0
     writes = [json.loads(line) for line in log.read_text().splitlines()]
-    assert len({pid for pid, *_ in writes}) == 3 and os.getpid() not in {w[0] for w in writes}
+    # the editions are written by the workers only; the parent writes the folder's marker
+    editions = [w for w in writes if Path(w[1]).name != MARKER]
+    assert len({pid for pid, *_ in editions}) == 3 and os.getpid() not in {w[0] for w in editions}
     assert len(writes) >= 3 * 6
     assert [w for w in writes if not (w[2] and w[3])] == []
 

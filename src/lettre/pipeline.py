@@ -111,7 +111,7 @@ def _open_lock(path: Path) -> IO[str]:
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
         raise LettreError(f"{path} is not a file lettre wrote; remove it")
-    return os.fdopen(descriptor, "a+")
+    return open(descriptor, "a+")  # noqa: PTH123 (a descriptor; os.fdopen is the full-disk tests')
 
 
 def remove_stale_temporaries(out: Path) -> None:
