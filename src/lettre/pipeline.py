@@ -38,7 +38,7 @@ from lettre.stamps import (
     settings,
     used_names,
 )
-from lettre.workers import Failure, run_isolated
+from lettre.workers import SCRATCH, Failure, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ def _adoptable(path: Path) -> bool:
     if path.name == LOCK:
         return path.is_file()
     if path.name == ".cache":
+        return path.is_dir()
+    if path.name.startswith(SCRATCH):  # the workers' scratch folder of a build killed with -9
         return path.is_dir()
     return _is_output_folder(path)
 
