@@ -67,6 +67,9 @@ _NESTING = 100
 commonmark preset's 20 tokens deep is ten lists; 100 holds MAX_DEPTH lists and their
 paragraphs with room to spare, and stays far from Python's recursion limit."""
 _CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
+MAX_INLINE_DEPTH = 50
+"""Emphasis and links inside each other: deeper is an error at its line (see `lint`).
+markdown-it nests them without limit, and MRML, given thousands, overflows its stack."""
 
 
 @cache
@@ -322,10 +325,20 @@ def lint(source: str) -> list[Finding]:
                 "flatten them: lettre does not show what lies deeper"
             )
             findings.append(Finding(line, message))
+        inline_depth, deepest = 0, 0
         for token in block.children or ():
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
             findings.extend(_inline_findings(token, line))
+            inline_depth += token.nesting
+            if inline_depth > MAX_INLINE_DEPTH and not deepest:
+                deepest = line
+        if deepest:
+            message = (
+                f"emphasis or links nested more than {MAX_INLINE_DEPTH} levels deep; "
+                "simplify the text: mail programs cannot show it"
+            )
+            findings.append(Finding(deepest, message))
     return findings
 
 

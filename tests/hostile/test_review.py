@@ -13,6 +13,8 @@
 - An output folder inside templates/ or assets/ was accepted: what lettre wrote there was
   read back as input (templates/ is hashed whole), so every build changed the next one's
   inputs. Like bulletins/, both are refused, through links too.
+- Emphasis nested thousands deep (`*a *a … x … b* b*`) made MRML overflow its stack: the
+  build crashed (exit 3). It is now a check error at its line, in every Markdown field.
 - An RFC 2047 encoded word typed in plain ASCII (`=?utf-8?q?=E2=80=AE?=`) went into Subject
   and From as typed, and mail programs decoded it into the invisible or reordering
   characters those headers refuse: it is refused in every field that becomes a header.
@@ -289,3 +291,57 @@ def test_an_output_folder_among_the_sources_is_refused(
     source = out.split("/")[1] if out.startswith("LINK") else out.split("/")[0]
     assert f"the output folder cannot be inside {source}/; use dist/" in result.stderr
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # nothing written
+
+
+# --- emphasis nested deeper than anything can show is a check error ---------------------------
+
+DEEP = {
+    "emphasis": "*a " * 10_000 + "x" + " b*" * 10_000,
+    "strong": "**a " * 10_000 + "x" + " b**" * 10_000,
+    "underscores": "_a " * 10_000 + "x" + " b_" * 10_000,
+    "mixed": "*_a " * 5_000 + "x" + " b_*" * 5_000,
+    "just over": "*a " * 51 + "x" + " b*" * 51,
+}
+
+
+@pytest.mark.parametrize("where", ["body", "included", "footer"])
+@pytest.mark.parametrize("kind", sorted(DEEP))
+def test_emphasis_nested_too_deep_is_an_error_at_its_line(
+    newsletter: Newsletter, lettre: Lettre, kind: str, where: str
+) -> None:
+    text = f"Avant.\n\n{DEEP[kind]}\n"
+    files: dict[str, str | bytes | None] = {}
+    if where == "body":
+        issue = (MINIMAL / ISSUE).read_text().replace("Le texte de l'article.", json.dumps(text))
+        files[ISSUE], place = issue, f"{ISSUE}:13:"  # the Markdown's third line
+    elif where == "included":
+        issue = (
+            (MINIMAL / ISSUE)
+            .read_text()
+            .replace(
+                "      - title: Un article", "      - include: long.md\n      - title: Un article"
+            )
+        )
+        files[ISSUE] = issue
+        files[f"{FOLDER}/long.md"] = f"---\ntitle: Long\n---\n{text}"
+        place = f"{FOLDER}/long.md:6:1:"
+    else:
+        publication = (MINIMAL / "publication.yaml").read_text() + f"footer: {json.dumps(text)}\n"
+        files["publication.yaml"], place = publication, "publication.yaml:8:"
+    root = newsletter(files)
+    for command in ("check", "build"):
+        result = lettre(command, repo=root)
+        assert result.exit_code == 1, result.output
+        assert "internal error" not in result.output and "crashed" not in result.output
+        assert place in result.output and "nested more than 50 levels deep" in result.output
+
+
+def test_emphasis_nested_up_to_the_limit_is_in_every_edition(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    body = "*a " * 50 + "milieu" + " b*" * 50
+    issue = (MINIMAL / ISSUE).read_text().replace("Le texte de l'article.", json.dumps(body))
+    root = newsletter({ISSUE: issue})
+    assert lettre("build", repo=root).exit_code == 0
+    [page] = (root / OUT).glob("*.html")
+    assert page.read_text().count("<em>") == 50 and "milieu" in page.read_text()

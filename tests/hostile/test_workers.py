@@ -127,6 +127,7 @@ def bug(*args: object) -> object:
     return 1 / 0
 
 
+@pytest.mark.provoked_bug
 def test_a_worker_that_crashes_is_told_with_its_signal_and_exits_3(
     newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,6 +179,7 @@ def test_a_crash_at_the_memory_limit_is_told_as_memory(newsletter: Newsletter) -
     assert "MB of its 400 MB (--memory): over its memory limit, most likely" in run.stderr
 
 
+@pytest.mark.provoked_bug
 def test_a_bug_in_a_worker_exits_3_and_debug_shows_its_traceback(
     newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
