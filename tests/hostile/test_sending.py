@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -149,8 +150,8 @@ def test_the_record_holds_no_address_in_the_clear(
     root = newsletter()
     stop_after_first(lettre, root, port, mailbox)
     text = (root / FOLDER / "sent.json").read_text()
-    for address in PEOPLE:
-        assert address.split("@")[0] + "@" not in text and address.upper() not in text
+    for address in PEOPLE:  # whole addresses: the Message-ID's digest may end in a "b"
+        assert not re.search(rf"(?<![\w.+-]){re.escape(address)}", text, re.IGNORECASE)
     [served] = record(root)["progress"]["served"]
     assert len(served) == 32 and int(served, 16) >= 0  # a keyed hash, not the address
 
