@@ -116,8 +116,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         clear, inert = kinds.count("clear error"), kinds.count("inert output")
         line = f"hostile input: {len(kinds)} cases tried: {clear} ended in a clear error, {inert} in inert output"
         neither, failed = kinds.count("neither"), kinds.count("failed")
-        crashes = kinds.count("crash reported")
-        line += f", {crashes} crashes made on purpose and reported as such" if crashes else ""
         line += f", {neither} in NEITHER (failed)" if neither else ""
         terminalreporter.write_line(
             line + (f", {failed} failed their own assertions" if failed else "")

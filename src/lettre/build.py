@@ -107,7 +107,7 @@ def _email_edition(
     loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode
 ) -> tuple[dict[str, bytes], list[str]]:
     """The email's HTML, text and .eml, and its images; with the warnings to give."""
-    variants = _variants(loaded, out / ".cache" / "images")
+    variants = _variants(loaded, cache_folder(out))
     stem = file_stem(loaded)
     base = loaded.publication.base_url
     view_online = f"{base.rstrip('/')}/{loaded.issue.date}/{stem}.html" if base else None
@@ -136,7 +136,7 @@ def _email_edition(
 
 
 def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
-    cache = out / ".cache" / "images"
+    cache = cache_folder(out)
     variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
     if loaded.logo and loaded.logo.format == "SVG":  # checked: shapes only; print keeps it vector
         variants[""] = svg_variant(loaded.logo)
@@ -161,6 +161,16 @@ def _environments(
         environment(overrides, language, styles=styles),
         environment(overrides, language, html=False),
     )
+
+
+def cache_folder(out: Path) -> Path:
+    """The image cache, out/.cache/images: refused if a link takes it out of `out` (lettre
+    would read and write there, outside every folder it was given)."""
+    cache = out / ".cache" / "images"
+    for path in (cache.parent, cache):
+        if path.is_symlink():
+            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it")
+    return cache
 
 
 def _variants(loaded: LoadedIssue, cache: Path) -> dict[str, Variant]:

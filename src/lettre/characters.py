@@ -65,3 +65,14 @@ def describe_character(char: str) -> str:
     """U+200F (RIGHT-TO-LEFT MARK)."""
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?[^?]*\?=")
+"""An RFC 2047 encoded word, as lax mail programs find it (even inside a word)."""
+
+
+def encoded_word(text: str) -> str | None:
+    """The first `=?charset?q?…?=` in `text`: typed as plain ASCII, it reaches a header as
+    is, and mail programs decode it into other text (a hidden or reordering character too)."""
+    found = _ENCODED_WORD.search(text)
+    return found.group() if found else None

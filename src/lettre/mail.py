@@ -21,7 +21,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from mjml import mjml2html
 
-from lettre.characters import describe_character, hidden_character
+from lettre.characters import describe_character, encoded_word, hidden_character
 from lettre.errors import LettreError
 from lettre.i18n import default_title
 from lettre.images import Variant
@@ -204,6 +204,8 @@ def _checked(name: str, value: str) -> str:
         raise LettreError(f"header {name}: a line break or control character in {value!r}")
     if char := hidden_character(value):
         raise LettreError(f"header {name}: the invisible character {describe_character(char)}")
+    if word := encoded_word(value):
+        raise LettreError(f"header {name}: {word[:40]!r} would be decoded into other text")
     return value
 
 

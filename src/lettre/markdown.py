@@ -61,14 +61,15 @@ def _link_allowed(url: str) -> bool:
 
 
 MAX_DEPTH = 20
-"""Lists and quotes inside each other, or emphasis and links inside each other: deeper is an
-error at its line (see `lint`). markdown-it nests emphasis as deep as it is written, and
-10,000 levels crash MRML (a stack overflow), so the check comes before any rendering."""
+"""Lists and quotes inside each other: deeper is an error at its line (see `lint`)."""
 _NESTING = 100
 """markdown-it's maxNesting: past it, the parser silently drops the rest of the text. The
 commonmark preset's 20 tokens deep is ten lists; 100 holds MAX_DEPTH lists and their
 paragraphs with room to spare, and stays far from Python's recursion limit."""
 _CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open")
+MAX_INLINE_DEPTH = 50
+"""Emphasis and links inside each other: deeper is an error at its line (see `lint`).
+markdown-it nests them without limit, and MRML, given thousands, overflows its stack."""
 
 
 @cache
@@ -324,19 +325,20 @@ def lint(source: str) -> list[Finding]:
                 "flatten them: lettre does not show what lies deeper"
             )
             findings.append(Finding(line, message))
-        inline, too_deep_inline = 0, False
+        inline_depth, deepest = 0, 0
         for token in block.children or ():
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
-            inline += token.nesting
-            if inline > MAX_DEPTH and not too_deep_inline:
-                too_deep_inline = True  # once per block: emphasis and links, however deep
-                message = (
-                    f"emphasis or links nested more than {MAX_DEPTH} levels deep; "
-                    "simplify them: the email cannot be made from deeper text"
-                )
-                findings.append(Finding(line, message))
             findings.extend(_inline_findings(token, line))
+            inline_depth += token.nesting
+            if inline_depth > MAX_INLINE_DEPTH and not deepest:
+                deepest = line
+        if deepest:
+            message = (
+                f"emphasis or links nested more than {MAX_INLINE_DEPTH} levels deep; "
+                "simplify the text: mail programs cannot show it"
+            )
+            findings.append(Finding(deepest, message))
     return findings
 
 

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from lettre.characters import describe_character, hidden_character
+from lettre.characters import describe_character, encoded_word, hidden_character
 from lettre.typography import typeset
 
 _CONTROL = re.compile(
@@ -73,6 +73,13 @@ def _header_line(value: Any) -> Any:
             "contains {char}, an invisible character that can disguise a subject or a sender "
             "in mail programs; delete it",
             char=describe_character(char),
+        )
+    if isinstance(value, str) and (word := encoded_word(value)):
+        raise _fail(
+            "encoded_word",
+            "contains '{word}', which mail programs decode (RFC 2047) and show as other text; "
+            "type the text itself",
+            word=word[:40],
         )
     return value
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -112,6 +113,22 @@ def _remove(paths: list[Path]) -> None:
             os.unlink(path)
 
 
+def read_own(path: Path) -> str:
+    """The text of a record lettre wrote (a stamp, a marker, published.json, sent.json),
+    never through a link: lettre writes them as files, and a link would be read from
+    wherever it leads. FileNotFoundError when there is none; OSError when it is not a file."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "a symbolic link, not the file lettre wrote") from None
+        raise
+    with open(descriptor, "rb") as handle:  # not os.fdopen: the full-disk tests count those
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a file lettre wrote")
+        return handle.read().decode("utf-8")
+
+
 def safe_name(name: object) -> bool:
     """Whether `name`, read from a record, is a relative path that stays in its folder."""
     if not isinstance(name, str) or not name or "\0" in name or "\\" in name:
@@ -181,10 +198,10 @@ def marker(out: Path) -> dict[str, str]:
     """The files lettre recorded writing at the top of `out`: name → SHA-256."""
     path = out / MARKER
     try:
-        data: Any = json.loads(path.read_text("utf-8"))
+        data: Any = json.loads(read_own(path))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{path}: cannot be read ({error}); {_MARKER_FIX}") from None
     written = data.get("written") if isinstance(data, dict) else None
     if not isinstance(written, dict) or not all(

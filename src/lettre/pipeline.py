@@ -12,10 +12,12 @@ import fcntl
 import logging
 import os
 import resource
+import stat
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
@@ -36,7 +38,7 @@ from lettre.stamps import (
     settings,
     used_names,
 )
-from lettre.workers import Failure, run_isolated
+from lettre.workers import SCRATCH, Failure, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,7 @@ def locked(out: Path) -> Iterator[int]:
     """Hold out/.lettre.lock for the whole build; a second build is refused clearly."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        handle = (out / LOCK).open("a+")
+        handle = _open_lock(out / LOCK)
     except OSError as error:
         raise write_failed(out / LOCK, error) from None
     with handle:
@@ -95,6 +97,21 @@ def locked(out: Path) -> Iterator[int]:
             with contextlib.suppress(OSError):
                 handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(path: Path) -> IO[str]:
+    """The lock file, never through a link: lettre empties it after each build, and a link
+    (to a file of the user's) would have it emptied instead."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise LettreError(f"{path} is not a file lettre wrote; remove it")
+    return open(descriptor, "a+")  # noqa: PTH123 (a descriptor; os.fdopen is the full-disk tests')
 
 
 def remove_stale_temporaries(out: Path) -> None:
@@ -155,6 +172,8 @@ def _adoptable(path: Path) -> bool:
         return path.is_file()
     if path.name == ".cache":
         return path.is_dir()
+    if path.name.startswith(SCRATCH):  # the workers' scratch folder of a build killed with -9
+        return path.is_dir()
     return _is_output_folder(path)
 
 
@@ -188,11 +207,14 @@ def check_output(repo: Repository, out: Path) -> None:
     """Refuse an output folder whose cleaning or writing could touch the user's files:
     inside bulletins/, the repository or a folder containing it (`/`, a home folder), a
     non-empty folder that lettre did not make (see output.claim). Nothing is written here."""
-    resolved, bulletins = out.resolve(), repo.bulletins.resolve()
-    if resolved.is_relative_to(bulletins):
-        raise UsageProblem(
-            f"{out}: the output folder cannot be inside {repo.shown(repo.bulletins)}/; use dist/"
-        )
+    resolved = out.resolve()
+    # the sources: an output among them would be read back as input (templates/ is hashed
+    # whole, and the preview would rebuild for ever on its own writes)
+    for sources in (repo.bulletins, repo.root / "templates", repo.root / "assets"):
+        if resolved.is_relative_to(sources.resolve()):
+            raise UsageProblem(
+                f"{out}: the output folder cannot be inside {repo.shown(sources)}/; use dist/"
+            )
     if repo.root.resolve().is_relative_to(resolved) or resolved == _home():
         raise UsageProblem(
             f"{out}: the output folder cannot be the newsletter repository, a folder that "

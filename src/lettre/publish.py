@@ -22,7 +22,7 @@ from lettre import __version__
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
-from lettre.output import inside, safe_name, write_atomic, write_failed
+from lettre.output import inside, read_own, safe_name, write_atomic, write_failed
 from lettre.repo import Repository
 from lettre.stamps import Seen, Stamp, digest, file_digest
 
@@ -37,10 +37,10 @@ def read_record(folder: Path) -> dict[str, Any] | None:
     """
     path = folder / RECORD
     try:
-        record: Any = json.loads(path.read_text("utf-8"))
+        record: Any = json.loads(read_own(path))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{path} cannot be read ({error}); {_RESTORE}") from None
     try:
         _check_version(record)

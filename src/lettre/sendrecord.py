@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lettre.errors import LettreError
-from lettre.output import write_atomic
+from lettre.output import read_own, write_atomic
 
 FILE = "sent.json"
 IN_PROGRESS, COMPLETED = "in progress", "completed"
@@ -121,10 +121,10 @@ def read(folder: Path, shown: str) -> Record:
     """The record of `folder` (empty when it was never sent); `shown` names the folder."""
     path, where = folder / FILE, f"{shown}/{FILE}"
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_own(path))
     except FileNotFoundError:
         return Record(path)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
         raise LettreError(f"{where}: cannot be read ({error}); restore it from git") from None
     if not isinstance(data, dict):
         raise _damaged(where, "not an object")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from lettre import __version__
 from lettre.errors import LettreError
-from lettre.output import safe_name, write_atomic
+from lettre.output import read_own, safe_name, write_atomic
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository
 
@@ -179,10 +179,10 @@ class Stamp:
         """The stamp of `folder`, None if it has none; a damaged one is a clear error."""
         path = folder / STAMP
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = json.loads(read_own(path))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:  # JSON nested too deep
             raise _damaged(path, f"it cannot be read: {error}") from None
         try:
             return cls._parse(data)
