@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import faulthandler
 import fcntl
 import logging
@@ -171,13 +172,31 @@ def _worker(
         send.send(work(job))
         send.close()
         status = 0
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as error:
+        # memory can run out after `work` gave up too: while it told its own failure, or
+        # while its result was sent
+        status = OUT_OF_MEMORY if _out_of_memory(error) else 1
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
     finally:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(status)  # never the build's atexit handlers, nor its finally blocks
+
+
+OUT_OF_MEMORY = 86
+"""A worker's exit status when memory ran out outside what `work` could report."""
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """An allocation that failed under RLIMIT_AS: MemoryError, or from C code a SystemError,
+    ENOMEM or EAGAIN, or a thread that could not start."""
+    return isinstance(error, MemoryError) or (
+        isinstance(error, SystemError)
+        or (isinstance(error, OSError) and error.errno in (errno.ENOMEM, errno.EAGAIN))
+        or (isinstance(error, RuntimeError) and "thread" in str(error))
+    )
 
 
 def _die_with(parent: int) -> None:
@@ -298,6 +317,12 @@ def _failure(
         return Failure(
             f"killed by SIGKILL from outside lettre (the system's out-of-memory killer, or a "
             f"person?) after {computed:.1f} s of computing, at {peak} MB",
+            internal=False,
+        )
+    if code == OUT_OF_MEMORY:
+        return Failure(
+            "the build needed more memory than its limit (--memory): is a table, a list or a "
+            "word enormous?",
             internal=False,
         )
     if code >= 0:

@@ -286,3 +286,19 @@ def test_markdown_nested_10000_deep_is_never_blamed_on_memory(
     assert result.exit_code == 1
     assert "bulletins/2025-06-13/issue.yaml:11:" in result.stderr
     assert "emphasis or links nested more than 50 levels deep" in result.stderr
+
+
+def out_of_memory(job: object) -> object:
+    raise MemoryError  # as when memory runs out while the build tells its own failure
+
+
+def test_memory_that_runs_out_outside_the_build_s_own_handling_is_told_as_memory(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "run", out_of_memory)
+    result = lettre("build", repo=newsletter())
+    assert result.exit_code == 1, result.stderr
+    assert "bulletins/2025-06-13: failed: the build needed more memory than its limit" in (
+        result.stderr
+    )
+    assert "internal error" not in result.stderr
