@@ -6,6 +6,8 @@ from datetime import date
 
 from babel.dates import format_date as babel_format_date
 
+from lettre.typography import typeset
+
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
@@ -19,9 +21,10 @@ def format_date(day: date, language: str, *, weekday: bool = True) -> str:
 
 
 def default_title(name: str, day: date, language: str) -> str:
-    """ "Lettre hebdomadaire du 13 juin 2025" / "Weekly letter of 13 June 2025"."""
+    """ "Lettre hebdomadaire du 13 juin 2025" / "Weekly letter of 13 June 2025", typeset: the
+    title of an issue without one (load.py), which the email's masthead does not repeat."""
     joiner = "du" if language == "fr" else "of"
-    return f"{name} {joiner} {format_date(day, language, weekday=False)}"
+    return typeset(f"{name} {joiner} {format_date(day, language, weekday=False)}", language)
 
 
 LABELS: dict[str, dict[str, str]] = {

@@ -24,7 +24,6 @@ from lettre.images import ImageProblem
 from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
-from lettre.typography import typeset
 from lettre.yamlfile import Document, Place, YamlProblem, parse
 
 log = logging.getLogger(__name__)
@@ -312,7 +311,7 @@ def _fill_defaults(
 ) -> Issue:
     language = publication.language
     number = issue.number or numbers.get(folder.name, 1)
-    title = issue.title or typeset(default_title(publication.name, issue.date, language), language)
+    title = issue.title or default_title(publication.name, issue.date, language)
     preheader = issue.preheader or _preheader([h.title for h in issue.headlines])
     return issue.model_copy(update={"number": number, "title": title, "preheader": preheader})
 

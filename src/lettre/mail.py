@@ -27,7 +27,6 @@ from lettre.i18n import default_title
 from lettre.images import Variant
 from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
-from lettre.typography import typeset
 
 GMAIL_CLIP = 102_000
 """Gmail hides what follows the first 102 KB of a message's HTML behind a link."""
@@ -74,7 +73,8 @@ def context(
         issue=loaded.issue,
         number=loaded.number,
         title=loaded.title,
-        own_title=loaded.title != default_title_of(loaded),
+        own_title=loaded.title
+        != default_title(loaded.publication.name, loaded.issue.date, loaded.publication.language),
         theme=theme(loaded.publication.colors).tokens(),
         logo=logo,
         image_url=image_url,
@@ -82,12 +82,6 @@ def context(
         view_online=view_online,
         shortened=shortened,
     )
-
-
-def default_title_of(loaded: LoadedIssue) -> str:
-    """The title an issue without one gets (as load.py makes it)."""
-    publication, language = loaded.publication, loaded.publication.language
-    return typeset(default_title(publication.name, loaded.issue.date, language), language)
 
 
 def render_html(env: SandboxedEnvironment, ctx: EmailContext) -> str:

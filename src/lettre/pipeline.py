@@ -11,7 +11,6 @@ import errno
 import fcntl
 import logging
 import os
-import resource
 import stat
 import traceback
 from collections.abc import Callable, Iterator
@@ -38,7 +37,7 @@ from lettre.stamps import (
     settings,
     used_names,
 )
-from lettre.workers import SCRATCH, Failure, run_isolated
+from lettre.workers import SCRATCH, Failure, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 log = logging.getLogger(__name__)
@@ -356,7 +355,7 @@ def run(job: Job) -> Outcome:
         outcome.status, outcome.error = "failed", error.format_message()
     except Exception as error:
         outcome.status, outcome.error = "failed", _failure(error)
-        expected = _is_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
+        expected = out_of_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
         outcome.internal, outcome.details = not expected, traceback.format_exc()
     return outcome
 
@@ -365,24 +364,6 @@ def _failure(error: Exception) -> str:
     """What to tell of an unexpected failure (its traceback goes back in the outcome)."""
     if isinstance(error, OSError) and error.errno in FULL:
         return f"the disk is full ({error.strerror}); free some space, then build again"
-    if _is_memory(error):
+    if out_of_memory(error):
         return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
     return f"internal error: {type(error).__name__}: {error}"
-
-
-def _is_memory(error: Exception) -> bool:
-    """Under a memory limit, an allocation that fails in C code surfaces as a SystemError, a
-    mapping or a process that cannot be made as ENOMEM/EAGAIN, a thread as a RuntimeError."""
-    if isinstance(error, MemoryError):
-        return True
-    if not _limited():
-        return False
-    return (
-        isinstance(error, SystemError)
-        or (isinstance(error, OSError) and error.errno in (errno.ENOMEM, errno.EAGAIN))
-        or (isinstance(error, RuntimeError) and "thread" in str(error))
-    )
-
-
-def _limited() -> bool:
-    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY

@@ -175,7 +175,7 @@ def _worker(
     except BaseException as error:
         # memory can run out after `work` gave up too: while it told its own failure, or
         # while its result was sent
-        status = OUT_OF_MEMORY if _out_of_memory(error) else 1
+        status = OUT_OF_MEMORY if out_of_memory(error) else 1
         with contextlib.suppress(BaseException):
             traceback.print_exc()
     finally:
@@ -189,10 +189,14 @@ OUT_OF_MEMORY = 86
 """A worker's exit status when memory ran out outside what `work` could report."""
 
 
-def _out_of_memory(error: BaseException) -> bool:
-    """An allocation that failed under RLIMIT_AS: MemoryError, or from C code a SystemError,
-    ENOMEM or EAGAIN, or a thread that could not start."""
-    return isinstance(error, MemoryError) or (
+def out_of_memory(error: BaseException) -> bool:
+    """An allocation that failed: MemoryError, or, under a memory limit (RLIMIT_AS), from C
+    code a SystemError, ENOMEM or EAGAIN, or a thread that could not start."""
+    if isinstance(error, MemoryError):
+        return True
+    if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
+        return False
+    return (
         isinstance(error, SystemError)
         or (isinstance(error, OSError) and error.errno in (errno.ENOMEM, errno.EAGAIN))
         or (isinstance(error, RuntimeError) and "thread" in str(error))
