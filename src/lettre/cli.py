@@ -426,8 +426,9 @@ def _smtp_address(
     "--starttls", "security", flag_value="starttls", help="Encrypt with STARTTLS (port 587)."
 )
 @click.option("--ssl", "security", flag_value="ssl", help="Encrypt from the start (port 465).")
-@click.option("--plain", "security", flag_value="none",
-              help="No encryption: only for a relay on the local network (port 25).")  # fmt: skip
+@click.option("--plain", "security", flag_value="plain",
+              help="No encryption: only for a relay on the local network (port 25); "
+              "the same as security: plain.")  # fmt: skip
 @click.option("--user", help="Login; the password comes from LETTRE_SMTP_PASSWORD or a prompt.")
 @click.option("--cafile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The certificate of an internal authority, to trust the server.")  # fmt: skip

@@ -31,9 +31,12 @@ def field_name(path: Path_) -> str:
     return text.lstrip(".")
 
 
-def at(doc: Document, path: Path_, message: str, severity: Severity = Severity.ERROR) -> Problem:
+def at(
+    doc: Document, path: Path_, message: str, severity: Severity = Severity.ERROR, code: str = ""
+) -> Problem:
+    """A problem at `path` in `doc`; a warning has a `code` (see lettre.codes)."""
     place = doc.place(path)
-    return Problem(place.file, place.line, place.column, field_name(path), message, severity)
+    return Problem(place.file, place.line, place.column, field_name(path), message, severity, code)
 
 
 def from_validation(error: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:

@@ -31,12 +31,15 @@ class Problem:
     """Where in the document, as `sections[0].articles[2].title`; empty for the whole file."""
     message: str
     severity: Severity = Severity.ERROR
+    code: str = ""
+    """A warning's stable name (`date-after-issue`), what `accept:` lists; see `lettre.decisions`."""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.line else f"{self.file}: "
         if self.severity is Severity.WARNING:
             where += "warning: "
-        return where + (f"{self.field}: {self.message}" if self.field else self.message)
+        text = where + (f"{self.field}: {self.message}" if self.field else self.message)
+        return f"{text} [{self.code}]" if self.code else text
 
     @property
     def is_error(self) -> bool:

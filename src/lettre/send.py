@@ -25,6 +25,7 @@ from lettre import sendrecord
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
+from lettre.messages import _
 from lettre.model import Publication, is_email
 from lettre.pipeline import build_all
 from lettre.repo import Repository
@@ -263,9 +264,13 @@ def _server(request: Request, publication: Publication) -> Server:
     if port is None:
         port = configured.port if configured and configured.port else PORTS[security]
     user = request.user or (configured.user if configured else None)
-    if user and security == "none":
+    if user and security == "plain":
         raise UsageProblem(
-            "a login without encryption would send the password in clear; use --starttls or --ssl"
+            _(
+                "a login over a plain connection (--plain, or security: plain: no encryption) "
+                "would send the password in clear; use --starttls or --ssl "
+                "(security: starttls or ssl)"
+            )
         )
     password = None
     if user:
