@@ -211,5 +211,5 @@ def test_a_mailto_only_unsubscribe_is_a_warning_and_every_letter_has_a_list_id(
     assert lettre("build", "--out", str(tmp_path / "dist"), repo=repo).exit_code == 0
     eml = next((tmp_path / "dist/2025-06-13").glob("*.eml")).read_bytes()
     message = email.message_from_bytes(eml, policy=policy.default)
-    assert message["List-Id"] == "Lettre de l’État-major <lettre-de-l-etat-major.example.org>"
+    assert message["List-Id"] == "Lettre de l’État-major <lettre-de-l-etat-major.lettre.test>"
     assert "List-Unsubscribe-Post" not in message

@@ -211,7 +211,7 @@ def test_publish_guard_republish_and_verify(newsletter: Newsletter, lettre: Lett
     root = newsletter()
     assert lettre("publish", str(root / "bulletins/2025-06-13"), repo=root).exit_code == 0
     record = json.loads((root / "bulletins/2025-06-13/published.json").read_text())
-    assert set(record) == {"published", "lettre", "options", "inputs", "files"}
+    assert set(record) == {"published", "lettre", "options", "inputs", "files", "warnings"}
     assert (
         record["files"]["lettre-de-test-2025-06-13.pdf"]
         == __import__("hashlib")

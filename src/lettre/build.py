@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import mail, outlook, pdf
+from lettre.codes import coded
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.model import LoadedIssue
@@ -132,6 +133,7 @@ def _email_edition(
         f"{stem}.eml": mail.build_message(loaded, mail_html, text, inline),
     }
     files |= {f"images/{v.name}": v.data for v in variants.values()}
+    layout = [coded("outlook-width", warning) for warning in layout]
     return files, layout + _budget_warnings(loaded, mail_html, shortened)
 
 
@@ -233,14 +235,16 @@ def _budget_warnings(
     warnings = []
     size = len(html.encode())
     if size >= mail.WARN_AT:
-        warnings.append(
+        message = (
             f"the email's HTML is {size:,} bytes; Gmail clips messages over "
             f"{mail.GMAIL_CLIP:,}: shorten the issue"
         )
+        warnings.append(coded("email-weight", message))
     for s, a in sorted(shortened):
         title = loaded.issue.sections[s].articles[a].title
-        warnings.append(
+        message = (
             f"« {title} » is shortened in the email (title, summary and link) to stay under "
             f"Gmail's limit; the print edition keeps it in full"
         )
+        warnings.append(coded("article-shortened", message))
     return warnings

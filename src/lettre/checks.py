@@ -29,7 +29,7 @@ PLACEHOLDERS = ("À COMPLÉTER", "TO BE WRITTEN")
 """What `lettre init` and `lettre new` write where text is missing; a warning until it is
 replaced, and `send` and `publish` refuse it (see lettre.codes)."""
 EXAMPLE_DOMAINS = re.compile(
-    r"(?:^|\.)(?:example\.(?:org|com|net)|[^.]+\.(?:example|invalid|localhost))$", re.IGNORECASE
+    r"(?:^|\.)(?:example\.(?:org|com|net)|example|invalid|localhost)$", re.IGNORECASE
 )
 """The domains reserved for examples (RFC 2606): what `lettre init` writes as the sender."""
 
@@ -82,20 +82,20 @@ def publication_problems(
 
 def _example_addresses(publication: Publication, doc: Document) -> list[Problem]:
     """The sender (or reply-to) `lettre init` wrote, at an example domain, still there."""
-    found: list[tuple[Path_, str]] = [(("sender", "email"), publication.sender.email)]
+    sender = _(
+        "{address} is an example address (its domain is reserved for examples): mail from it "
+        "is refused or lands in spam; give the address the cell sends from"
+    )
+    reply = _(
+        "{address} is an example address (its domain is reserved for examples): replies to it "
+        "are lost; give the address replies should reach, or remove reply_to"
+    )
+    found: list[tuple[Path_, str, str]] = [(("sender", "email"), publication.sender.email, sender)]
     if publication.reply_to:
-        found.append((("reply_to",), publication.reply_to))
+        found.append((("reply_to",), publication.reply_to, reply))
     return [
-        warning(
-            doc,
-            path,
-            "example-sender",
-            _(
-                "{address} is an example address (its domain is reserved for examples): "
-                "mail from it is refused or lands in spam; give the address the cell sends from"
-            ).format(address=address),
-        )
-        for path, address in found
+        warning(doc, path, "example-sender", message.format(address=address))
+        for path, address, message in found
         if EXAMPLE_DOMAINS.search(address.rpartition("@")[2].rstrip("."))
     ]
 

@@ -24,8 +24,9 @@ from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
 from lettre.load import load_publication
+from lettre.messages import _, ngettext
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
-from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
+from lettre.repo import Repository, find_repository, is_issue_name
 from lettre.schema import dumps, issue_schema, publication_schema
 
 log = logging.getLogger(__name__)
@@ -154,8 +155,20 @@ def new(settings: Settings, day: datetime | None) -> None:
     if checked.publication is None:
         _print_problems(checked.problems)
         raise LettreError("fix publication.yaml first")
-    issue_day = day.date() if day else coming_friday(date.today())
+    taken: list[date] = []
+    if day:
+        issue_day = day.date()
+    else:
+        issue_day, taken = scaffold.next_free_friday(repo, date.today())
     path = scaffold.new_issue(repo, issue_day, checked.publication.language)
+    if taken:
+        message = ngettext(
+            "{taken} exists already: created the next free Friday, {day}",
+            "{taken} exist already: created the next free Friday, {day}",
+            len(taken),
+        )
+        folders = ", ".join(repo.shown(repo.bulletins / d.isoformat()) for d in taken)
+        echo(message.format(taken=folders, day=issue_day.isoformat()), err=True)
     echo(repo.shown(path))
 
 
@@ -178,9 +191,14 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
             echo("\n".join(report.outline(loaded)))
     if not checked.checked:
         echo("No issue yet in bulletins/; create one with `lettre new`.")
-    _print_problems(checked.problems)
-    failed = any(p.is_error or strict for p in checked.problems)
-    echo(report.tally(checked.problems, checked.checked), err=failed)
+    _print_problems(checked.problems, checked.accepted)
+    failed = any(p.is_error or (strict and p not in checked.accepted) for p in checked.problems)
+    tally = report.tally(checked.problems, checked.checked)
+    if checked.accepted:
+        count = len(checked.accepted)
+        accepted = ngettext("{count} of them accepted.", "{count} of them accepted.", count)
+        tally += " " + accepted.format(count=count)
+    echo(tally, err=failed)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -338,14 +356,23 @@ def _run(
         return run(advance)
 
 
+FORCE_WARNINGS = "For emergencies: proceed despite warnings not accepted (each is printed)."
+
+
 @cli.command(name="publish")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @OUT
 @IMAGES
 @PRINT_MARKS
+@click.option("--force", is_flag=True, help=FORCE_WARNINGS)
 @click.pass_obj
 def publish_command(
-    settings: Settings, path: Path, out: Path | None, image_mode: str | None, print_marks: bool
+    settings: Settings,
+    path: Path,
+    out: Path | None,
+    image_mode: str | None,
+    print_marks: bool,
+    force: bool,
 ) -> None:
     """Mark the issue at PATH as published: build it, then record its files' SHA-256.
 
@@ -358,7 +385,7 @@ def publish_command(
     options = _options(repo, image_mode, print_marks)
     outcomes = _run(repo, [folder], output.parent, options, 1, False, None)
     _end_failed(outcomes, settings.debug)
-    record = publish.publish(repo, folder, output, options)
+    record = publish.publish(repo, folder, output, options, force=force, say=echo)
     echo(
         f"{repo.shown(folder)}: published, {len(record['files'])} files recorded in {publish.RECORD}"
     )
@@ -443,9 +470,7 @@ def _smtp_address(
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted send: only those not served yet get it.")  # fmt: skip
 @click.option("--again", is_flag=True, help="Send to everyone an issue that was sent already.")
-@click.option(
-    "--force", is_flag=True, help="Send despite warnings or an email over the weight budget."
-)
+@click.option("--force", is_flag=True, help=FORCE_WARNINGS)
 @OUT
 @click.pass_obj
 def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
@@ -482,9 +507,12 @@ def preview_command(settings: Settings, path: Path | None, port: int) -> None:
         preview.clean(server)
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def _print_problems(problems: list[Problem], accepted: frozenset[Problem] = frozenset()) -> None:
     for problem in problems:
-        echo(str(problem), err=True, fg="red" if problem.is_error else "yellow")
+        if problem in accepted:  # decided: still said, as decided
+            echo(_("{warning} (accepted)").format(warning=problem), err=True)
+        else:
+            echo(str(problem), err=True, fg="red" if problem.is_error else "yellow")
 
 
 @cli.command()

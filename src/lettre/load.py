@@ -375,12 +375,16 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     )
     issues, numbers, accepted = [], repo.numbers(), set(loaded.accepted)
     folders = repo.issue_folders() if folders is None else folders
-    others = [f for f in folders if not is_issue_name(f.name)]
+    misnamed = [f for f in folders if not is_issue_name(f.name) and _MISWRITTEN_DATE.match(f.name)]
+    others = [f for f in folders if not is_issue_name(f.name) and f not in misnamed]
     strays = [_not_an_issue(repo, folder) for folder in others]
     accepted |= codes.accepted(strays, None, loaded.value)
     problems += strays
+    for folder in misnamed:  # an issue, its date written another way: say how to name it
+        message = "issue folders are named by the issue's date, YYYY-MM-DD; rename it"
+        problems.append(Problem(repo.shown(folder), 0, 0, "", message))
     for folder in folders:
-        if folder in others:
+        if folder in others or folder in misnamed:
             continue
         result = load_issue(repo, folder, publication, numbers)
         problems += result.problems
@@ -390,6 +394,11 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     checked = Checked(loaded.value, issues, sorted(problems), len(folders) - len(others))
     checked.accepted = frozenset(accepted)
     return checked
+
+
+_MISWRITTEN_DATE = re.compile(r"[0-9]{1,4}[-_. ][0-9]{1,2}[-_. ][0-9]{1,4}\Z|[0-9]{8}\Z")
+"""A date in another form (13-06-2025, 2025_06_13, 20250613): an issue, badly named. A date
+followed by more (`2026-12-04 - copie`) is a copy, not an issue."""
 
 
 def _not_an_issue(repo: Repository, folder: Path) -> Problem:

@@ -13,12 +13,13 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettre import __version__
+from lettre import __version__, decisions
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
@@ -204,8 +205,17 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def publish(repo: Repository, folder: Path, output: Path, options: Options) -> dict[str, Any]:
-    """Record the issue's current outputs (built, up to date) as published."""
+def publish(
+    repo: Repository,
+    folder: Path,
+    output: Path,
+    options: Options,
+    *,
+    force: bool = False,
+    say: Callable[..., None] = lambda *args, **kwargs: None,
+) -> dict[str, Any]:
+    """Record the issue's current outputs (built, up to date) as published, once its
+    warnings are accepted (or forced past: see `decisions.gate`)."""
     if read_record(folder):
         raise LettreError(
             f"{repo.shown(folder)} is already published; to publish a new version: "
@@ -214,12 +224,17 @@ def publish(repo: Repository, folder: Path, output: Path, options: Options) -> d
     stamp = Stamp.load(output)
     if stamp is None or not stamp.outputs_intact(output):
         raise LettreError(f"{repo.shown(folder)} is not built; run lettre build first")
+    warnings = decisions.issue_warnings(repo, folder, stamp.warnings)
+    decisions.gate(
+        warnings, command="lettre publish", shown=repo.shown(folder), force=force, say=say
+    )
     record = {
         "published": _now(),
         "lettre": __version__,
         "options": options.as_dict(),
         "inputs": {name: seen.sha256 for name, seen in stamp.inputs.items()},
         "files": stamp.outputs,
+        "warnings": [{"warning": w.text, "code": w.code, "accepted": w.accepted} for w in warnings],
     }
     _write_record(folder, record)
     return record

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from lettre import sendrecord
+from lettre import decisions, sendrecord
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
@@ -90,10 +90,9 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
     if publication is None:
         raise LettreError("publication.yaml has errors; run lettre check")
     message, warnings = _built_message(repo, folder, request, publication)
-    if warnings and not request.force:
-        raise LettreError(
-            f"{repo.shown(folder)} has warnings ({warnings[0]}); fix them or send with --force"
-        )
+    rehearsal = bool(request.test_address or request.dry_run)  # nobody gets the issue
+    decisions.gate(decisions.issue_warnings(repo, folder, warnings), command="lettre send",
+                   shown=repo.shown(folder), force=request.force, rehearsal=rehearsal, say=say)  # fmt: skip
     if request.test_address:
         _send_test(request, publication, test_copy(message), say)
         return
