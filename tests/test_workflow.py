@@ -207,12 +207,14 @@ def test_scopes_do_not_leak_to_a_neighbour() -> None:
         ("nothing-like-it-at-all", "unknown warning code 'nothing-like-it-at-all'; copy it from the end of the warning's line, where it stands in brackets"),
         ("placeholder", "'placeholder' cannot be accepted: nobody means to send it; replace the placeholder text or the example address"),
         ("example-sender", "'example-sender' cannot be accepted: nobody means to send it; replace the placeholder text or the example address"),
+        ('"date-after-issue\\u202e"', "unknown warning code 'date-after-issue\\u202e'; did you mean 'date-after-issue'?"),
+        ('"' + "x" * 200 + '"', "unknown warning code '" + "x" * 59 + "…'; copy it from the end of the warning's line, where it stands in brackets"),
     ],
 )  # fmt: skip
 def test_an_unknown_or_unacceptable_code_is_an_error_at_its_place(
     newsletter: Newsletter, lettre: Lettre, typed: str, message: str
 ) -> None:
-    issue = NO_URL.replace("    summary: Un résumé court.\n", f"    summary: Un résumé court.\n    accept: [ok, {typed}]\n".replace("ok, ", ""))  # fmt: skip
+    issue = NO_URL.replace("    summary: Un résumé court.\n", f"    summary: Un résumé court.\n    accept: [{typed}]\n")  # fmt: skip
     root = newsletter({ISSUE: issue})
     result = lettre("check", repo=root)
     assert result.exit_code == 1

@@ -241,23 +241,25 @@ SocialNetwork = Literal[
 
 
 def _warning_code(value: str) -> str:
+    if value in CODES and value not in NEVER_ACCEPTED:
+        return value
+    shown = value if value.isascii() and value.isprintable() else ascii(value)[1:-1]
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"  # echoed: inert and short
     if value in NEVER_ACCEPTED:
         message = _(
             "'{code}' cannot be accepted: nobody means to send it; "
             "replace the placeholder text or the example address"
         )
-        raise _fail("code_not_acceptable", message, code=value)
-    if value in CODES:
-        return value
-    close = difflib.get_close_matches(value.lower(), list(CODES), n=1, cutoff=0.6)
+        raise _fail("code_not_acceptable", message, code=shown)
+    close = difflib.get_close_matches(value.lower().strip(), list(CODES), n=1, cutoff=0.6)
     if close:
         message = _("unknown warning code '{code}'; did you mean '{close}'?")
-        raise _fail("unknown_code", message, code=value, close=close[0])
+        raise _fail("unknown_code", message, code=shown, close=close[0])
     message = _(
         "unknown warning code '{code}'; copy it from the end of the warning's line, "
         "where it stands in brackets"
     )
-    raise _fail("unknown_code", message, code=value)
+    raise _fail("unknown_code", message, code=shown)
 
 
 WarningCode = Annotated[str, AfterValidator(_warning_code)]
