@@ -385,7 +385,12 @@ def test_init_writes_placeholders_that_check_warns_on_and_publish_and_send_refus
 ) -> None:
     mailbox, port, _ = server
     folder = tmp_path / "neuve"
-    assert lettre("init", str(folder)).exit_code == 0
+    created = lettre("init", str(folder))
+    assert created.exit_code == 0
+    assert created.stdout.splitlines()[-1] == (
+        "Replace 'À COMPLÉTER' and 'communication@example.org' in it: "
+        "lettre check reminds you, and send and publish refuse them."
+    )
     publication = (folder / "publication.yaml").read_text()
     assert 'organization: "À COMPLÉTER"' in publication
     assert "communication@example.org" in publication

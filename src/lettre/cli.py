@@ -113,7 +113,7 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
     show_default=True,
     help="Name of the newsletter.",
 )
-@click.option("--organization", default="À COMPLÉTER", help="Who publishes it.")
+@click.option("--organization", default=scaffold.EXAMPLES[0], help="Who publishes it.")
 @click.option(
     "--language",
     type=click.Choice(["fr", "en"]),
@@ -129,7 +129,7 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
 )
 @click.option(
     "--sender-email",
-    default="communication@example.org",
+    default=scaffold.EXAMPLES[1],
     show_default=True,
     help="Address the issues are sent from.",
 )
@@ -138,6 +138,12 @@ def init(folder: Path, **settings: str) -> None:
     scaffold.init_repository(folder, **settings)
     echo(f"Created a newsletter repository in {folder}")
     echo(f"Next: edit {folder / 'publication.yaml'}, then run `lettre new` there.")
+    left = [value for value in settings.values() if value in scaffold.EXAMPLES]
+    if left:
+        message = _(
+            "Replace {left} in it: lettre check reminds you, and send and publish refuse them."
+        )
+        echo(message.format(left=" and ".join(f"'{value}'" for value in left)))
 
 
 @cli.command()

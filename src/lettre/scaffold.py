@@ -21,6 +21,9 @@ from lettre.schema import (
 )
 
 _SKELETONS = files("lettre") / "skeletons"
+EXAMPLES = ("À COMPLÉTER", "communication@example.org")
+"""What `lettre init` writes when it is not told the organisation or the sender's address
+(the defaults of its options): `check` warns on both, `send` and `publish` refuse them."""
 
 
 def _yaml_text(value: str) -> str:
