@@ -99,6 +99,11 @@ _CHECKED: set[str] = set()
 _RECORDED = ("format", "width", "height")
 
 
+def check_cache(out: Path) -> Path:
+    """Where the checks of images are recorded for the output folder `out`."""
+    return out / ".cache" / "checks"
+
+
 @contextlib.contextmanager
 def checks_cached_in(folder: Path) -> Iterator[None]:
     """Within this block, image checks are recorded in `folder` (lettre's own, such as
