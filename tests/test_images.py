@@ -249,7 +249,9 @@ def test_the_cheaper_way_looks_like_a_full_lanczos_of_the_source(tmp_path: Path)
     for spec in (PRINT, EMAIL):
         made = decoded(variant(info, spec, tmp_path / "cache").data)
         reference = full.resize(made.size, Image.Resampling.LANCZOS)
-        assert difference(made, reference) < 2.5, spec.name
+        encoding_alone = difference(decoded(jpeg(reference, quality=spec.quality)), reference)
+        # measured: draft and the email made from the print add ~1 level to the JPEG's own loss
+        assert difference(made, reference) < encoding_alone + 2, spec.name
 
 
 def test_variants_are_the_same_bytes_with_or_without_the_cache(tmp_path: Path) -> None:

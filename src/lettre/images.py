@@ -274,8 +274,8 @@ class Variant:
 
 def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
     """The image made ready for `spec` (resized, recompressed or kept, without metadata: see
-    image_pixels), cached by content hash. With a cache, every edition's variant is made at
-    once, so that the next edition finds its own there."""
+    image_pixels), cached by content hash. Every edition's variant is made at once, so that
+    the next edition finds its own in the cache."""
     source = info.path.read_bytes()
     digest = _sha256(source)
     keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
@@ -285,8 +285,8 @@ def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
         suffix, data, width, height = found
         return Variant(f"{name}{suffix}", data, width, height)
     _checked(info, source)
-    wanted = {s.name: s for s in (*SPECS, spec)} if cache is not None else {spec.name: spec}
-    made = image_pixels.make(source, list(wanted.values()))
+    # always every edition's, from the same pixels: the same bytes with or without a cache
+    made = image_pixels.make(source, list({s.name: s for s in (*SPECS, spec)}.values()))
     for other, each in made.items():
         if cache is not None:
             size = (each.width, each.height)
