@@ -111,8 +111,11 @@ def _read(entry: Path, limit: int) -> bytes | None:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
             return None
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
-            return handle.read(limit + 1)
+        chunks, size = [], 0
+        while chunk := os.read(descriptor, min(1 << 20, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
     except OSError:
         return None
     finally:
