@@ -286,13 +286,19 @@ def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
         return Variant(f"{name}{suffix}", data, width, height)
     _checked(info, source)
     # always every edition's, from the same pixels: the same bytes with or without a cache
-    made = image_pixels.make(source, list({s.name: s for s in (*SPECS, spec)}.values()))
+    made = _make_variant(source, list({s.name: s for s in (*SPECS, spec)}.values()))
     for other, each in made.items():
         if cache is not None:
             size = (each.width, each.height)
             image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
     mine = made[spec.name]
     return Variant(f"{name}{mine.suffix}", mine.data, mine.width, mine.height)
+
+
+def _make_variant(source: bytes, specs: list[Spec]) -> dict[str, image_pixels.Made]:
+    """The variants of `source` for `specs`, by spec name (tests stub this to see the cache
+    at work)."""
+    return image_pixels.make(source, specs)
 
 
 def _checked(info: ImageInfo, source: bytes) -> None:
