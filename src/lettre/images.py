@@ -47,7 +47,13 @@ class ImageProblem(Exception):
 
 
 DECODE_SECONDS = 60.0
-"""One image's full decoding, in a child process: a 50 Mpx photo takes a few seconds."""
+"""The longest one image's full decoding may last, in a child process, by the clock."""
+DECODE_CPU_BASE = 5.0
+PIXELS_PER_CPU_SECOND = 5_000_000
+"""Once its size is read, a decoding may use 5 s of processor time, and 1 s more for each
+5 Mpx in all its frames (a 50 Mpx photo decodes in about 2 s): a file that needs far more than
+its size explains is stopped then, not after a minute. Processor time, not the clock: a busy
+machine makes a check slower, never a refusal."""
 
 
 def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
@@ -140,7 +146,7 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     if pid == 0:  # the child: never returns
         os.close(read)
         try:
-            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             limit = math.ceil(seconds) + 1
             limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
@@ -158,16 +164,33 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
         os.close(read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)  # done, or over its time, or Ctrl-C in the parent
-        _, status = os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
     if told is None:
         return json.dumps(
             ["failed", f"decoding it took over {seconds:.0f} s (a hostile file?); export it again"]
         )
+    if not told and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        message = _(
+            "decoding it took more processor time than its size explains (a hostile file?); "
+            "export it again"
+        )
+        return json.dumps(["failed", message])
     if not told:
         return json.dumps(
             ["failed", f"the decoder crashed on it ({_ending(status)}); export it again"]
         )
     return told
+
+
+def limit_processor_time(pixels: int) -> None:
+    """In the decoding child, once the image's size is read: the processor time its decoding
+    may still use (see PIXELS_PER_CPU_SECOND); over it, the system stops the child (SIGXCPU)."""
+    seconds = math.ceil(min(DECODE_SECONDS, DECODE_CPU_BASE + pixels / PIXELS_PER_CPU_SECOND))
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
 
 def _answer(read: int, seconds: float) -> str | None:
@@ -215,6 +238,7 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                     raise ImageProblem(
                         "an animation with too many pixels in all; use a still photo"
                     )
+                limit_processor_time(width * height * getattr(image, "n_frames", 1))
                 if image.format not in PHOTO_FORMATS:
                     raise ImageProblem(f"{image.format} images are not supported; use {wanted}")
                 if image.format == "JPEG":
@@ -239,7 +263,7 @@ def _inspect_svg(path: Path) -> ImageInfo:
     try:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
-        for _, _, encoded in svg.embedded_images(root):
+        for _element, _attribute, encoded in svg.embedded_images(root):
             inspect_bytes(base64.b64decode(encoded), "JPEG, PNG or WebP")
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None

@@ -232,3 +232,21 @@ def test_variant_records_of_an_older_lettre_are_ignored(tmp_path: Path) -> None:
 
 def test_the_check_records_live_beside_the_outputs() -> None:
     assert check_cache(Path("out")) == Path("out/.cache/checks")
+
+
+def test_a_decoding_that_spins_is_stopped_by_the_processor_time_its_size_explains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not after DECODE_SECONDS (a minute) of the clock: after the processor time a picture
+    of its size needs (here a tiny one: 1 s), whatever the machine's load."""
+
+    def spin(data: bytes, wanted: str) -> str:
+        images.limit_processor_time(16)  # as the real decoding does once the size is read
+        while True:
+            pass
+
+    monkeypatch.setattr(images, "_decode", spin)
+    monkeypatch.setattr(images, "DECODE_CPU_BASE", 1.0)
+    (tmp_path / "a.jpg").write_bytes(progressive_jpeg(0))
+    with pytest.raises(images.ImageProblem, match="more processor time than its size explains"):
+        inspect(tmp_path / "a.jpg")
