@@ -22,6 +22,7 @@ from lettre import __version__, preview, publish, report, scaffold, send
 from lettre.archive import entries, left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
+from lettre.images import check_cache, checks_cached_in
 from lettre.load import check as check_issues
 from lettre.load import load_publication
 from lettre.messages import _, ngettext
@@ -190,7 +191,8 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     error (or, with --strict, a warning).
     """
     repo = settings.repository()
-    checked = check_issues(repo, settings.issue_folders(repo, paths))
+    with checks_cached_in(check_cache(repo.root / "dist")):  # photos checked before: not decoded
+        checked = check_issues(repo, settings.issue_folders(repo, paths))
     for loaded in checked.issues:
         echo(report.summary(loaded, repo.shown(loaded.folder)))
         if verbose:

@@ -21,6 +21,7 @@ from typing import IO
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
 from lettre.errors import ContentError, LettreError, Problem, UsageProblem
+from lettre.images import check_cache, checks_cached_in
 from lettre.load import load_issue, load_publication
 from lettre.model import Publication
 from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, mark, write_failed
@@ -322,8 +323,9 @@ def run(job: Job) -> Outcome:
     output = job.out / job.folder.name
     outcome = Outcome(job.folder, output)
     try:
-        publication = _publication(repo)
-        loaded = load_issue(repo, job.folder, publication)
+        with checks_cached_in(check_cache(job.out)):  # an unchanged photo is not decoded again
+            publication = _publication(repo)
+            loaded = load_issue(repo, job.folder, publication)
         outcome.problems = loaded.problems
         if loaded.value is None or not loaded.ok:
             outcome.status, outcome.error = "failed", "the issue has errors"
