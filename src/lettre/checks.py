@@ -13,6 +13,7 @@ from pathlib import Path
 from lettre import images, markdown
 from lettre.diagnostics import at, field_name
 from lettre.errors import Problem, Severity
+from lettre.messages import _
 from lettre.model import Article, Headline, ImageInfo, Issue, Publication
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import Repository
@@ -30,18 +31,24 @@ def publication_problems(
     publication: Publication, doc: Document, repo: Repository
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if publication.logo:
+    for key in ("logo", "logo_dark"):  # the dark variant is checked as the logo is
         try:
-            info = logo_info(publication, repo)
+            info = logo_info(publication, repo, dark=key == "logo_dark")
         except (PathProblem, images.ImageProblem) as error:
-            problems.append(at(doc, ("logo",), str(error)))
+            problems.append(at(doc, (key,), str(error)))
         else:
             if info and info.format == "SVG":
-                message = (
+                message = _(
                     "most mail programs do not show SVG: the email will show the name only; "
                     "give a PNG"
                 )
-                problems.append(at(doc, ("logo",), message, WARN))
+                problems.append(at(doc, (key,), message, WARN))
+    if publication.email.articles == "teasers" and not publication.base_url:
+        message = _(
+            "teasers link each article to the web edition, which needs an address; add "
+            "base_url (https://…) or write articles: full"
+        )
+        problems.append(at(doc, ("email", "articles"), message))
     if publication.footer:
         problems += _markdown(publication.footer, doc, ("footer",))
     ratio = contrast(publication.colors.primary, WHITE)
@@ -110,11 +117,14 @@ def _link_problem(link: Path, root: Path) -> str | None:
     return None
 
 
-def logo_info(publication: Publication, repo: Repository) -> ImageInfo | None:
-    """The checked logo, or None when the publication has none."""
-    if not publication.logo:
+def logo_info(
+    publication: Publication, repo: Repository, *, dark: bool = False
+) -> ImageInfo | None:
+    """The checked logo (`dark`: its dark-mode variant), or None when there is none."""
+    name = publication.logo_dark if dark else publication.logo
+    if not name:
         return None
-    return images.inspect(resolve_inside(repo.root, repo.root, publication.logo), allow_svg=True)
+    return images.inspect(resolve_inside(repo.root, repo.root, name), allow_svg=True)
 
 
 def issue_problems(

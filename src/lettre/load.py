@@ -21,7 +21,7 @@ from lettre.diagnostics import at, describe, field_name, from_validation
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
-from lettre.model import Issue, LoadedIssue, Publication, RelativePath
+from lettre.model import ImageInfo, Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.yamlfile import Document, Place, YamlProblem, parse
@@ -96,12 +96,18 @@ def load_issue(
     images, found = checks.issue_problems(issue, doc, repo, folder, publication)
     result.problems += found + _numbering_problems(issue, doc, numbers, folder)
     issue = _fill_defaults(issue, numbers, folder, publication)
-    try:
-        logo = checks.logo_info(publication, repo)
-    except (PathProblem, ImageProblem):
-        logo = None  # reported with publication.yaml
-    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images, logo)
+    logo, logo_dark = (_logo(publication, repo, dark) for dark in (False, True))
+    result.value = LoadedIssue(
+        publication, issue, folder.resolve(), tuple(sources), images, logo, logo_dark
+    )
     return result
+
+
+def _logo(publication: Publication, repo: Repository, dark: bool) -> ImageInfo | None:
+    try:
+        return checks.logo_info(publication, repo, dark=dark)
+    except (PathProblem, ImageProblem):
+        return None  # reported with publication.yaml
 
 
 def _own_file(repo: Repository, folder: Path, name: str) -> Path:
