@@ -46,10 +46,10 @@ def build(lettre: Lettre, repo: Path, out: Path, *args: str) -> Edition:
     result = lettre("build", "--out", str(out), *args, repo=repo)
     assert result.exit_code == 0, result.output
     folder = out / "2025-06-13"
-    stem = next(folder.glob("*.html")).stem
+    stem = next(folder.glob("*.eml")).stem
     return Edition(
         folder,
-        (folder / f"{stem}.html").read_text(),
+        (folder / f"{stem}-email.html").read_text(),
         (folder / f"{stem}.txt").read_text(),
         (folder / f"{stem}.eml").read_bytes(),
     )
@@ -84,7 +84,14 @@ class Page(HTMLParser):
 
 def test_outputs_and_weight(example: Edition) -> None:
     names = sorted(p.name for p in example.folder.iterdir() if not p.name.startswith("."))
-    assert names == ["images", f"{STEM}.eml", f"{STEM}.html", f"{STEM}.pdf", f"{STEM}.txt"]
+    assert names == [
+        "images",
+        f"{STEM}-email.html",
+        f"{STEM}.eml",
+        f"{STEM}.html",
+        f"{STEM}.pdf",
+        f"{STEM}.txt",
+    ]
     assert len(example.html.encode()) < GMAIL_CLIP
     assert len(example.part("text/html").encode()) < GMAIL_CLIP
 
@@ -318,7 +325,7 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
         int(n) for n in re.findall(r"« Article (\d+) » is shortened in the email", result.stderr)
     ]
     assert shortened and shortened == list(range(30 - len(shortened), 30))  # the lowest ones
-    html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.html").read_text()
+    html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13-email.html").read_text()
     assert len(html.encode()) < 90_000
     assert "Article 29" in html and "Article abrégé dans ce courriel" in html
     pdf = tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf"
@@ -336,7 +343,7 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
 
 @pytest.fixture(scope="module")
 def page_url(example: Edition) -> str:
-    return (example.folder / f"{STEM}.html").as_uri()
+    return (example.folder / f"{STEM}-email.html").as_uri()
 
 
 @pytest.mark.parametrize("width", [320, 375, 600])
