@@ -393,15 +393,32 @@ def test_axe_finds_no_serious_violation(browser: object, page_url: str, scheme: 
     page.close()
 
 
-def test_the_logo_stays_on_a_white_plate_in_dark_mode(browser: object, page_url: str) -> None:
-    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")  # type: ignore[attr-defined]
+MASTHEAD = """(() => {
+  const rgb = c => (c.match(/[0-9.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const plate = getComputedStyle(document.querySelector('.lt-plate table')).backgroundColor;
+  const texts = [...document.querySelectorAll('.lt-plate-text div')].map(d => ratio(getComputedStyle(d).color, plate));
+  const logos = [...document.querySelectorAll('.lt-plate img')].filter(i => i.getBoundingClientRect().width > 0);
+  return {plate, texts, logos: logos.map(i => i.getAttribute('src'))};
+})()"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_masthead_is_legible_and_shows_the_logo_for_its_background(
+    browser: object, page_url: str, scheme: str
+) -> None:
+    """The example has a logo_dark: in dark mode the plate turns dark and shows it."""
+    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme=scheme)  # type: ignore[attr-defined]
     page.goto(page_url)
-    plate = page.evaluate(
-        "getComputedStyle(document.querySelector('.lt-plate table') || document.querySelector('.lt-plate')).backgroundColor"
-    )
-    body = page.evaluate("getComputedStyle(document.querySelector('.lt-card td')).backgroundColor")
-    assert plate == "rgb(255, 255, 255)" and body != "rgb(255, 255, 255)"
+    found = page.evaluate(MASTHEAD)
     page.close()
+    assert found["texts"] and min(found["texts"]) >= 4.5, found
+    [logo] = found["logos"]
+    assert logo.startswith("images/logo-dark-" if scheme == "dark" else "images/logo-"), logo
+    assert (found["plate"] == "rgb(255, 255, 255)") == (scheme == "light"), found
 
 
 def test_readable_with_images_blocked(browser: object, page_url: str) -> None:

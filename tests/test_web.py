@@ -307,12 +307,35 @@ def test_the_dark_logo_is_the_one_shown_in_dark_mode(
 
 
 def test_without_a_dark_logo_the_logo_keeps_a_light_plate_gmail_does_not_invert(
-    browser: object, example: Path
+    browser: object, tmp_path: Path
 ) -> None:
     """Gmail's forced inversion recolours backgrounds, not background images: the logo's
-    plate is a white gradient, so a dark logo stays on white whatever Gmail does."""
+    plate is a white gradient, so a dark logo stays on white whatever Gmail does. (Apple's
+    dark mode keeps the whole plate white when there is no logo_dark.)"""
+    root = tmp_path / "newsletter"
+    shutil.copytree(MINIMAL, root)
+    (root / "assets").mkdir(exist_ok=True)
+    (root / "assets/logo.png").write_bytes(_logo((0, 38, 84)))
+    publication = root / "publication.yaml"
+    publication.write_text(publication.read_text() + "logo: assets/logo.png\n")
+    assert run()("build", repo=root).exit_code == 0
     page = browser.new_page(viewport={"width": 600, "height": 800}, color_scheme="dark")  # type: ignore[attr-defined]
-    page.goto((example / f"{STEM}-email.html").as_uri())
+    page.goto((root / "dist/2025-06-13/lettre-de-test-2025-06-13-email.html").as_uri())
     [logo] = page.evaluate(SHOWN_LOGO)
+    plate = page.evaluate(
+        "getComputedStyle(document.querySelector('.lt-plate table')).backgroundColor"
+    )
     page.close()
     assert logo["plate"] == "linear-gradient(rgb(255, 255, 255), rgb(255, 255, 255))"
+    assert plate == "rgb(255, 255, 255)"
+
+
+def test_a_changed_dark_logo_rebuilds_the_issue(with_dark_logo: Path) -> None:
+    root = with_dark_logo.parent.parent
+    again = run()("build", repo=root)
+    assert "0 built, 1 unchanged" in again.output, again.output
+    (root / "assets/logo-dark.png").write_bytes(_logo((250, 250, 200)))
+    changed = run()("build", repo=root)
+    assert "1 built, 0 unchanged" in changed.output, changed.output
+    (root / "assets/logo-dark.png").write_bytes(_logo((240, 240, 240)))  # as the module had it
+    assert run()("build", repo=root).exit_code == 0

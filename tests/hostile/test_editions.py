@@ -8,6 +8,7 @@ named in FILES below, so it inherits these guarantees.
 from __future__ import annotations
 
 import email
+import re
 import shutil
 import subprocess
 from email import policy
@@ -108,3 +109,49 @@ def _inert_pdf(path: Path) -> None:
         assert all(u.startswith(("https://", "http://", "mailto:")) for u in uris)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
     assert "<script>alert(1)</script>" in text.stdout.replace("\n", " ")
+
+
+# --- logo_dark: the same checks as the logo, confined to the repository ---------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "link", "expected"),
+    [
+        ("/etc/passwd", None, "logo_dark: '/etc/passwd' is an absolute path"),
+        ("../outside.png", None, "logo_dark: '../outside.png' goes up with '..'"),
+        ("assets/out.png", "/etc/hostname", "logo_dark: 'assets/out.png' leads outside"),
+        ("assets/none.png", None, "logo_dark: 'assets/none.png' does not exist"),
+        ("assets/dev.png", "/dev/zero", "logo_dark: 'assets/dev.png' leads outside"),
+        ("https://evil.example/x.png", None, "logo_dark: 'https://evil.example/x.png' is a URL"),
+    ],
+)
+def test_a_hostile_dark_logo_is_a_located_error(
+    newsletter: Any, lettre: Any, value: str, link: str | None, expected: str
+) -> None:
+    root = newsletter()
+    (root / "assets").mkdir(exist_ok=True)
+    if link:
+        (root / value).symlink_to(link)
+    publication = root / "publication.yaml"
+    publication.write_text(publication.read_text() + f"logo_dark: {value}\n")
+    result = lettre("build", repo=root)
+    assert result.exit_code == 1
+    assert re.search(r"publication\.yaml:\d+:\d+: " + re.escape(expected), result.stderr), (
+        result.stderr
+    )
+    assert not (root / "dist/2025-06-13").exists()
+
+
+def test_an_svg_dark_logo_with_a_script_is_refused(newsletter: Any, lettre: Any) -> None:
+    root = newsletter()
+    (root / "assets").mkdir(exist_ok=True)
+    (root / "assets/dark.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="10"><script>alert(1)</script></svg>'
+    )
+    publication = root / "publication.yaml"
+    publication.write_text(publication.read_text() + "logo_dark: assets/dark.svg\n")
+    result = lettre("build", repo=root)
+    assert result.exit_code == 1
+    assert re.search(r"publication\.yaml:\d+:\d+: logo_dark: .*refused", result.stderr), (
+        result.stderr
+    )

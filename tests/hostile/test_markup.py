@@ -190,7 +190,7 @@ def test_the_text_part_and_subject_show_the_escapes_as_typed(
 def test_no_output_holds_a_nul_byte(escapes: dict[str, Any]) -> None:
     assert escapes["files"]
     texts = [p for p in escapes["files"] if p.suffix in (".html", ".txt", ".eml")]
-    assert len(texts) == 3 and [p.name for p in texts if b"\x00" in p.read_bytes()] == []
+    assert len(texts) == 4 and [p.name for p in texts if b"\x00" in p.read_bytes()] == []
     assert "\x00" not in pdf_text(next(p for p in escapes["files"] if p.suffix == ".pdf"))
 
 
