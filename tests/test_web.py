@@ -111,8 +111,24 @@ def test_sizes_are_said_as_readers_say_them() -> None:
 # --- a typical issue: 4 headlines, 7 articles, full and teasers ---------------------------
 
 
+EXTRA = 5
+"""Articles added to the mixed issue's 7, for a typical issue of 12 (issue 11: 8 to 12)."""
+
+
 def _mixed(root: Path, articles: str | None, base: bool = True) -> Path:
     mixed_issue.make(root, MINIMAL)
+    issue = root / "bulletins/2025-06-13/issue.yaml"
+    more = [
+        mixed_issue._article(
+            f"Article ajouté {n}",
+            "Un chapô de deux phrases, comme la plupart. Il dit l'essentiel.",
+            mixed_issue._body(4, 50 + n),
+            f"ajout-{n}",
+            "paysage" if n % 2 else None,
+        )
+        for n in range(EXTRA)
+    ]
+    issue.write_text(issue.read_text() + "".join(more), encoding="utf-8")
     publication = root / "publication.yaml"
     extra = f"base_url: {BASE}/\n" if base else ""
     extra += f"email:\n  articles: {articles}\n" if articles else ""
@@ -146,10 +162,11 @@ def test_every_article_has_an_anchor_and_its_whole_text_in_the_web_page(
 ) -> None:
     folder = mixed["teasers"]
     assert _articles(folder) == [f"article-1-{a}" for a in (1, 2, 3)] + [
-        f"article-2-{a}" for a in (1, 2, 3, 4)
+        f"article-2-{a}" for a in range(1, 5 + EXTRA)
     ]
     web = (folder / "lettre-de-test-2025-06-13.html").read_text()
-    assert web.count("Les unités engagées ont conduit") == 12 + 2 + 8 + 5 + 3  # every paragraph
+    # every paragraph of every article, and the editorial's
+    assert web.count("Les unités engagées ont conduit") == 12 + 2 + 8 + 5 + 4 * EXTRA + 3
 
 
 def test_teasers_link_each_article_to_its_place_in_the_web_page(mixed: dict[str, Path]) -> None:
