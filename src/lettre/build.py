@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lettre import mail, outlook, pdf, web
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
+from lettre.messages import _
 from lettre.model import LoadedIssue
 from lettre.names import Names, names
 from lettre.output import inside, write_together
@@ -101,6 +102,13 @@ Edition = Callable[[LoadedIssue, Setting], Editions]
 
 def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:
     """The editions `options` names, in memory (images are cached in out/)."""
+    unknown = sorted(set(options.editions) - set(EDITIONS))
+    if unknown:
+        raise LettreError(
+            _("no edition named {names}; the editions are {known}").format(
+                names=", ".join(unknown), known=", ".join(EDITIONS)
+            )
+        )
     made = Editions()
     for name, edition in EDITIONS.items():
         if options.builds(name):
