@@ -16,7 +16,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from lettre.build import file_stem
+from lettre import names as outputs
 from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
@@ -76,7 +76,7 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
         if fingerprint(inputs, current, stamp.inputs)[0] != stamp.fingerprint:
             stale.append(repo.shown(loaded.folder))
             continue
-        found.append(Entry(loaded, file_stem(loaded), _files(output)))
+        found.append(Entry(loaded, outputs.names(loaded).stem, _files(output)))
     if stale:
         raise LettreError(f"built from older sources: {', '.join(stale)}; run lettre build first")
     return sorted(found, key=lambda e: e.date, reverse=True)
@@ -177,8 +177,10 @@ def checksums(found: list[Entry]) -> str:
 
 
 def _link(publication: Publication, entry: Entry, extension: str) -> str:
-    relative = f"{entry.date}/{entry.stem}.{extension}"
-    return f"{publication.base_url.rstrip('/')}/{relative}" if publication.base_url else relative
+    named = outputs.of(publication, entry.date)
+    if extension == "pdf":
+        return named.pdf_url or f"{entry.date}/{named.pdf}"
+    return named.web_url or f"{entry.date}/{named.web}"
 
 
 def feed(publication: Publication, found: list[Entry]) -> str:

@@ -43,18 +43,24 @@ def publication_problems(
     publication: Publication, doc: Document, repo: Repository
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if publication.logo:
+    for key in ("logo", "logo_dark"):  # the dark variant is checked as the logo is
         try:
-            info = logo_info(publication, repo)
+            info = logo_info(publication, repo, dark=key == "logo_dark")
         except (PathProblem, images.ImageProblem) as error:
-            problems.append(at(doc, ("logo",), str(error)))
+            problems.append(at(doc, (key,), str(error)))
         else:
             if info and info.format == "SVG":
-                message = (
+                message = _(
                     "most mail programs do not show SVG: the email will show the name only; "
                     "give a PNG"
                 )
-                problems.append(warning(doc, ("logo",), "logo-svg", message))
+                problems.append(warning(doc, (key,), "logo-svg", message))
+    if publication.email.articles == "teasers" and not publication.base_url:
+        message = _(
+            "teasers link each article to the web edition, which needs an address; add "
+            "base_url (https://…) or write articles: full"
+        )
+        problems.append(at(doc, ("email", "articles"), message))
     if publication.footer:
         problems += _markdown(publication.footer, doc, ("footer",))
     ratio = contrast(publication.colors.primary, WHITE)
@@ -150,11 +156,14 @@ def _link_problem(link: Path, root: Path) -> str | None:
     return None
 
 
-def logo_info(publication: Publication, repo: Repository) -> ImageInfo | None:
-    """The checked logo, or None when the publication has none."""
-    if not publication.logo:
+def logo_info(
+    publication: Publication, repo: Repository, *, dark: bool = False
+) -> ImageInfo | None:
+    """The checked logo (`dark`: its dark-mode variant), or None when there is none."""
+    name = publication.logo_dark if dark else publication.logo
+    if not name:
         return None
-    return images.inspect(resolve_inside(repo.root, repo.root, publication.logo), allow_svg=True)
+    return images.inspect(resolve_inside(repo.root, repo.root, name), allow_svg=True)
 
 
 def issue_problems(

@@ -22,7 +22,7 @@ from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
 from lettre.messages import _
-from lettre.model import Issue, LoadedIssue, Publication, RelativePath
+from lettre.model import ImageInfo, Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.yamlfile import Document, Place, YamlProblem, parse
@@ -101,12 +101,18 @@ def load_issue(
     result.problems += found + _numbering_problems(repo, issue, doc, numbers, folder)
     result.accepted = codes.accepted(result.problems, issue, publication)
     issue = _fill_defaults(issue, numbers, folder, publication)
-    try:
-        logo = checks.logo_info(publication, repo)
-    except (PathProblem, ImageProblem):
-        logo = None  # reported with publication.yaml
-    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images, logo)
+    logo, logo_dark = (_logo(publication, repo, dark) for dark in (False, True))
+    result.value = LoadedIssue(
+        publication, issue, folder.resolve(), tuple(sources), images, logo, logo_dark
+    )
     return result
+
+
+def _logo(publication: Publication, repo: Repository, dark: bool) -> ImageInfo | None:
+    try:
+        return checks.logo_info(publication, repo, dark=dark)
+    except (PathProblem, ImageProblem):
+        return None  # reported with publication.yaml
 
 
 def _own_file(repo: Repository, folder: Path, name: str) -> Path:

@@ -317,6 +317,15 @@ class Smtp(Strict):
     """Default recipients: typically the list address of the organisation's list server."""
 
 
+class EmailSettings(Strict):
+    """How the email edition is made."""
+
+    articles: Literal["full", "teasers"] = "full"
+    """`full`: every article whole in the email (an intranet without base_url); `teasers`:
+    each article as its photo, title, chapô and a link to its place in the web edition
+    (needs base_url)."""
+
+
 class Publication(Strict):
     """publication.yaml, at the root of a newsletter repository."""
 
@@ -338,6 +347,11 @@ class Publication(Strict):
     """Unsubscribe link: https://… or mailto:…."""
     logo: RelativePath | None = None
     """Logo file, relative to publication.yaml: PNG, JPEG or SVG."""
+    logo_dark: RelativePath | None = None
+    """The logo for dark backgrounds (light on dark), shown by mail programs in dark mode;
+    without it the logo keeps a light plate behind it."""
+    email: EmailSettings = EmailSettings()
+    """How the email edition is made: `articles: full` (default) or `teasers`."""
     colors: Colors = Colors()
     """Theme colours, shared by the email and the print edition."""
     paper: Literal["A4", "A5", "letter"] = "A4"
@@ -493,6 +507,8 @@ class LoadedIssue:
     """Every image of the issue, by its `src`."""
     logo: ImageInfo | None = None
     """The publication's logo, checked."""
+    logo_dark: ImageInfo | None = None
+    """The publication's logo for dark mode, checked."""
 
     @property
     def number(self) -> int:

@@ -111,7 +111,7 @@ def build_options(folder: Path, asked: Options, republish: bool) -> Options:
     if republish and named:
         return asked
     recorded = options_of(record, str(folder / RECORD))
-    return Options(recorded.mode, recorded.print_marks, asked.print_edition)
+    return Options(recorded.mode, recorded.print_marks, asked.editions)
 
 
 def guard(

@@ -226,9 +226,13 @@ def _built_message(
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
         raise LettreError(f"{repo.shown(folder)} cannot be sent: {outcome.error}")
-    eml = outcome.output / f"{publication.file_slug}-{folder.name}.eml"
-    if not eml.is_file():
-        raise LettreError(f"no {eml.name} in {outcome.output}")
+    eml = outcome.files.get(outcome.names.eml) if outcome.names else None
+    if eml is None or not eml.is_file():
+        raise LettreError(
+            _("no message in {folder}: build it again (lettre build {issue})").format(
+                folder=outcome.output, issue=repo.shown(folder)
+            )
+        )
     # a fresh build carries its check warnings as problems; an unchanged one, in its notes
     warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
     return eml.read_bytes(), warnings
