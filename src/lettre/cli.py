@@ -18,12 +18,13 @@ from typing import Any
 
 import click
 
-from lettre import __version__, preview, publish, report, scaffold, send
+from lettre import __version__, approval, preview, publish, report, scaffold, send
 from lettre.archive import entries, left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
 from lettre.load import load_publication
+from lettre.messages import _, ngettext
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
 from lettre.schema import dumps, issue_schema, publication_schema
@@ -393,15 +394,47 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 
 @cli.command(name="archive")
 @OUT
+@click.option("--drafts", is_flag=True,
+              help="Also list the issues built but not published, marked as drafts (never in the feed).")  # fmt: skip
 @click.pass_obj
-def archive_command(settings: Settings, out: Path | None) -> None:
-    """Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."""
+def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
+    """Write the archive of the published issues: index.html (searchable), search.js,
+    feed.xml, manifest.json, SHA256SUMS."""
     repo = settings.repository()
     folder = out or repo.root / "dist"
-    for path in make_archive(repo, folder):
+    for path in make_archive(repo, folder, drafts):
         echo(repo.shown(path))
-    for note in left_out(repo, folder, entries(repo, folder)):
-        echo(f"warning: {note}", err=True, fg="yellow")
+    for note in left_out(repo, folder, entries(repo, folder), drafts):
+        echo(_("warning: {note}").format(note=note), err=True, fg="yellow")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "name", required=True, metavar="NAME",
+              help='Who approves the issue, e.g. --by "Jeanne Martin" (recorded).')  # fmt: skip
+@OUT
+@click.pass_obj
+def approve(settings: Settings, path: Path, name: str, out: Path | None) -> None:
+    """Approve the issue at PATH as built now: record the name, the time and the SHA-256 of
+    every output in bulletins/DATE/approved.json (builds it first if needed)."""
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    outcomes = _run(repo, [folder], output.parent, Options(), 1, False, None)
+    _end_failed(outcomes, settings.debug)
+    approved = approval.approve(repo, folder, output, name)
+    echo(
+        ngettext(
+            "{issue}: approved by {name}, {count} file recorded in {record}",
+            "{issue}: approved by {name}, {count} files recorded in {record}",
+            len(approved.files),
+        ).format(
+            issue=repo.shown(folder),
+            name=approved.by,
+            count=len(approved.files),
+            record=repo.shown(folder / approval.RECORD),
+        )
+    )
 
 
 def _smtp_address(

@@ -313,6 +313,9 @@ class Publication(Strict):
     """Links to the organisation's social networks."""
     smtp: Smtp | None = None
     """The mail server `lettre send` uses."""
+    approval: Literal["required", "optional"] = "optional"
+    """`required`: send and publish refuse an issue nobody approved (`lettre approve`), or
+    whose outputs changed since."""
 
     @property
     def file_slug(self) -> str:

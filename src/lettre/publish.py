@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettre import __version__
+from lettre import __version__, approval
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
@@ -214,6 +214,8 @@ def publish(repo: Repository, folder: Path, output: Path, options: Options) -> d
     stamp = Stamp.load(output)
     if stamp is None or not stamp.outputs_intact(output):
         raise LettreError(f"{repo.shown(folder)} is not built; run lettre build first")
+    if (publication := load_publication(repo).value) is not None:
+        approval.gate(repo, folder, output, publication)
     record = {
         "published": _now(),
         "lettre": __version__,

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from lettre import sendrecord
+from lettre import approval, sendrecord
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
@@ -229,6 +229,8 @@ def _built_message(
     eml = outcome.output / f"{publication.file_slug}-{folder.name}.eml"
     if not eml.is_file():
         raise LettreError(f"no {eml.name} in {outcome.output}")
+    if not request.test_address:  # a test copy is how an issue gets checked before approval
+        approval.gate(repo, folder, outcome.output, publication)
     # a fresh build carries its check warnings as problems; an unchanged one, in its notes
     warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
     return eml.read_bytes(), warnings
