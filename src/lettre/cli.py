@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from lettre import __version__, approval, preview, publish, report, scaffold, send
+from lettre import proof as proofs
 from lettre.archive import entries, left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
@@ -406,6 +407,39 @@ def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
         echo(repo.shown(path))
     for note in left_out(repo, folder, entries(repo, folder), drafts):
         echo(_("warning: {note}").format(note=note), err=True, fg="yellow")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--links", "check_links", is_flag=True,
+              help="Also check every web link over HTTP (a timeout each, a few at once).")  # fmt: skip
+@OUT
+@click.pass_obj
+def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -> None:
+    """Build the issue at PATH and write its proof (bon à tirer), dist/DATE/<stem>-bat.html:
+    subject, weight, images, links, contrast, the three editions' parity, warnings, pages.
+
+    Exit status 1 when something would block the send.
+    """
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    made = proofs.make_proof(repo, folder, output.parent, check_links)
+    report_path = proofs.write_report(repo, made, output)
+    for line in proofs.summary(made):
+        echo(line)
+    echo(_("Proof: {path}").format(path=repo.shown(report_path)))
+    if made.blockers:
+        echo(
+            ngettext(
+                "{count} thing blocks the send: see above.",
+                "{count} things block the send: see above.",
+                len(made.blockers),
+            ).format(count=len(made.blockers)),
+            err=True,
+            fg="red",
+        )
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()
