@@ -18,7 +18,9 @@ DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
 STEM = "lettre-de-test-{}"
 
 
-def three_issues(newsletter: Newsletter, files: dict[str, str | bytes | None] | None = None) -> Path:
+def three_issues(
+    newsletter: Newsletter, files: dict[str, str | bytes | None] | None = None
+) -> Path:
     root = newsletter(files)
     source = root / "bulletins/2025-06-13"
     for day in DAYS[:-1]:
@@ -73,7 +75,9 @@ def test_drafts_are_marked_and_never_in_the_feed(newsletter: Newsletter, lettre:
     manifest = json.loads((root / "dist/manifest.json").read_text())
     drafts = {i["date"]: i.get("draft", False) for i in manifest["issues"]}
     assert drafts == {"2025-06-13": True, "2025-06-06": False, "2025-05-30": True}
-    assert [e.findtext(f"{ATOM}id") for e in feed_entries(root)] == ["urn:lettre:" + STEM.format("2025-06-06")]
+    assert [e.findtext(f"{ATOM}id") for e in feed_entries(root)] == [
+        "urn:lettre:" + STEM.format("2025-06-06")
+    ]
     assert "left out" not in result.stderr.replace("no base_url", "")
 
 
@@ -125,7 +129,9 @@ def test_a_feed_without_base_url_is_a_warning(newsletter: Newsletter, lettre: Le
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
 
 
-def test_the_proof_and_approval_never_enter_the_archive(newsletter: Newsletter, lettre: Lettre) -> None:
+def test_the_proof_and_approval_never_enter_the_archive(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
     root = newsletter()
     publish(lettre, root, "2025-06-13")
     (root / "dist/2025-06-13" / (STEM.format("2025-06-13") + "-bat.html")).write_text("<p>BAT</p>")
@@ -214,7 +220,9 @@ def test_search_finds_what_people_type_and_links_the_article(
     root = three_issues(newsletter)
     (root / "bulletins/2025-06-13/issue.yaml").write_text(RICH)
     other = root / "bulletins/2025-05-30/issue.yaml"  # 1 and 200, not 1 200: not found
-    other.write_text(other.read_text().replace("Le texte", "Un char, 200 chevaux et 1 cavalier. Le texte"))
+    other.write_text(
+        other.read_text().replace("Le texte", "Un char, 200 chevaux et 1 cavalier. Le texte")
+    )
     assert lettre("build", repo=root).exit_code == 0
     for day in DAYS:
         publish(lettre, root, day)
@@ -232,7 +240,9 @@ def test_search_finds_what_people_type_and_links_the_article(
     assert found(page, "general martin") == editorial
     everywhere = found(page, "un chapô")
     assert sorted(everywhere) == list(DAYS)
-    assert everywhere["2025-05-30"] == [("2025-05-30/" + STEM.format("2025-05-30") + ".html#rubrique-1", "Un article")]
+    assert everywhere["2025-05-30"] == [
+        ("2025-05-30/" + STEM.format("2025-05-30") + ".html#rubrique-1", "Un article")
+    ]
     assert found(page, "jeanne soldats") == {}  # every word in one place, not across the issue
     assert page.is_visible("#none")
     page.fill("#search", "")
@@ -245,7 +255,11 @@ def test_a_title_that_looks_like_markup_is_shown_as_text(
 ) -> None:
     root = newsletter()
     issue = root / "bulletins/2025-06-13/issue.yaml"
-    issue.write_text(issue.read_text().replace("title: Un article", 'title: "<img src=x onerror=alert(1)> Piège"'))
+    issue.write_text(
+        issue.read_text().replace(
+            "title: Un article", 'title: "<img src=x onerror=alert(1)> Piège"'
+        )
+    )
     publish(lettre, root, "2025-06-13")
     assert lettre("archive", repo=root).exit_code == 0
     page = browser.new_page()  # type: ignore[attr-defined]
@@ -274,7 +288,11 @@ def synthetic_year(count: int) -> list[object]:
         return f"{drawn} {chance.randint(1, 9)} {chance.randint(100, 999)}"
 
     publication = Publication.model_validate(
-        {"name": "Lettre", "organization": "Cellule", "sender": {"name": "C", "email": "c@example.org"}}
+        {
+            "name": "Lettre",
+            "organization": "Cellule",
+            "sender": {"name": "C", "email": "c@example.org"},
+        }
     )
     entries = []
     for n in range(count):
@@ -283,7 +301,10 @@ def synthetic_year(count: int) -> list[object]:
                    "tags": [text(1), text(1)], "image": {"src": "a.jpg", "alt": text(6), "caption": text(15)}}  # fmt: skip
         issue = Issue.model_validate(
             {
-                "date": day.isoformat(), "number": n + 1, "title": text(8), "preheader": text(20),
+                "date": day.isoformat(),
+                "number": n + 1,
+                "title": text(8),
+                "preheader": text(20),
                 "editorial": {"body": text(250), "author": text(2)},
                 "headlines": [{"title": text(8), "summary": text(35)} for _ in range(5)],
                 "sections": [{"title": text(2), "articles": [article] * 3} for _ in range(3)],
