@@ -308,7 +308,7 @@ def synthetic_year(count: int) -> list[object]:
                 "editorial": {"body": text(250), "author": text(2)},
                 "headlines": [{"title": text(8), "summary": text(35)} for _ in range(5)],
                 "sections": [{"title": text(2), "articles": [article] * 3} for _ in range(3)],
-            }  # fmt: skip
+            }
         )
         loaded = LoadedIssue(publication, issue, Path(day.isoformat()), (), {})
         stem = f"lettre-{day.isoformat()}"

@@ -194,7 +194,7 @@ def test_warnings_block_the_send_and_exit_1(newsletter: Newsletter, lettre: Lett
 def test_links_already_sent_in_the_last_8_issues(newsletter: Newsletter, lettre: Lettre) -> None:
     root = newsletter()
     issue = (root / ISSUE).read_text()
-    for n, day in enumerate(("2025-04-04", "2025-04-11", "2025-06-06"), 1):
+    for day in ("2025-04-04", "2025-04-11", "2025-06-06"):
         folder = root / "bulletins" / day
         (folder / "images").mkdir(parents=True)
         (folder / "images/photo.jpg").write_bytes(
