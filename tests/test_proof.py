@@ -186,7 +186,7 @@ def test_warnings_block_the_send_and_exit_1(newsletter: Newsletter, lettre: Lett
     result = lettre("proof", str(root / "bulletins" / DAY), repo=root)
     assert result.exit_code == 1
     assert "  blocks the send: warning: " in result.stdout
-    assert "1 thing blocks the send: see above." in result.stderr
+    assert result.stderr == f"bulletins/{DAY}: 1 thing blocks the send (above, and in {REPORT})\n"
     report = (root / REPORT).read_text()
     assert 'id="blockers"' in report and "characters; keep a title under 120" in report
 

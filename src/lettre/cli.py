@@ -432,10 +432,12 @@ def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -
     if made.blockers:
         echo(
             ngettext(
-                "{count} thing blocks the send: see above.",
-                "{count} things block the send: see above.",
+                "{issue}: {count} thing blocks the send (above, and in {report})",
+                "{issue}: {count} things block the send (above, and in {report})",
                 len(made.blockers),
-            ).format(count=len(made.blockers)),
+            ).format(
+                issue=repo.shown(folder), count=len(made.blockers), report=repo.shown(report_path)
+            ),
             err=True,
             fg="red",
         )

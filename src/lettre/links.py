@@ -8,6 +8,7 @@ once, so a slow or silent server costs its timeout and no more.
 
 from __future__ import annotations
 
+import http.client
 import re
 import urllib.error
 import urllib.request
@@ -107,7 +108,7 @@ def check(url: str) -> tuple[str, bool]:
             if method == "HEAD" and error.code in (403, 405, 501):
                 continue  # some servers refuse HEAD only: ask again with GET
             return f"{error.code} {error.reason}", True
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:  # URLError: OSError
             reason = getattr(error, "reason", error)
             if isinstance(reason, TimeoutError) or "timed out" in str(reason):
                 return _("no answer in {seconds:g} s").format(seconds=TIMEOUT), True
