@@ -270,14 +270,9 @@ def catalogue(repo: Repository, publication: Publication, found: list[Entry]) ->
 def search_script(publication: Publication, found: list[Entry]) -> str:
     """search.js: for each listed issue, its places (anchor, title, folded words)."""
     editorial = LABELS[publication.language]["editorial"]
-    index: list[dict[str, object]] = []
-    for entry in found:
-        issue, language = entry.loaded.issue, publication.language
-        found_places = places(issue, entry.loaded.title, language, editorial)
-        index.append(
-            {"date": entry.date, "places": [[p.anchor, p.title, p.words] for p in found_places]}
-        )
-    return script(index)
+    return script(
+        [(e.date, list(places(e.loaded.issue, e.loaded.title, editorial))) for e in found]
+    )
 
 
 _ARCHIVE_LABELS = {
