@@ -221,9 +221,9 @@ def test_links_already_sent_in_the_last_8_issues(newsletter: Newsletter, lettre:
     )
     result = lettre("proof", str(root / "bulletins" / DAY), repo=root)
     assert (
-        "https://example.org/une: non vérifié (lettre proof --links) (déjà envoyé le 2025-06-06)"
-        in result.stdout
-    )
+        "  link https://example.org/une: not checked (lettre proof --links)\n"
+        "    already sent on 2025-06-06\n"
+    ) in result.stdout
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -288,12 +288,12 @@ def test_links_are_checked_over_http_a_few_at_a_time(
     Handler.most = 0
     result = lettre("proof", "--links", str(root / "bulletins" / DAY), repo=root)
     assert result.exit_code == 1
-    assert f"  lien {server}/gone: 404 Not Found" in result.stdout
+    assert f"  link {server}/gone: 404 Not Found" in result.stdout
     assert f"  blocks the send: broken link: {server}/gone (404 Not Found)" in result.stdout
-    assert f"  lien {server}/no-head: 200" in result.stdout  # HEAD refused: asked with GET
-    assert f"  lien {server}/page-7: 200" in result.stdout
+    assert f"  link {server}/no-head: 200" in result.stdout  # HEAD refused: asked with GET
+    assert f"  link {server}/page-7: 200" in result.stdout
     assert f"  blocks the send: broken link: {server}/loop" in result.stdout
-    assert "  lien mailto:a@example.org: not checked (not a web address)" in result.stdout
+    assert "  link mailto:a@example.org: not checked (not a web address)" in result.stdout
     assert 1 < Handler.most <= 8 == links.WORKERS
 
 
@@ -314,4 +314,4 @@ def test_a_silent_server_costs_its_timeout_and_is_a_broken_link(
     finally:
         silent.close()
     assert result.exit_code == 1
-    assert f"  lien {url}: no answer in 0.5 s" in result.stdout
+    assert f"  link {url}: no answer in 0.5 s" in result.stdout

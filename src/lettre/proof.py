@@ -312,7 +312,6 @@ def theme_tokens() -> dict[str, str]:
 
 def summary(proof: Proof) -> list[str]:
     """The terminal's summary: one line per point, the blockers last."""
-    labels = _labels(proof.language)
     lines = [
         _("{issue}: proof (bon à tirer)").format(issue=proof.issue),
         _("  subject ({count}/{limit} characters): {text}").format(
@@ -336,15 +335,20 @@ def summary(proof: Proof) -> list[str]:
             )
         )
     for link in proof.links:
-        status = link.status if proof.checked else labels["unchecked"]
-        again = (
-            f" ({labels['sent_before']} {', '.join(link.sent_before)})" if link.sent_before else ""
-        )
-        lines.append(f"  {labels['link']} {link.url}: {status}{again}")
+        status = link.status if proof.checked else _("not checked (lettre proof --links)")
+        lines.append(_("  link {url}: {status}").format(url=link.url, status=status))
+        if link.sent_before:
+            lines.append(_("    already sent on {dates}").format(dates=", ".join(link.sent_before)))
     for row in proof.parity:
-        page = row.page if row.page is not None else "—"
-        lines.append(f"  {row.kind}: « {row.title} » {labels['email']} {_tick(row.email)}, "
-                     f"{labels['text']} {_tick(row.text)}, PDF p. {page}")  # fmt: skip
+        lines.append(
+            _("  {item}: « {title} »: email {email}, text {text}, PDF page {page}").format(
+                item=row.kind,
+                title=row.title,
+                email=_tick(row.email),
+                text=_tick(row.text),
+                page=row.page if row.page is not None else "✗",
+            )
+        )
     lines += [_("  blocks the send: {what}").format(what=b) for b in proof.blockers]
     return lines
 

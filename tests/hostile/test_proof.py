@@ -186,5 +186,5 @@ def test_servers_that_misbehave_make_broken_links_never_a_file_read(
     assert "root:" not in result.stdout  # /etc/passwd was never read
     for path in ("/to-file", "/to-ftp", "/bad-status"):
         assert f"broken link: {misbehaving}{path} (" in result.stdout
-    assert f"  lien {misbehaving}/huge: 200" in result.stdout
+    assert f"  link {misbehaving}/huge: 200" in result.stdout
     assert f"bulletins/{DAY}: 3 things block the send" in result.stderr
