@@ -142,9 +142,12 @@ def left_out(repo: Repository, out: Path, found: list[Entry], drafts: bool = Fal
     return notes
 
 
-def make_archive(repo: Repository, out: Path, drafts: bool = False) -> list[Path]:
+def make_archive(
+    repo: Repository, out: Path, drafts: bool = False
+) -> tuple[list[Path], list[Entry]]:
     """Write the catalogue, its search index, the feed, the manifest and the checksums of the
-    published issues (and, with `drafts`, the other built ones); return their paths."""
+    published issues (and, with `drafts`, the other built ones); return their paths, and
+    every built issue (for `left_out`)."""
     check_output(repo, out)
     built = entries(repo, out)
     if not built:
@@ -173,7 +176,7 @@ def make_archive(repo: Repository, out: Path, drafts: bool = False) -> list[Path
         recorded |= {name: digest(text.encode()) for name, text in written.items()}
         files = {name: text.encode() for name, text in written.items()}
         write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
-    return [out / name for name in written]
+    return [out / name for name in written], built
 
 
 def _sha(path: Path) -> str | None:

@@ -20,7 +20,7 @@ import click
 
 from lettre import __version__, approval, preview, publish, report, scaffold, send
 from lettre import proof as proofs
-from lettre.archive import entries, left_out, make_archive
+from lettre.archive import left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.load import check as check_issues
@@ -403,9 +403,10 @@ def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
     feed.xml, manifest.json, SHA256SUMS."""
     repo = settings.repository()
     folder = out or repo.root / "dist"
-    for path in make_archive(repo, folder, drafts):
+    written, built = make_archive(repo, folder, drafts)
+    for path in written:
         echo(repo.shown(path))
-    for note in left_out(repo, folder, entries(repo, folder), drafts):
+    for note in left_out(repo, folder, built, drafts):
         echo(_("warning: {note}").format(note=note), err=True, fg="yellow")
 
 

@@ -106,9 +106,15 @@ def make_proof(repo: Repository, folder: Path, out: Path, check_links: bool = Fa
     """Build the issue at `folder` into `out` and gather its proof."""
     [outcome] = build_all(repo, [folder], out, Options(), jobs=1)
     if outcome.status == "failed":
+        said = [str(p) for p in outcome.problems]
         raise LettreError(
-            _("{issue} cannot be proofed: {error}; run lettre check {issue}").format(
-                issue=repo.shown(folder), error=outcome.error
+            "\n".join(
+                [
+                    *said,
+                    _("{issue} cannot be proofed: {error}; fix it (lettre check {issue})").format(
+                        issue=repo.shown(folder), error=outcome.error
+                    ),
+                ]
             )
         )
     loaded = _loaded(repo, folder)

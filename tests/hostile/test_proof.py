@@ -188,3 +188,15 @@ def test_servers_that_misbehave_make_broken_links_never_a_file_read(
         assert f"broken link: {misbehaving}{path} (" in result.stdout
     assert f"  link {misbehaving}/huge: 200" in result.stdout
     assert f"bulletins/{DAY}: 3 things block the send" in result.stderr
+
+
+def test_an_issue_with_errors_gets_no_proof_and_says_where(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    root = newsletter()
+    (root / ISSUE).write_text((root / ISSUE).read_text().replace("alt: Une photo", "alt:"))
+    result = lettre("proof", issue(root), repo=root)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: bulletins/{DAY}/issue.yaml:14:15: ")
+    assert f"bulletins/{DAY} cannot be proofed: " in result.stderr
+    assert not (root / REPORT).exists()
