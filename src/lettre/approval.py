@@ -126,7 +126,8 @@ def gate(repo: Repository, folder: Path, output: Path, publication: Publication)
         raise LettreError(
             _(
                 "{issue} changed since {name} approved it on {day}: {files}; "
-                "check the new proof (lettre proof {issue}), then approve it again"
+                "check the new proof (lettre proof {issue}), then lettre approve {issue} "
+                '--by "NAME"'
             ).format(
                 issue=shown, name=approval.by, day=approval.approved[:10], files=", ".join(changed)
             )
