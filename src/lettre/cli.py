@@ -18,8 +18,9 @@ from typing import Any
 
 import click
 
-from lettre import __version__, preview, publish, report, scaffold, send
-from lettre.archive import entries, left_out, make_archive
+from lettre import __version__, approval, preview, publish, report, scaffold, send
+from lettre import proof as proofs
+from lettre.archive import left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
 from lettre.images import check_cache, checks_cached_in
@@ -428,15 +429,83 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 
 @cli.command(name="archive")
 @OUT
+@click.option("--drafts", is_flag=True,
+              help="Also list the issues built but not published, marked as drafts (never in the feed).")  # fmt: skip
 @click.pass_obj
-def archive_command(settings: Settings, out: Path | None) -> None:
-    """Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."""
+def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
+    """Write the archive of the published issues: index.html (searchable), search.js,
+    feed.xml, manifest.json, SHA256SUMS."""
     repo = settings.repository()
     folder = out or repo.root / "dist"
-    for path in make_archive(repo, folder):
+    written, built = make_archive(repo, folder, drafts)
+    for path in written:
         echo(repo.shown(path))
-    for note in left_out(repo, folder, entries(repo, folder)):
-        echo(f"warning: {note}", err=True, fg="yellow")
+    for note in left_out(repo, folder, built, drafts):
+        echo(_("warning: {note}").format(note=note), err=True, fg="yellow")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--links", "check_links", is_flag=True,
+              help="Also check every web link over HTTP (a timeout each, a few at once).")  # fmt: skip
+@OUT
+@click.pass_obj
+def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -> None:
+    """Build the issue at PATH and write its proof (bon à tirer), dist/DATE/<stem>-bat.html:
+    subject, weight, images, links, contrast, the three editions' parity, warnings, pages.
+
+    Exit status 1 when something would block the send.
+    """
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    made = proofs.make_proof(repo, folder, output.parent, check_links)
+    report_path = proofs.write_report(repo, made, output)
+    for line in proofs.summary(made):
+        echo(line)
+    echo(_("Proof: {path}").format(path=repo.shown(report_path)))
+    if made.blockers:
+        echo(
+            ngettext(
+                "{issue}: {count} thing blocks the send (above, and in {report})",
+                "{issue}: {count} things block the send (above, and in {report})",
+                len(made.blockers),
+            ).format(
+                issue=repo.shown(folder), count=len(made.blockers), report=repo.shown(report_path)
+            ),
+            err=True,
+            fg="red",
+        )
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "name", required=True, metavar="NAME",
+              help='Who approves the issue, e.g. --by "Jeanne Martin" (recorded).')  # fmt: skip
+@OUT
+@click.pass_obj
+def approve(settings: Settings, path: Path, name: str, out: Path | None) -> None:
+    """Approve the issue at PATH as built now: record the name, the time and the SHA-256 of
+    every output in bulletins/DATE/approved.json (builds it first if needed)."""
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    outcomes = _run(repo, [folder], output.parent, Options(), 1, False, None)
+    _end_failed(outcomes, settings.debug)
+    approved = approval.approve(repo, folder, output, name)
+    echo(
+        ngettext(
+            "{issue}: approved by {name}, {count} file recorded in {record}",
+            "{issue}: approved by {name}, {count} files recorded in {record}",
+            len(approved.files),
+        ).format(
+            issue=repo.shown(folder),
+            name=approved.by,
+            count=len(approved.files),
+            record=repo.shown(folder / approval.RECORD),
+        )
+    )
 
 
 def _smtp_address(

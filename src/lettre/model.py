@@ -364,6 +364,9 @@ class Publication(Strict):
     """The mail server `lettre send` uses."""
     accept: Accept = ()
     """Warnings every issue accepts, by their code, e.g. [unsubscribe-mailto-only]."""
+    approval: Literal["required", "optional"] = "optional"
+    """`required`: send and publish refuse an issue nobody approved (`lettre approve`), or
+    whose outputs changed since."""
 
     @property
     def file_slug(self) -> str:

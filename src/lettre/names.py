@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from lettre.model import LoadedIssue, Publication
 
+PROOF_SUFFIX = "-bat.html"
+"""The proof ("bon à tirer"): <stem>-bat.html, never an output, never archived."""
+
 IMAGES = "images"
 """The folder, inside an issue's output folder, of the images resized for the screen."""
 
@@ -56,6 +59,11 @@ class Names:
     def printer_pdf(self) -> str:
         """The print edition with crop marks and bleed, for a printer."""
         return f"{self.stem}-imprimeur.pdf"
+
+    @property
+    def proof(self) -> str:
+        """The proof report (`lettre proof`), beside the outputs but never one of them."""
+        return f"{self.stem}{PROOF_SUFFIX}"
 
     @staticmethod
     def image(name: str) -> str:

@@ -190,7 +190,7 @@ def mark(out: Path) -> None:
     save_marker(out, archive)
 
 
-ARCHIVE = ("index.html", "feed.xml", "manifest.json", "SHA256SUMS")
+ARCHIVE = ("index.html", "search.js", "feed.xml", "manifest.json", "SHA256SUMS")
 """What `lettre archive` writes at the top of an output folder."""
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettre import __version__, decisions
+from lettre import __version__, approval, decisions
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
@@ -228,6 +228,8 @@ def publish(
     decisions.gate(
         warnings, command="lettre publish", shown=repo.shown(folder), force=force, say=say
     )
+    if (publication := load_publication(repo).value) is not None:
+        approval.gate(repo, folder, output, publication)
     record = {
         "published": _now(),
         "lettre": __version__,

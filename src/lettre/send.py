@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from lettre import decisions, sendrecord
+from lettre import approval, decisions, sendrecord
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
@@ -233,6 +233,8 @@ def _built_message(
                 folder=outcome.output, issue=repo.shown(folder)
             )
         )
+    if not request.test_address:  # a test copy is how an issue gets checked before approval
+        approval.gate(repo, folder, outcome.output, publication)
     # a fresh build carries its check warnings as problems; an unchanged one, in its notes
     warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
     return eml.read_bytes(), warnings
