@@ -191,6 +191,25 @@ def test_warnings_block_the_send_and_exit_1(newsletter: Newsletter, lettre: Lett
     assert 'id="blockers"' in report and "characters; keep a title under 120" in report
 
 
+def test_an_accepted_warning_is_shown_as_accepted_and_blocks_nothing(
+    newsletter: Newsletter, lettre: Lettre
+) -> None:
+    long_title = "Un titre " * 15  # over 120 characters: a warning, accepted where it stands
+    root = newsletter()
+    text = (root / ISSUE).read_text()
+    (root / ISSUE).write_text(
+        text.replace(
+            "title: Un article", f"title: {long_title.strip()}\n        accept: [title-too-long]"
+        )
+    )
+    result = lettre("proof", str(root / "bulletins" / DAY), repo=root)
+    assert "blocks the send" not in result.stdout, result.stdout
+    assert result.exit_code == 0, result.stderr
+    report = (root / REPORT).read_text()
+    row = report[report.index('<tr class="accepted">') :].split("</tr>", 1)[0]
+    assert "[title-too-long]" in row and "<td>oui</td>" in row
+
+
 def test_links_already_sent_in_the_last_8_issues(newsletter: Newsletter, lettre: Lettre) -> None:
     root = newsletter()
     issue = (root / ISSUE).read_text()

@@ -23,6 +23,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+from lettre import decisions
 from lettre import links as weblinks
 from lettre import names as outputs
 from lettre.build import Options
@@ -89,7 +90,8 @@ class Proof:
     """Whether the links were checked over HTTP (--links)."""
     contrasts: list[ContrastRow] = field(default_factory=list)
     parity: list[ParityRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[decisions.Decided] = field(default_factory=list)
+    """Every warning, with whether an `accept:` decided it (an accepted one blocks nothing)."""
     contents: list[tuple[int, str, int | None]] = field(default_factory=list)
     """The sommaire: (level, title, page)."""
     pages: int = 0
@@ -129,7 +131,7 @@ def make_proof(repo: Repository, folder: Path, out: Path, check_links: bool = Fa
         subject=loaded.title,
         preheader=loaded.issue.preheader or "",
         weight=len(mail_html.encode()),
-        warnings=outcome.warnings + [str(p) for p in outcome.problems if not p.is_error],
+        warnings=decisions.issue_warnings(repo, folder, outcome.warnings),
         pages=layout.pages,
     )
     proof.images = _images(loaded, layout)
@@ -265,7 +267,9 @@ def _contrasts(loaded: LoadedIssue) -> list[ContrastRow]:
 
 def _blockers(proof: Proof) -> list[str]:
     """What `lettre send` would refuse, or what a reader would miss."""
-    found = [_("warning: {warning}").format(warning=w) for w in proof.warnings]
+    found = [
+        _("warning: {warning}").format(warning=w.text) for w in proof.warnings if not w.accepted
+    ]
     if proof.weight >= proof.clip:
         found.append(
             _(
@@ -395,6 +399,7 @@ _PROOF_LABELS = {
         "pdf": "PDF (page)",
         "warnings": "Avertissements",
         "accepted": "Accepté",
+        "yes": "oui",
         "no_warning": "Aucun avertissement.",
         "contents": "Sommaire (pages du PDF)",
         "blockers": "Ce qui bloque l’envoi",
@@ -436,6 +441,7 @@ _PROOF_LABELS = {
         "pdf": "PDF (page)",
         "warnings": "Warnings",
         "accepted": "Accepted",
+        "yes": "yes",
         "no_warning": "No warning.",
         "contents": "Contents (PDF pages)",
         "blockers": "What blocks the send",
