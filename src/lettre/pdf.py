@@ -154,7 +154,7 @@ def render_pdf(
     profile lettre can neither ship nor fetch: WeasyPrint writes PDF/X-4 without one, which
     a preflight refuses. The print shop's copy is this PDF with bleed and crop marks.)
     """
-    from weasyprint import CSS, HTML, Attachment  # imported here: the slowest import of lettre
+    from weasyprint import CSS, Attachment  # imported here: the slowest import of lettre
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
@@ -191,13 +191,7 @@ def render_pdf(
         "stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
     }
     try:
-        source = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
-        document = source.render(font_config=fonts, **options)
-        fitted = photos_to_fit(document)
-        if fitted:  # a second layout, where each of these photos fits the space left
-            extra = CSS(string="".join(rule for _, rule in sorted(fitted.items())))
-            options["stylesheets"] = [*options["stylesheets"], extra]
-            document = source.render(font_config=fonts, **options)
+        document = layout(html, fetcher, fonts, options)
         _add_xmp(document.metadata, loaded)
         return bytes(document.write_pdf(**options))
     except FatalURLFetchingError as error:
@@ -206,6 +200,21 @@ def render_pdf(
     finally:  # WeasyPrint removes the fonts' temporary folder only when garbage-collected
         if getattr(fonts, "_folder", None):
             shutil.rmtree(fonts._folder, ignore_errors=True)
+
+
+def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
+    """WeasyPrint's laid-out document (`options` as for render: its stylesheets, PDF/A…),
+    laid out again where photos_to_fit finds an opening to keep on the page before."""
+    from weasyprint import CSS, HTML
+
+    source = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
+    document = source.render(font_config=fonts, **options)
+    fitted = photos_to_fit(document)
+    if fitted:  # a second layout, where each of these photos fits the space left
+        extra = CSS(string="".join(rule for _, rule in sorted(fitted.items())))
+        options = {**options, "stylesheets": [*options["stylesheets"], extra]}
+        document = source.render(font_config=fonts, **options)
+    return document
 
 
 SHRINK_LIMIT = 0.6
@@ -243,7 +252,7 @@ def photos_to_fit(document: Any) -> dict[str, str]:
                 f"#{ident} .opening figure {{ display: block; float: right; width: {SIDE_PX}px;"
                 " margin: 0 0 2mm 6mm; }"
                 f"#{ident} .opening figure img {{ width: 100%; max-height: none; }}"
-                f"#{ident} .opening figcaption {{ width: auto; margin: 1.2mm 0 0; }}"
+                f"#{ident} .opening figcaption {{ float: none; width: auto; margin: 1.2mm 0 0; }}"
             )
     return found
 
