@@ -40,8 +40,14 @@ SCALE_LIMIT = 0.5
 """A photo of the side column may then be scaled down to this share of its width."""
 EMPTY = 0.10
 """A page whose foot is this much empty (of its text area) is worth another layout."""
-LINES_AFTER = 32.0
-"""Room for the two first lines of the body that must follow the opening (orphans: 2), px."""
+LINES_AFTER = 48.0
+"""Room for the two first lines of the body that must follow the opening (orphans: 2; 9.5 pt
+at 1.45, after a paragraph's 2.2 mm), px."""
+TRAILING = 8 * PX_PER_MM
+"""The space under the last line of a page before the next box may start: an article's
+padding and margin (3 + 5 mm), an editorial's (3.5 + 4 mm)."""
+SLACK = 3.0
+"""Px more than measured, for the rounding of a layout."""
 PASSES = 3
 """At most this many layouts after the first."""
 
@@ -137,13 +143,15 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     if first is None:
         return None
     ident, box, image, shape = first
-    space = before.content_box_y() + before.height - _content_bottom(before)
+    space = before.content_box_y() + before.height - _content_bottom(before) - TRAILING
     photo, text = _opening_bottom(page, ident)
-    # the body's first lines go below the text, beside a photo of the side column
-    needed = max(photo, text + LINES_AFTER) - box.position_y - space
-    if needed <= 0:
+    # the body's first lines go below the text, beside a photo of the side column; at the
+    # top of a page the first box lost its top margin, which it gets back on the page before
+    height = max(photo, text + LINES_AFTER) - box.position_y + _margin_top(box)
+    needed = height - space
+    if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
-    return Opening(ident, float(needed), image, shape)
+    return Opening(ident, max(0.0, float(needed)) + SLACK, image, shape)
 
 
 def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
@@ -163,6 +171,13 @@ def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
 
 def _bottom(box: Any) -> float:
     return float(box.position_y + box.margin_height())
+
+
+def _margin_top(box: Any) -> float:
+    """A box's top margin as its style gives it (px), before a page top discarded it."""
+    value = box.style["margin_top"]
+    factor = {"px": 1.0, "mm": PX_PER_MM, "pt": 96 / 72}.get(getattr(value, "unit", "px"), 0.0)
+    return float(getattr(value, "value", 0.0)) * factor
 
 
 def _content_bottom(page: Any) -> float:
