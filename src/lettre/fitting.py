@@ -32,12 +32,16 @@ MAIN_PX = 114 * PX_PER_MM
 """The main column's width (print.css), in CSS px."""
 SIDE_PX = 51 * PX_PER_MM
 """The side column's width (print.css), in CSS px."""
-MAX_PX = 90 * PX_PER_MM
+MIN_PX = 22 * PX_PER_MM
+"""The shortest frame a photo of the side column is given, in CSS px."""
+MAX_PX = 76 * PX_PER_MM
 """The tallest an opening's photo is shown (print.css), in CSS px."""
 CROP_LIMIT = 0.6
 """A photo's frame may be cropped down to this share of the height its column gives it."""
-SCALE_LIMIT = 0.5
+SCALE_LIMIT = 0.55
 """A photo of the side column may then be scaled down to this share of its width."""
+FULL = 0.15
+"""A page is full when no more than this share of its text area is empty at its foot."""
 EMPTY = 0.10
 """A page whose foot is this much empty (of its text area) is worth another layout."""
 LINES_AFTER = 48.0
@@ -46,6 +50,11 @@ at 1.45, after a paragraph's 2.2 mm), px."""
 TRAILING = 8 * PX_PER_MM
 """The space under the last line of a page before the next box may start: an article's
 padding and margin (3 + 5 mm), an editorial's (3.5 + 4 mm)."""
+GROW_LIMIT = 4 / 3
+"""A photo of the main column or across the page may take a taller frame, down to this
+width-to-height ratio, to fill the space an opening that cannot come back leaves."""
+GROWN_PX = 100 * PX_PER_MM
+"""…and no taller than this."""
 SLACK = 3.0
 """Px more than measured, for the rounding of a layout."""
 PASSES = 3
@@ -63,6 +72,9 @@ class Opening:
     """The opening's image box (WeasyPrint's), or None."""
     shape: str
     """The photo's place: "panorama", "wide" or "narrow" (print.html.j2)."""
+    side_room: float = 0.0
+    """For a landscape photo: the tallest it may be in the side column, beside the text,
+    for the opening to fit (px; 0 when the text alone does not fit)."""
 
 
 def fit(render: Any, first: Any) -> Any:
@@ -81,10 +93,11 @@ def fit(render: Any, first: Any) -> Any:
     return best
 
 
-def _score(document: Any) -> tuple[int, float]:
-    """Fewer pages, then less empty space at the feet of all pages but the last."""
-    pages = [page._page_box for page in document.pages]
-    return len(pages), sum(_empty(page) for page in pages[:-1])
+def _score(document: Any) -> tuple[int, float, float]:
+    """Fewer pages, then fewer pages too empty (by how much), then less empty space at the
+    feet of all pages but the last."""
+    empty = [_empty(page._page_box) for page in document.pages][:-1]
+    return len(document.pages), sum(max(0.0, e - FULL) for e in empty), sum(empty)
 
 
 def _empty(page: Any) -> float:
@@ -101,12 +114,13 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
         if _empty(before) < EMPTY:
             continue
         opening = _pushed(before, page)
-        if opening is None or opening.image is None:
-            continue
-        rule = _frame(opening)
-        before_rule = rules.get(opening.ident, "")
+        rule = _frame(opening) if opening and opening.image is not None else None
+        ident = opening.ident if rule and opening else ""
+        if rule is None:  # the opening cannot come back: a photo of this page fills the space
+            ident, rule = _grow(before) or ("", None)
+        before_rule = rules.get(ident, "")
         if rule and rule not in before_rule:  # added to the frame given before, if any
-            found[opening.ident] = before_rule + rule
+            found[ident] = before_rule + rule
     return found
 
 
@@ -125,9 +139,14 @@ def _frame(opening: Opening) -> str | None:
     # in the side column (where a landscape photo moves, beside the text): cropped, then
     # scaled down
     side = SIDE_PX / ratio if opening.shape == "wide" else float(image.height)
+    if opening.shape == "wide":
+        target = min(side, opening.side_room)
+        crop = crop.replace(crop.split(";")[0], f"height: {target:.1f}px")
     width = min(1.0, target / (CROP_LIMIT * side)) * SIDE_PX
     if opening.shape not in ("wide", "narrow") or width < SCALE_LIMIT * SIDE_PX:
         return None
+    if target < MIN_PX:
+        return None  # a thumbnail: better the opening on the next page, a photo grown here
     if opening.shape == "narrow":
         return f"{img} {{ width: {width:.1f}px; {crop} }}"
     return (  # the copy of the photo that print.html.j2 keeps hidden in the side column
@@ -135,6 +154,31 @@ def _frame(opening: Opening) -> str | None:
         f"#{ident} .side .moved {{ display: block; }}"
         f"#{ident} .side .moved img {{ width: {width:.1f}px; {crop} }}"
     )
+
+
+def _grow(page: Any) -> tuple[str, str] | None:
+    """The CSS that gives the space left at the foot of `page` to a photo of an opening
+    on it, cropped to a taller frame (up to GROW_LIMIT): (article id, rule), or None."""
+    space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
+    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    for article in articles:
+        try:
+            opening = _opening_box(page, article)
+        except LookupError:
+            continue
+        figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
+        shape = figure.element.get("class") if figure is not None else ""
+        image = next((b for b in opening.descendants() if _tag(b) == "img"), None)
+        if shape not in ("wide", "panorama") or image is None:
+            continue
+        room = min(float(image.width) / GROW_LIMIT, GROWN_PX) - float(image.height)
+        if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
+            height = float(image.height) + min(room, space)
+            return article, (
+                f"#{article} .opening figure img {{ height: {height:.1f}px; max-height: none;"
+                " object-fit: cover; object-position: 50% 40%; }"
+            )
+    return None
 
 
 def _pushed(before: Any, page: Any) -> Opening | None:
@@ -151,22 +195,53 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
-    return Opening(ident, max(0.0, float(needed)) + SLACK, image, shape)
+    needed = max(0.0, float(needed)) + SLACK
+    return Opening(ident, needed, image, shape, _side_room(page, ident, text, height - needed))
 
 
-def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
-    """Where the opening of article `ident` ends on `page`: its lowest box (a floating photo
-    included), and its lowest line of text."""
+def _side_room(page: Any, ident: str, text: float, room: float) -> float:
+    """How tall a landscape photo may be once moved into the side column (see Opening)."""
+    opening = _opening_box(page, ident)
+    figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
+    if figure is None or "wide" not in (figure.element.get("class") or ""):
+        return 0.0
+    caption = next((b for b in figure.descendants() if _tag(b) == "figcaption"), None)
+    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
+    above = figure.position_y - opening.position_y + _margin_top(opening)
+    text_after = text + LINES_AFTER - _bottom(figure)
+    if above + text_after > room:
+        return 0.0
+    beside = (caption.margin_height() if caption else 0) + (side.margin_height() if side else 0)
+    return float(room - above - beside - 4 * PX_PER_MM)
+
+
+def _opening_box(page: Any, ident: str) -> Any:
+    """The box of the opening of article `ident` on `page`."""
     inside = False
     for box in page.descendants():
         element = getattr(box, "element", None)
         if element is not None and element.tag == "article":
             inside = element.get("id") == ident
         if inside and element is not None and "opening" in (element.get("class") or "").split():
-            boxes = [box, *box.descendants()]
-            lines = [b for b in boxes if type(b).__name__ == "LineBox"]
-            return max(_bottom(b) for b in boxes), max(map(_bottom, lines), default=0.0)
-    return 0.0, 0.0
+            return box
+    raise LookupError(ident)
+
+
+def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
+    """Where the opening of article `ident` ends on `page`: its lowest box (a floating photo
+    included), and its lowest line of text."""
+    box = _opening_box(page, ident)
+    lines = [b for b in _in_flow(box) if type(b).__name__ == "LineBox"]
+    return max(map(_bottom, [box, *box.descendants()])), max(map(_bottom, lines), default=0.0)
+
+
+def _in_flow(box: Any) -> list[Any]:
+    """A box's descendants, but for those inside a float (the side column)."""
+    found = []
+    for child in getattr(box, "children", []):
+        if child.style["float"] == "none":
+            found += [child, *_in_flow(child)]
+    return found
 
 
 def _bottom(box: Any) -> float:
