@@ -23,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lettre import __version__
 from lettre.errors import LettreError
 from lettre.fitting import fit
+from lettre.hyphenation import protect, stacked
 from lettre.images import Variant
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.theme import theme
@@ -91,7 +92,7 @@ def render_html(
         timestamp=timestamp(loaded),
         version=__version__,
     )
-    return env.get_template("print.html.j2").render(**context)
+    return protect(env.get_template("print.html.j2").render(**context))
 
 
 def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -> str:
@@ -208,13 +209,18 @@ def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
     with a smaller photo frame (lettre.fitting)."""
     from weasyprint import CSS, HTML
 
-    source = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
+    source = [HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)]
 
     def render(extra: str) -> Any:
         sheets = [*options["stylesheets"], CSS(string=extra)] if extra else options["stylesheets"]
-        return source.render(font_config=fonts, **{**options, "stylesheets": sheets})
+        return source[0].render(font_config=fonts, **{**options, "stylesheets": sheets})
 
-    return fit(render, render(""))
+    first = render("")
+    words = stacked(first)
+    if words:  # a third hyphenated line in a row: its word kept whole, laid out again
+        source[0] = HTML(string=protect(html, words), base_url="lettre:/", url_fetcher=fetcher)
+        first = render("")
+    return fit(render, first)
 
 
 def _where(html: str, message: str) -> str:

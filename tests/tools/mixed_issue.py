@@ -38,6 +38,22 @@ PHOTOS = {
 }
 
 
+WORDS = (
+    "Les administrateurs interministériels réorganisèrent méthodiquement l'approvisionnement "
+    "des porte-avions stationnés en Méditerranée, pendant que les établissements "
+    "d'enseignement de Saint-Cyr et de Clermont-Ferrand expérimentaient "
+    "d'innombrables programmes pluridisciplinaires. Sur les Champs-Élysées, les "
+    "représentants départementaux inaugurèrent solennellement l'exposition "
+    "commémorative consacrée aux télécommunications intercontinentales, aux "
+    "sous-mariniers d'Indochine et aux infrastructures hydroélectriques de Montpellier. "
+)
+"""Long words, compounds and proper nouns: a paragraph that hyphenates often."""
+
+
+def _words(paragraphs: int) -> str:
+    return "\n\n".join(WORDS * 3 for _ in range(paragraphs))
+
+
 def _body(paragraphs: int, seed: int) -> str:
     return "\n\n".join(LOREM.format(n=seed * 10 + p) for p in range(paragraphs))
 
@@ -195,6 +211,22 @@ VARIANTS: dict[int, list[tuple[str, list[Article]]]] = {
                     "montagne",
                     "paysage",
                 ),
+            ],
+        ),
+    ],
+    # hyphenation: long words, compounds and proper nouns, in the main column and a table
+    4: [
+        (
+            "Vocabulaire",
+            [
+                (
+                    "Les mots longs",
+                    "Un article qui se coupe souvent.",
+                    _words(4),
+                    "mots",
+                    "portrait",
+                ),
+                ("Encore des mots", "Sans photo.", _words(3), None, None),
             ],
         ),
     ],
