@@ -100,7 +100,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--repo", type=Path, default=Path("."))
+    parser.add_argument("--repo", type=Path, default=Path())
     parser.add_argument("--issue", type=Path, default=Path("bulletins/2025-06-13"))
     args = parser.parse_args()
     table = rows(args.repo.resolve(), (args.repo / args.issue).resolve(), args.runs)

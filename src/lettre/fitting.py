@@ -117,7 +117,7 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
         rule = _frame(opening) if opening and opening.image is not None else None
         ident = opening.ident if rule and opening else ""
         if rule is None:  # the opening cannot come back: a photo of this page fills the space
-            ident, rule = _grow(before) or ("", None)
+            ident, rule = _grow(before, rules) or ("", None)
         before_rule = rules.get(ident, "")
         if rule and rule not in before_rule:  # added to the frame given before, if any
             found[ident] = before_rule + rule
@@ -156,20 +156,24 @@ def _frame(opening: Opening) -> str | None:
     )
 
 
-def _grow(page: Any) -> tuple[str, str] | None:
-    """The CSS that gives the space left at the foot of `page` to a photo of an opening
-    on it, cropped to a taller frame (up to GROW_LIMIT): (article id, rule), or None."""
+def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
+    """The CSS that gives the space left at the foot of `page` to a photo of an opening on
+    it (the lowest first) across the page or in the main column, cropped to a taller frame
+    (up to GROW_LIMIT): (article id, rule), or None."""
     space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
     articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
-    for article in articles:
+    for article in reversed(articles):
         try:
             opening = _opening_box(page, article)
         except LookupError:
             continue
         figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
-        shape = figure.element.get("class") if figure is not None else ""
         image = next((b for b in opening.descendants() if _tag(b) == "img"), None)
-        if shape not in ("wide", "panorama") or image is None:
+        # (a photo of the side column is not grown: the main column beside it would stay
+        # empty)
+        if figure is None or image is None or article in rules:
+            continue
+        if figure.element.get("class") not in ("wide", "panorama"):
             continue
         room = min(float(image.width) / GROW_LIMIT, GROWN_PX) - float(image.height)
         if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
