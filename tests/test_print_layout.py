@@ -308,6 +308,8 @@ def test_the_print_shop_copy_has_its_marks_outside_the_bleed(tmp_path: Path) -> 
         check=True,
     )
     image = Image.open(next(tmp_path.glob("m-*.pgm")))
+    (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)  # for a person to look at
+    image.save(ARTIFACTS / "print" / "print-shop-page-1.png")
     scale = image.width / (media[2] - media[0])
     outer = round((bleed[0] - media[0]) * scale)  # px from the edge to the bleed box
     inner = round((trim[0] - media[0]) * scale)  # px from the edge to the trim box
