@@ -195,7 +195,7 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     photo, text = _opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before
-    height = max(photo, text + LINES_AFTER) - box.position_y + _margin_top(box)
+    height = max(photo, text + _after(page, ident)) - box.position_y + _margin_top(box)
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
@@ -217,6 +217,29 @@ def _side_room(page: Any, ident: str, text: float, room: float) -> float:
         return 0.0
     beside = (caption.margin_height() if caption else 0) + (side.margin_height() if side else 0)
     return float(room - above - beside - 4 * PX_PER_MM)
+
+
+def _after(page: Any, ident: str) -> float:
+    """The height that must follow the opening on its page: the body's first two lines, or
+    its first blocks up to a table among the first two (print.css keeps a table with the
+    lines before it, and the opening with what follows)."""
+    article = next(
+        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
+        None,
+    )
+    body = next(
+        (
+            b
+            for b in (article.children if article is not None else [])
+            if "body" in (b.element.get("class") or "").split()
+        ),
+        None,
+    )
+    blocks = list(body.children)[:2] if body is not None else []
+    for block in blocks:
+        if _tag(block) == "table" or any(_tag(b) == "table" for b in block.descendants()):
+            return float(_bottom(block) - body.position_y) + LINES_AFTER / 2
+    return LINES_AFTER
 
 
 def _opening_box(page: Any, ident: str) -> Any:
