@@ -235,8 +235,9 @@ def _after(page: Any, ident: str) -> float:
         ),
         None,
     )
-    blocks = list(body.children)[:2] if body is not None else []
-    for block in blocks:
+    if body is None:
+        return LINES_AFTER
+    for block in list(body.children)[:2]:
         if _tag(block) == "table" or any(_tag(b) == "table" for b in block.descendants()):
             return float(_bottom(block) - body.position_y) + LINES_AFTER / 2
     return LINES_AFTER
