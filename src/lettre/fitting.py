@@ -83,6 +83,8 @@ def fit(render: Any, first: Any) -> Any:
     rules: dict[str, str] = {}
     best, document = first, first
     for _ in range(PASSES):
+        if _score(document)[1] == 0:
+            break  # every page but the last is full: another layout is not worth its cost
         found = rules_for(document, rules)
         if not found:
             break
