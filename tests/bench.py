@@ -209,6 +209,9 @@ def main() -> None:
             timed([*LETTRE, *repo, "build", "--out", str(root / "year")]) for _ in range(3)
         )
         shutil.rmtree(root / "year", ignore_errors=True)
+        from tests.bench_print import rows as print_design  # issue 12: print layout vs plain
+
+        design = print_design(root, typical, args.runs)
 
     one, engines = statistics.median(single), statistics.median(raw)
     budget_year = 1.2 * engines * args.issues / cores
@@ -237,6 +240,7 @@ def main() -> None:
             pdf_bytes <= 1_500_000,
         ),
     ]
+    rows += design
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure'.ljust(width)}  {'value':>10}  {'target':>12}  ")
     for name, value, target, ok in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import statistics
 import subprocess
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from PIL import Image
 
 from lettre.load import load_issue, load_publication
 from lettre.repo import Repository
-from tests.conftest import MINIMAL, PROJECT, Lettre
+from tests.conftest import ARTIFACTS, MINIMAL, PROJECT, Lettre
 from tests.tools.mixed_issue import make as make_mixed
 
 MM = 72 / 25.4
@@ -80,25 +81,45 @@ class Printed:
     pages: int
     height: float
     repo: Path
+    width: float = 0.0
 
 
-@pytest.fixture(scope="module", params=["example", "mixed"])
-def printed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    """The example issue's PDF, and that of an issue unlike it (tests/tools/mixed_issue.py)."""
+ISSUES = ["example", "mixed", "mixed2", "mixed3"]
+"""The example issue and three unlike it (tests/tools/mixed_issue.py: long and short
+articles, portrait, square, landscape and panoramic photos, tables), so that the layout is
+not tuned to one sample."""
+
+
+def build(name: str, tmp_path_factory: pytest.TempPathFactory, paper: str | None = None) -> Printed:
+    """Issue `name` ("example", "mixed", "mixed2"…) built, its PDF read with pdftotext; its
+    pages saved as PNGs in .artifacts/print/<name>/ for a person to look at."""
     repo = PROJECT
-    if request.param == "mixed":
-        repo = make_mixed(tmp_path_factory.mktemp("mixed") / "newsletter", MINIMAL)
+    if name != "example":
+        variant = int(name[5:] or 1)
+        root = tmp_path_factory.mktemp(name) / "newsletter"
+        repo = make_mixed(root, MINIMAL, variant=variant, paper=paper)
     out = tmp_path_factory.mktemp("dist")
     result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
-    pdf = next((out / "2025-06-13").glob("*.pdf"))
+    pdf = next(p for p in (out / "2025-06-13").glob("*.pdf") if "imprimeur" not in p.name)
     boxes = subprocess.run(
         ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     parser = _Boxes()
     parser.feed(boxes)
-    height = float(re.search(r'<page width="[0-9.]+" height="([0-9.]+)"', boxes).group(1))  # type: ignore[union-attr]
-    return Printed(pdf, parser.lines, parser.page, height, repo)
+    size = re.search(r'<page width="([0-9.]+)" height="([0-9.]+)"', boxes)
+    assert size
+    artifacts = ARTIFACTS / "print" / (name + (f"-{paper}" if paper else ""))
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(artifacts / "page")], check=True)
+    return Printed(pdf, parser.lines, parser.page, float(size.group(2)), repo, float(size.group(1)))
+
+
+@pytest.fixture(scope="module", params=ISSUES)
+def printed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The example issue's PDF, and those of issues unlike it."""
+    return build(request.param, tmp_path_factory)
 
 
 def _issue(printed: Printed):  # type: ignore[no-untyped-def]
@@ -108,6 +129,18 @@ def _issue(printed: Printed):  # type: ignore[no-untyped-def]
     loaded = load_issue(repo, repo.bulletins / "2025-06-13", publication).value
     assert loaded
     return loaded.issue
+
+
+def _title_page(printed: Printed, title: str) -> int:
+    """The page of an article's or a section's title (13 or 17 pt: lines over 14 pt high;
+    À la une's titles and the sommaire's lines are smaller), wherever it starts — page 1
+    too, after the editorial."""
+    start = " ".join(title.split()[:4])
+    return next(
+        line.page
+        for line in printed.lines
+        if line.bottom - line.y > 14 and line.text.startswith(start)
+    )
 
 
 def _page_of(printed: Printed, text: str, after_page: int = 1) -> int:
@@ -135,34 +168,68 @@ def test_running_text_has_a_readable_measure(printed: Printed) -> None:
     assert 55 <= median <= 75, median
 
 
-@pytest.fixture(scope="module")
-def example(printed: Printed) -> Printed:
-    """The example issue only. (The mixed issue does not yet have full pages: an opening
-    that even a smaller photo cannot fit is pushed to the next page, leaving 20-28 % of a
-    page empty; issue 12 stays open for it.)"""
-    if printed.repo != PROJECT:
-        pytest.skip("full pages are not yet met on the mixed issue (issue 12)")
-    return printed
+MAIN = 114 * MM
+"""print.css's main column: the page's text area but the side column (51 mm and 6 mm)."""
+FULL, COLUMN = 0.15, 0.30
+"""Issue 12: no page but the last has more than 15 % of its text area empty across the
+page, or 30 % in one column."""
 
 
-def test_pages_are_full(example: Printed, tmp_path: Path) -> None:
-    printed = example
+def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
+    """Each page's empty share of its text area at the foot: across the page (no ink in
+    either column) and in the main column alone, from the pages rendered in gray."""
     subprocess.run(
-        ["pdftoppm", "-r", "30", "-gray", str(printed.pdf), str(tmp_path / "p")], check=True
+        ["pdftoppm", "-r", "30", "-gray", str(printed.pdf), str(folder / "p")], check=True
     )
-    pages = sorted(tmp_path.glob("p-*.pgm"))
+    pages = sorted(folder.glob("p-*.pgm"))
     assert len(pages) == printed.pages
-    for number, path in enumerate(pages[:-1], 1):
+    feet = []
+    for number, path in enumerate(pages, 1):
         image = Image.open(path)
         scale = image.height / printed.height
         top, bottom = round(TOP * scale), round(image.height - BOTTOM * scale)
-        inked = [
-            y
-            for y in range(top, bottom)
-            if image.crop((0, y, image.width, y + 1)).getextrema()[0] < 200
+        # the main column: on a right-hand (odd) page from the 22-mm margin, on a left-hand
+        # page from the 16-mm one (print.css's @page :left)
+        left = round((22 if number % 2 else 16) * MM * scale)
+        columns = [(0, image.width), (left, left + round(MAIN * scale))]
+        lowest = [
+            max(
+                (
+                    y
+                    for y in range(top, bottom)
+                    if image.crop((x0, y, x1, y + 1)).getextrema()[0] < 200
+                ),
+                default=top,
+            )
+            for x0, x1 in columns
         ]
-        empty = (bottom - max(inked)) / (bottom - top)
-        assert empty <= 0.15, f"page {number} is {empty:.0%} empty at its foot"
+        feet.append(((bottom - lowest[0]) / (bottom - top), (bottom - lowest[1]) / (bottom - top)))
+    return feet
+
+
+def _full(printed: Printed, folder: Path) -> None:
+    for number, (across, column) in enumerate(_feet(printed, folder)[:-1], 1):
+        assert across <= FULL, f"page {number} is {across:.0%} empty at its foot"
+        assert column <= COLUMN, f"page {number}: its main column is {column:.0%} empty"
+
+
+KNOWN = {
+    "mixed": "page 3 stays 15.0 % empty: the panorama's opening after it cannot come back "
+    "(its frame in the main column, cropped to the limit, still needs 35 mm more) and page 3 "
+    "holds no photo of the main column to grow",
+    "mixed3": "page 5 stays 20 % empty: the landscape opening after it fits neither with a "
+    "cropped frame nor in the side column above 22 mm, and page 5 holds no photo of the main "
+    "column to grow",
+}
+"""Issue 12, left: the pages that lettre.fitting does not fill yet (strict xfails: they fail
+the day they pass, to be moved here)."""
+
+
+def test_pages_are_full(printed: Printed, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    name = request.node.callspec.params["printed"]
+    if name in KNOWN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN[name]))
+    _full(printed, tmp_path)
 
 
 def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
@@ -170,7 +237,7 @@ def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
 ) -> None:
     issue = _issue(printed)
     for article in issue.articles():
-        title_page = _page_of(printed, article.title, 2)
+        title_page = _title_page(printed, article.title)
         opening = article.summary or article.body or ""
         assert _page_of(printed, re.sub(r"[*_#>`]", "", opening), title_page) == title_page, (
             article.title
@@ -180,7 +247,7 @@ def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
 def test_the_running_head_names_the_section_in_hand(printed: Printed) -> None:
     issue = _issue(printed)
     titles = [section.title for section in issue.sections]
-    starts = {title: _page_of(printed, title, 2) for title in titles}
+    starts = {title: _title_page(printed, title) for title in titles}
     for page in range(2, printed.pages + 1):
         head = " ".join(
             line.text for line in printed.lines if line.page == page and line.bottom < TOP
@@ -208,7 +275,7 @@ def test_a_headline_that_is_an_article_says_on_which_page(printed: Printed) -> N
     assert referred
     first_page = " ".join(line.text for line in printed.lines if line.page == 1)
     for headline in referred:
-        page = _page_of(printed, by_url[headline.url].title, 2)
+        page = _title_page(printed, by_url[headline.url].title)
         assert re.search(rf"→ p\. ?{page}\b", first_page.replace("\u00a0", " ")), (
             headline.title,
             page,
@@ -241,6 +308,8 @@ def test_the_print_shop_copy_has_its_marks_outside_the_bleed(tmp_path: Path) -> 
         check=True,
     )
     image = Image.open(next(tmp_path.glob("m-*.pgm")))
+    (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)  # for a person to look at
+    image.save(ARTIFACTS / "print" / "print-shop-page-1.png")
     scale = image.width / (media[2] - media[0])
     outer = round((bleed[0] - media[0]) * scale)  # px from the edge to the bleed box
     inner = round((trim[0] - media[0]) * scale)  # px from the edge to the trim box
@@ -285,4 +354,92 @@ def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
     # every word is real text: the text layer holds each article's title and chapô
     text = " ".join(line.text for line in printed.lines)
     for article in issue.articles():
+        assert " ".join(article.title.split()[:3]) in text
+
+
+@pytest.fixture(scope="module")
+def words(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """An issue dense in long words, compounds and proper nouns (mixed issue 4)."""
+    return build("mixed4", tmp_path_factory)
+
+
+def _runs(printed: Printed) -> list[list[Line]]:
+    """The body's lines, page after page, cut into runs of one paragraph in one column:
+    the next line starts at the same x, one line height below (or at the next page's top)."""
+    body = [
+        line
+        for line in printed.lines
+        if line.y >= TOP
+        and line.bottom <= printed.height - BOTTOM
+        and 10 <= line.bottom - line.y <= 13
+    ]
+    runs: list[list[Line]] = []
+    for line in body:
+        last = runs[-1][-1] if runs else None
+        follows = (
+            last is not None
+            and abs(line.x - last.x) < 2
+            and (
+                (line.page == last.page and 0 < line.y - last.y < 16) or line.page == last.page + 1
+            )
+        )
+        if follows:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
+
+
+def _letters(word: str) -> int:
+    return len(re.sub(r"[^\w]", "", word))
+
+
+def test_hyphenation_a_proof_reader_accepts(words: Printed) -> None:
+    breaks = 0
+    for run in _runs(words):
+        hyphenated = 0
+        for line, after in itertools.pairwise(run):
+            ends = line.text.rstrip()
+            hyphenated = hyphenated + 1 if ends.endswith(("\u2010", "-")) else 0
+            assert hyphenated <= 2, f"a third hyphenated line in a row: {line.text!r}"
+            if not ends.endswith("\u2010"):  # WeasyPrint's hyphen; "-" is the author's
+                continue
+            breaks += 1
+            head, tail = ends[:-1].split()[-1], after.text.split()[0]
+            # at least 3 letters on each side
+            assert _letters(head) >= 3 and _letters(tail) >= 3, (head, tail)
+            # never inside a compound, nor inside a capitalised word (a proper noun)
+            assert "-" not in head and "-" not in tail, (head, tail)
+            assert not re.sub(r"^\w[’']", "", head)[:1].isupper(), (head, tail)
+    assert breaks >= 10, "the sample does not exercise hyphenation"
+
+
+def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
+    text = subprocess.run(
+        ["pdftotext", str(words.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    joined = re.sub("\u2010\n", "", text)  # a reader's copy of a hyphenated line end
+    for word in ("Champs-Élysées", "porte-avions", "Saint-Cyr", "Clermont-Ferrand"):
+        # the author's hyphen is copied as the author's "-", whole, wherever the line ends
+        assert word in joined.replace("-\n", "-"), word
+    assert "télécommunications" in joined and "Méditerranée" in joined
+
+
+@pytest.mark.parametrize("paper", ["A5", "letter"])
+def test_other_papers_scale_down_sensibly(
+    paper: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    a4 = build("mixed", tmp_path_factory)
+    other = build("mixed", tmp_path_factory, paper=paper)
+    # A5 is half an A4 page: about twice the pages; letter about as many
+    low, high = (1.4, 2.8) if paper == "A5" else (0.7, 1.3)
+    assert low * a4.pages <= other.pages <= high * a4.pages, (a4.pages, other.pages)
+    # nothing overflows: every line within the sheet's margins (the narrower is 16 mm)
+    margin = 16 * MM - 1
+    for line in other.lines:
+        assert margin <= line.x and line.right <= other.width - margin, line
+        assert line.y >= 8 * MM and line.bottom <= other.height - 8 * MM, line
+    # every article's title is printed
+    text = " ".join(line.text for line in other.lines)
+    for article in _issue(other).articles():
         assert " ".join(article.title.split()[:3]) in text

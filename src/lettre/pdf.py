@@ -8,7 +8,6 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import shutil
 import types
@@ -23,6 +22,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import __version__
 from lettre.errors import LettreError
+from lettre.fitting import fit
+from lettre.hyphenation import protect, stacked
 from lettre.images import Variant
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.theme import theme
@@ -91,7 +92,7 @@ def render_html(
         timestamp=timestamp(loaded),
         version=__version__,
     )
-    return env.get_template("print.html.j2").render(**context)
+    return protect(env.get_template("print.html.j2").render(**context))
 
 
 def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -> str:
@@ -154,7 +155,7 @@ def render_pdf(
     profile lettre can neither ship nor fetch: WeasyPrint writes PDF/X-4 without one, which
     a preflight refuses. The print shop's copy is this PDF with bleed and crop marks.)
     """
-    from weasyprint import CSS, HTML, Attachment  # imported here: the slowest import of lettre
+    from weasyprint import CSS, Attachment  # imported here: the slowest import of lettre
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
@@ -191,13 +192,7 @@ def render_pdf(
         "stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
     }
     try:
-        source = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
-        document = source.render(font_config=fonts, **options)
-        fitted = photos_to_fit(document)
-        if fitted:  # a second layout, where each of these photos fits the space left
-            extra = CSS(string="".join(rule for _, rule in sorted(fitted.items())))
-            options["stylesheets"] = [*options["stylesheets"], extra]
-            document = source.render(font_config=fonts, **options)
+        document = layout(html, fetcher, fonts, options)
         _add_xmp(document.metadata, loaded)
         return bytes(document.write_pdf(**options))
     except FatalURLFetchingError as error:
@@ -208,98 +203,24 @@ def render_pdf(
             shutil.rmtree(fonts._folder, ignore_errors=True)
 
 
-SHRINK_LIMIT = 0.6
-"""A photo may be shown down to this share of its height to fit the space left on a page."""
-EMPTY = 0.12
-"""A page whose foot is this much empty is worth a second layout."""
+def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
+    """WeasyPrint's laid-out document (`options` as for render: its stylesheets, PDF/A…),
+    laid out again where an opening pushed to the next page can keep to the page before
+    with a smaller photo frame (lettre.fitting)."""
+    from weasyprint import CSS, HTML
 
+    source = [HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)]
 
-def photos_to_fit(document: Any) -> dict[str, str]:
-    """The CSS that lets an article's opening (title, photo, chapô) stay on the page it was
-    pushed from, leaving that page's foot empty: by article id, its photo shown smaller (down
-    to SHRINK_LIMIT of its height), or a landscape photo moved into the side column.
-    WeasyPrint cannot scale an image to the space left by itself: this is a second layout."""
-    found: dict[str, str] = {}
-    pages = [page._page_box for page in document.pages]
-    for before, page in itertools.pairwise(pages):
-        bottom = before.content_box_y() + before.height
-        space = bottom - _content_bottom(before)
-        if space < EMPTY * before.height:
-            continue
-        opening = _first_opening(page)
-        if opening is None:
-            continue
-        ident, box, image = opening
-        needed = _opening_bottom(page, ident) - box.position_y + LINES_AFTER - space
-        if image is None or needed <= 0:
-            continue
-        if needed <= (1 - SHRINK_LIMIT) * image.height:
-            found[ident] = f"#{ident} .opening img {{ max-height: {image.height - needed:.1f}px; }}"
-        elif (
-            1.5 * SIDE_PX < image.width < 2 * image.height  # landscape, not a panorama
-            and needed - image.height + SIDE_PX * image.height / image.width <= 0
-        ):  # into the side column, beside the text, where it then fits
-            found[ident] = (
-                f"#{ident} .opening figure {{ display: block; float: right; width: {SIDE_PX}px;"
-                " margin: 0 0 2mm 6mm; }"
-                f"#{ident} .opening figure img {{ width: 100%; max-height: none; }}"
-                f"#{ident} .opening figcaption {{ width: auto; margin: 1.2mm 0 0; }}"
-            )
-    return found
+    def render(extra: str) -> Any:
+        sheets = [*options["stylesheets"], CSS(string=extra)] if extra else options["stylesheets"]
+        return source[0].render(font_config=fonts, **{**options, "stylesheets": sheets})
 
-
-SIDE_PX = 51 * 96 / 25.4
-"""The side column's width (print.css), in CSS px."""
-
-
-LINES_AFTER = 32.0
-"""Room for the two first lines of the body that must follow the opening (orphans: 2), px."""
-
-
-def _opening_bottom(page: Any, ident: str) -> float:
-    """Where the opening of article `ident` ends on `page`, its floating photo included."""
-    inside = False
-    for box in page.descendants():
-        element = getattr(box, "element", None)
-        if element is not None and element.tag == "article":
-            inside = element.get("id") == ident
-        if inside and element is not None and "opening" in (element.get("class") or "").split():
-            return max(float(b.position_y + b.margin_height()) for b in [box, *box.descendants()])
-    return 0.0
-
-
-def _content_bottom(page: Any) -> float:
-    """Where the last line or image of a page's flow ends."""
-    ends = [
-        box.position_y + box.margin_height()
-        for box in page.descendants()
-        if not getattr(box, "children", None) and getattr(box, "element", None) is not None
-    ]
-    return float(max(ends, default=page.content_box_y()))
-
-
-def _first_opening(page: Any) -> tuple[str, Any, Any] | None:
-    """The page's first box, when it is an article's opening (maybe under its section's
-    title): (article id, the box — or the section title's, which must move with it —, the
-    opening's image)."""
-    article, first = None, None
-    for box in page.descendants():
-        element = getattr(box, "element", None)
-        if element is None or not hasattr(box, "children") or box is page:
-            continue
-        classes = (element.get("class") or "").split()
-        if element.tag == "article":
-            article = element.get("id")
-        elif "opening" in classes and article:
-            image = next(
-                (b for b in box.descendants() if getattr(b, "element_tag", "") == "img"), None
-            )
-            return article, first or box, image
-        elif "section-title" in classes:
-            first = first or box
-        elif element.tag in ("h2", "h3", "p", "li", "figure", "table", "img"):
-            return None  # something else comes first on this page
-    return None
+    first = render("")
+    words = stacked(first)
+    if words:  # a third hyphenated line in a row: its word kept whole, laid out again
+        source[0] = HTML(string=protect(html, words), base_url="lettre:/", url_fetcher=fetcher)
+        first = render("")
+    return fit(render, first)
 
 
 def _where(html: str, message: str) -> str:

@@ -1,5 +1,6 @@
-"""A newsletter issue unlike the example, for the print layout tests: long and short
-articles, portrait, square, landscape and panoramic photos, tables, a long editorial."""
+"""Newsletter issues unlike the example, for the print layout tests: long and short
+articles, portrait, square, landscape and panoramic photos, tables, a long editorial; three
+variants, so that the layout is not tuned to one sample."""
 
 from __future__ import annotations
 
@@ -37,6 +38,22 @@ PHOTOS = {
 }
 
 
+WORDS = (
+    "Les administrateurs interministériels réorganisèrent méthodiquement l'approvisionnement "
+    "des porte-avions stationnés en Méditerranée, pendant que les établissements "
+    "d'enseignement de Saint-Cyr et de Clermont-Ferrand expérimentaient "
+    "d'innombrables programmes pluridisciplinaires. Sur les Champs-Élysées, les "
+    "représentants départementaux inaugurèrent solennellement l'exposition "
+    "commémorative consacrée aux télécommunications intercontinentales, aux "
+    "sous-mariniers d'Indochine et aux infrastructures hydroélectriques de Montpellier. "
+)
+"""Long words, compounds and proper nouns: a paragraph that hyphenates often."""
+
+
+def _words(paragraphs: int) -> str:
+    return "\n\n".join(WORDS * 3 for _ in range(paragraphs))
+
+
 def _body(paragraphs: int, seed: int) -> str:
     return "\n\n".join(LOREM.format(n=seed * 10 + p) for p in range(paragraphs))
 
@@ -65,46 +82,164 @@ def _article(title: str, summary: str, body: str | None, url: str | None, image:
     return text
 
 
-def issue_yaml() -> str:
-    articles_a = [
-        _article(
-            "Un long récit au Sahel",
-            "Six semaines de mission racontées par l'équipage.",
-            _body(12, 1),
-            "sahel",
-            "portrait",
+Article = tuple[str, str, str | None, str | None, str | None]
+"""title, summary, body, url, photo"""
+
+VARIANTS: dict[int, list[tuple[str, list[Article]]]] = {
+    1: [
+        (
+            "Opérations",
+            [
+                (
+                    "Un long récit au Sahel",
+                    "Six semaines de mission racontées par l'équipage.",
+                    _body(12, 1),
+                    "sahel",
+                    "portrait",
+                ),
+                (
+                    "Brève, nouvelle recrue",
+                    "Un court article, une photo carrée.",
+                    None,
+                    None,
+                    "carre",
+                ),
+                (
+                    "Le pont flottant",
+                    "Un exercice de franchissement filmé d'en haut.",
+                    _body(2, 2) + "\n\n" + _table(4),
+                    "pont",
+                    "panorama",
+                ),
+            ],
         ),
-        _article(
-            "Brève, nouvelle recrue", "Un court article, une photo carrée.", None, None, "carre"
+        (
+            "Vie des unités",
+            [
+                (
+                    "Note de service",
+                    "Un article sans photo ni corps, juste un chapô.",
+                    None,
+                    "note",
+                    None,
+                ),
+                (
+                    "Grand format en montagne",
+                    "Une semaine en altitude.",
+                    _body(8, 3),
+                    "montagne",
+                    "paysage",
+                ),
+                (
+                    "Le bilan en chiffres",
+                    "Les effectifs de chaque unité.",
+                    "Le tableau ci-dessous détaille les effectifs.\n\n" + _table(10),
+                    None,
+                    None,
+                ),
+                ("Portrait d'un chef", "Un entretien.", _body(5, 4), "chef", "portrait2"),
+            ],
         ),
-        _article(
-            "Le pont flottant",
-            "Un exercice de franchissement filmé d'en haut.",
-            _body(2, 2) + "\n\n" + _table(4),
-            "pont",
-            "panorama",
+    ],
+    # the shapes swapped: a panorama and a landscape photo first, portraits in short articles
+    2: [
+        (
+            "Opérations",
+            [
+                (
+                    "Le pont flottant",
+                    "Un exercice de franchissement filmé d'en haut.",
+                    _body(6, 5),
+                    "pont",
+                    "panorama",
+                ),
+                ("Portrait d'un chef", "Un entretien.", _body(1, 6), "chef", "portrait"),
+                (
+                    "Grand format en montagne",
+                    "Une semaine en altitude.",
+                    _body(4, 7),
+                    "montagne",
+                    "paysage",
+                ),
+            ],
         ),
-    ]
-    articles_b = [
-        _article(
-            "Note de service", "Un article sans photo ni corps, juste un chapô.", None, "note", None
+        (
+            "Vie des unités",
+            [
+                ("Le bilan en chiffres", "Les effectifs de chaque unité.", _table(6), None, None),
+                (
+                    "Un long récit au Sahel",
+                    "Six semaines de mission.",
+                    _body(9, 8),
+                    "sahel",
+                    "carre",
+                ),
+                ("Brève, nouvelle recrue", "Une photo en hauteur.", _body(1, 9), None, "portrait2"),
+                ("Note de service", "Un chapô seul.", None, "note", None),
+            ],
         ),
-        _article(
-            "Grand format en montagne",
-            "Une semaine en altitude.",
-            _body(8, 3),
-            "montagne",
-            "paysage",
+    ],
+    # three sections, many short articles, a long one with a table in its middle
+    3: [
+        (
+            "Brèves",
+            [
+                (f"Brève numéro {k}", "Un court article.", _body(1, 10 + k), f"breve-{k}", photo)
+                for k, photo in enumerate(["carre", None, "paysage", None, "portrait2"], 1)
+            ],
         ),
-        _article(
-            "Le bilan en chiffres",
-            "Les effectifs de chaque unité.",
-            "Le tableau ci-dessous détaille les effectifs.\n\n" + _table(10),
-            None,
-            None,
+        (
+            "Dossier",
+            [
+                (
+                    "Un long récit au Sahel",
+                    "Six semaines de mission racontées par l'équipage.",
+                    _body(4, 20) + "\n\n" + _table(5) + "\n\n" + _body(6, 21),
+                    "sahel",
+                    "panorama",
+                ),
+            ],
         ),
-        _article("Portrait d'un chef", "Un entretien.", _body(5, 4), "chef", "portrait2"),
-    ]
+        (
+            "Portraits",
+            [
+                ("Portrait d'un chef", "Un entretien.", _body(3, 30), "chef", "portrait"),
+                (
+                    "Grand format en montagne",
+                    "Une semaine en altitude.",
+                    _body(2, 31),
+                    "montagne",
+                    "paysage",
+                ),
+            ],
+        ),
+    ],
+    # hyphenation: long words, compounds and proper nouns, in the main column and a table
+    4: [
+        (
+            "Vocabulaire",
+            [
+                (
+                    "Les mots longs",
+                    "Un article qui se coupe souvent.",
+                    _words(4),
+                    "mots",
+                    "portrait",
+                ),
+                ("Encore des mots", "Sans photo.", _words(3), None, None),
+            ],
+        ),
+    ],
+}
+"""Each variant: its sections and articles (different lengths and photo shapes)."""
+
+
+def issue_yaml(variant: int = 1) -> str:
+    sections = "".join(
+        f"  - title: {title}\n    articles:\n" + "".join(_article(*a) for a in articles)
+        for title, articles in VARIANTS[variant]
+    )
+    urls = {a[3] for _, articles in VARIANTS[variant] for a in articles}
     headlines = "".join(
         f"  - title: {title}\n    summary: {summary}\n    url: https://example.org/{url}\n"
         for title, summary, url in [
@@ -113,23 +248,27 @@ def issue_yaml() -> str:
             ("Une annonce", "Sur le site de l'organisation.", "annonce"),
             ("Le pont flottant", "Un exercice de franchissement.", "pont"),
         ]
+        if url in urls or url == "annonce"
     )
-    editorial = "".join(f"    {line}\n" for line in _body(3, 9).splitlines())
+    editorial = "".join(f"    {line}\n" for line in _body(3 if variant != 2 else 1, 9).splitlines())
     return (
         "date: 2025-06-13\ntitle: Un numéro composite\n"
         f"editorial:\n  title: Tenir\n  author: Le chef de la cellule\n  body: |\n{editorial}"
         f"headlines:\n{headlines}"
-        "sections:\n"
-        f"  - title: Opérations\n    articles:\n{''.join(articles_a)}"
-        f"  - title: Vie des unités\n    articles:\n{''.join(articles_b)}"
+        f"sections:\n{sections}"
     )
 
 
-def make(root: Path, minimal: Path) -> Path:
-    """A newsletter repository at `root` (a copy of `minimal`) holding the mixed issue."""
+def make(root: Path, minimal: Path, variant: int = 1, paper: str | None = None) -> Path:
+    """A newsletter repository at `root` (a copy of `minimal`) holding mixed issue
+    `variant` (1, 2 or 3), printed on `paper` (A4, A5, letter) if given."""
     shutil.copytree(minimal, root)
     folder = root / "bulletins/2025-06-13"
-    (folder / "issue.yaml").write_text(issue_yaml(), encoding="utf-8")
+    (folder / "issue.yaml").write_text(issue_yaml(variant), encoding="utf-8")
+    if paper:
+        publication = root / "publication.yaml"
+        text = publication.read_text(encoding="utf-8")
+        publication.write_text(f"{text.rstrip()}\npaper: {paper}\n", encoding="utf-8")
     for hue, (name, size) in enumerate(PHOTOS.items()):
         (folder / "images" / f"{name}.jpg").write_bytes(_photo(*size, hue * 40))
     return root

@@ -1,0 +1,323 @@
+"""Full pages for the print edition: the openings that a layout pushed to the next page,
+fitted into the space they left, by giving their photo a smaller frame.
+
+WeasyPrint cannot scale an image to the space left on a page by itself. So lettre reads
+the laid-out pages: where a page's foot is empty because the next article's opening (its
+title, photo, side column, chapô and first lines, kept together) did not fit, it writes
+CSS that makes that photo's frame as much shorter as needed — within limits — and lays
+the document out again. Each pass may move what follows, so it repeats a few times and
+keeps the best layout found.
+
+The frames, most preferred first (each photo keeps the width of its column as long as it
+can: never a small image centred in white space):
+1. the photo cropped to a shorter frame (`object-fit: cover`), down to CROP_LIMIT of the
+   height its column gives it;
+2. a panorama in the main column instead of across the page, cropped likewise;
+3. a landscape photo in the side column, beside the text;
+4. a photo of the side column (or a landscape photo moved there), cropped and then scaled
+   down to SCALE_LIMIT of the column's width.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PX_PER_MM = 96 / 25.4
+MAIN_PX = 114 * PX_PER_MM
+"""The main column's width (print.css), in CSS px."""
+SIDE_PX = 51 * PX_PER_MM
+"""The side column's width (print.css), in CSS px."""
+MIN_PX = 22 * PX_PER_MM
+"""The shortest frame a photo of the side column is given, in CSS px."""
+MAX_PX = 76 * PX_PER_MM
+"""The tallest an opening's photo is shown (print.css), in CSS px."""
+CROP_LIMIT = 0.6
+"""A photo's frame may be cropped down to this share of the height its column gives it."""
+SCALE_LIMIT = 0.55
+"""A photo of the side column may then be scaled down to this share of its width."""
+FULL = 0.15
+"""A page is full when no more than this share of its text area is empty at its foot."""
+EMPTY = 0.10
+"""A page whose foot is this much empty (of its text area) is worth another layout."""
+LINES_AFTER = 48.0
+"""Room for the two first lines of the body that must follow the opening (orphans: 2; 9.5 pt
+at 1.45, after a paragraph's 2.2 mm), px."""
+TRAILING = 8 * PX_PER_MM
+"""The space under the last line of a page before the next box may start: an article's
+padding and margin (3 + 5 mm), an editorial's (3.5 + 4 mm)."""
+GROW_LIMIT = 4 / 3
+"""A photo of the main column or across the page may take a taller frame, down to this
+width-to-height ratio, to fill the space an opening that cannot come back leaves."""
+GROWN_PX = 100 * PX_PER_MM
+"""…and no taller than this."""
+SLACK = 3.0
+"""Px more than measured, for the rounding of a layout."""
+PASSES = 3
+"""At most this many layouts after the first."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An article's opening pushed to the top of a page, and the space the page before left."""
+
+    ident: str
+    needed: float
+    """How much shorter (px) the opening must be to fit the space left."""
+    image: Any
+    """The opening's image box (WeasyPrint's), or None."""
+    shape: str
+    """The photo's place: "panorama", "wide" or "narrow" (print.html.j2)."""
+    side_room: float = 0.0
+    """For a landscape photo: the tallest it may be in the side column, beside the text,
+    for the opening to fit (px; 0 when the text alone does not fit)."""
+
+
+def fit(render: Any, first: Any) -> Any:
+    """The best of up to PASSES further layouts of a document (`render(css)` lays it out
+    with one more stylesheet), starting from `first`; returns the laid-out document."""
+    rules: dict[str, str] = {}
+    best, document = first, first
+    for _ in range(PASSES):
+        if _score(document)[1] == 0:
+            break  # every page but the last is full: another layout is not worth its cost
+        found = rules_for(document, rules)
+        if not found:
+            break
+        rules.update(found)
+        document = render("".join(rule for _, rule in sorted(rules.items())))
+        if _score(document) < _score(best):
+            best = document
+    return best
+
+
+def _score(document: Any) -> tuple[int, float, float]:
+    """Fewer pages, then fewer pages too empty (by how much), then less empty space at the
+    feet of all pages but the last."""
+    empty = [_empty(page._page_box) for page in document.pages][:-1]
+    return len(document.pages), sum(max(0.0, e - FULL) for e in empty), sum(empty)
+
+
+def _empty(page: Any) -> float:
+    """The share of a page's text area left empty at its foot."""
+    bottom = page.content_box_y() + page.height
+    return float((bottom - _content_bottom(page)) / max(1.0, page.height))
+
+
+def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
+    """The CSS, by article id, that fits each pushed opening into the space left before it."""
+    found: dict[str, str] = {}
+    pages = [page._page_box for page in document.pages]
+    for before, page in itertools.pairwise(pages):
+        if _empty(before) < EMPTY:
+            continue
+        opening = _pushed(before, page)
+        rule = _frame(opening) if opening and opening.image is not None else None
+        ident = opening.ident if rule and opening else ""
+        if rule is None:  # the opening cannot come back: a photo of this page fills the space
+            ident, rule = _grow(before, rules) or ("", None)
+        before_rule = rules.get(ident, "")
+        if rule and rule not in before_rule:  # added to the frame given before, if any
+            found[ident] = before_rule + rule
+    return found
+
+
+def _frame(opening: Opening) -> str | None:
+    """The first of the frames (see the module's doc) that gains the height needed: the
+    photo's new frame is `target` high, each frame within its limits."""
+    image, ident = opening.image, opening.ident
+    ratio = max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
+    target = float(image.height) - opening.needed
+    img = f"#{ident} .opening figure img"
+    crop = f"height: {target:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
+    if target >= CROP_LIMIT * min(float(image.width) / ratio, MAX_PX):
+        return f"{img} {{ {crop} }}"
+    if opening.shape == "panorama" and target >= CROP_LIMIT * MAIN_PX / ratio:
+        return f"#{ident} .opening figure {{ margin-right: 57mm; }}{img} {{ {crop} }}"
+    # in the side column (where a landscape photo moves, beside the text): cropped, then
+    # scaled down
+    side = SIDE_PX / ratio if opening.shape == "wide" else float(image.height)
+    if opening.shape == "wide":
+        target = min(side, opening.side_room)
+        crop = crop.replace(crop.split(";")[0], f"height: {target:.1f}px")
+    width = min(1.0, target / (CROP_LIMIT * side)) * SIDE_PX
+    if opening.shape not in ("wide", "narrow") or width < SCALE_LIMIT * SIDE_PX:
+        return None
+    if target < MIN_PX:
+        return None  # a thumbnail: better the opening on the next page, a photo grown here
+    if opening.shape == "narrow":
+        return f"{img} {{ width: {width:.1f}px; {crop} }}"
+    return (  # the copy of the photo that print.html.j2 keeps hidden in the side column
+        f"#{ident} .opening > figure {{ display: none; }}"
+        f"#{ident} .side .moved {{ display: block; }}"
+        f"#{ident} .side .moved img {{ width: {width:.1f}px; {crop} }}"
+    )
+
+
+def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
+    """The CSS that gives the space left at the foot of `page` to a photo of an opening on
+    it (the lowest first) across the page or in the main column, cropped to a taller frame
+    (up to GROW_LIMIT): (article id, rule), or None."""
+    space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
+    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    for article in reversed(articles):
+        try:
+            opening = _opening_box(page, article)
+        except LookupError:
+            continue
+        figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
+        image = next((b for b in opening.descendants() if _tag(b) == "img"), None)
+        # (a photo of the side column is not grown: the main column beside it would stay
+        # empty)
+        if figure is None or image is None or article in rules:
+            continue
+        if figure.element.get("class") not in ("wide", "panorama"):
+            continue
+        room = min(float(image.width) / GROW_LIMIT, GROWN_PX) - float(image.height)
+        if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
+            height = float(image.height) + min(room, space)
+            return article, (
+                f"#{article} .opening figure img {{ height: {height:.1f}px; max-height: none;"
+                " object-fit: cover; object-position: 50% 40%; }"
+            )
+    return None
+
+
+def _pushed(before: Any, page: Any) -> Opening | None:
+    """The opening at the top of `page`, with how much it overflows the foot of `before`."""
+    first = _first_opening(page)
+    if first is None:
+        return None
+    ident, box, image, shape = first
+    space = before.content_box_y() + before.height - _content_bottom(before) - TRAILING
+    photo, text = _opening_bottom(page, ident)
+    # the body's first lines go below the text, beside a photo of the side column; at the
+    # top of a page the first box lost its top margin, which it gets back on the page before
+    height = max(photo, text + _after(page, ident)) - box.position_y + _margin_top(box)
+    needed = height - space
+    if needed <= -SLACK:
+        return None  # it would fit: something else pushed it (a widow, a caption)
+    needed = max(0.0, float(needed)) + SLACK
+    return Opening(ident, needed, image, shape, _side_room(page, ident, text, height - needed))
+
+
+def _side_room(page: Any, ident: str, text: float, room: float) -> float:
+    """How tall a landscape photo may be once moved into the side column (see Opening)."""
+    opening = _opening_box(page, ident)
+    figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
+    if figure is None or "wide" not in (figure.element.get("class") or ""):
+        return 0.0
+    caption = next((b for b in figure.descendants() if _tag(b) == "figcaption"), None)
+    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
+    above = figure.position_y - opening.position_y + _margin_top(opening)
+    text_after = text + LINES_AFTER - _bottom(figure)
+    if above + text_after > room:
+        return 0.0
+    beside = (caption.margin_height() if caption else 0) + (side.margin_height() if side else 0)
+    return float(room - above - beside - 4 * PX_PER_MM)
+
+
+def _after(page: Any, ident: str) -> float:
+    """The height that must follow the opening on its page: the body's first two lines, or
+    its first blocks up to a table among the first two (print.css keeps a table with the
+    lines before it, and the opening with what follows)."""
+    article = next(
+        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
+        None,
+    )
+    body = next(
+        (
+            b
+            for b in (article.children if article is not None else [])
+            if "body" in (b.element.get("class") or "").split()
+        ),
+        None,
+    )
+    if body is None:
+        return LINES_AFTER
+    for block in list(body.children)[:2]:
+        if _tag(block) == "table" or any(_tag(b) == "table" for b in block.descendants()):
+            return float(_bottom(block) - body.position_y) + LINES_AFTER / 2
+    return LINES_AFTER
+
+
+def _opening_box(page: Any, ident: str) -> Any:
+    """The box of the opening of article `ident` on `page`."""
+    inside = False
+    for box in page.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.tag == "article":
+            inside = element.get("id") == ident
+        if inside and element is not None and "opening" in (element.get("class") or "").split():
+            return box
+    raise LookupError(ident)
+
+
+def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
+    """Where the opening of article `ident` ends on `page`: its lowest box (a floating photo
+    included), and its lowest line of text."""
+    box = _opening_box(page, ident)
+    lines = [b for b in _in_flow(box) if type(b).__name__ == "LineBox"]
+    return max(map(_bottom, [box, *box.descendants()])), max(map(_bottom, lines), default=0.0)
+
+
+def _in_flow(box: Any) -> list[Any]:
+    """A box's descendants, but for those inside a float (the side column)."""
+    found = []
+    for child in getattr(box, "children", []):
+        if child.style["float"] == "none":
+            found += [child, *_in_flow(child)]
+    return found
+
+
+def _bottom(box: Any) -> float:
+    return float(box.position_y + box.margin_height())
+
+
+def _margin_top(box: Any) -> float:
+    """A box's top margin as its style gives it (px), before a page top discarded it."""
+    value = box.style["margin_top"]
+    factor = {"px": 1.0, "mm": PX_PER_MM, "pt": 96 / 72}.get(getattr(value, "unit", "px"), 0.0)
+    return float(getattr(value, "value", 0.0)) * factor
+
+
+def _content_bottom(page: Any) -> float:
+    """Where the last line or image of a page's flow ends."""
+    ends = [
+        box.position_y + box.margin_height()
+        for box in page.descendants()
+        if not getattr(box, "children", None) and getattr(box, "element", None) is not None
+    ]
+    return float(max(ends, default=page.content_box_y()))
+
+
+def _first_opening(page: Any) -> tuple[str, Any, Any, str] | None:
+    """The page's first box, when it is an article's opening (maybe under its section's
+    title): (article id, the box — or the section title's, which must move with it —, the
+    opening's image, the photo's shape)."""
+    article, first = None, None
+    for box in page.descendants():
+        element = getattr(box, "element", None)
+        if element is None or not hasattr(box, "children") or box is page:
+            continue
+        classes = (element.get("class") or "").split()
+        if element.tag == "article":
+            article = element.get("id")
+        elif "opening" in classes and article:
+            figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
+            image = next((b for b in box.descendants() if _tag(b) == "img"), None)
+            shape = (figure.element.get("class") or "narrow") if figure is not None else ""
+            return article, first or box, image, shape
+        elif "section-title" in classes:
+            first = first or box
+        elif element.tag in ("h2", "h3", "p", "li", "figure", "table", "img"):
+            return None  # something else comes first on this page
+    return None
+
+
+def _tag(box: Any) -> str:
+    return str(getattr(box, "element_tag", ""))

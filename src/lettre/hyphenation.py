@@ -1,0 +1,95 @@
+"""Hyphenation a proof-reader accepts, for the print edition.
+
+WeasyPrint hyphenates by dictionary (`hyphens: auto`; print.css sets at least 3 letters on
+each side, words of 6 or more). The rest it cannot be told:
+
+- never inside a word already hyphenated ("Champs-Élysées", "porte-avions") nor inside a
+  capitalised word (a proper noun, "Méditerranée"): `protect` wraps each such word in a
+  `<span class="whole">`, which print.css sets `hyphens: manual` — the word may still break
+  at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed);
+- at most two hyphenated lines in a row (WeasyPrint has no `hyphenate-limit-lines`):
+  `stacked` reads the laid-out lines and names the word hyphenated at the end of a third
+  line in a row, which the next layout protects likewise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+HYPHEN = "\u2010"
+"""What WeasyPrint adds at a hyphenated line's end (CSS `hyphenate-character`'s default)."""
+LIMIT_LINES = 2
+"""At most this many hyphenated lines in a row."""
+
+_TAG = re.compile(r"(<[^>]*>)")
+_WORD = re.compile(r"(?<![\w&#’'-])[^\W\d_][\w’']*(?:-[\w’']+)*")
+_SKIP = ("<style", "<script", "<title")
+_ELISION = re.compile(r"^\w[’']")
+SPAN = '<span class="whole">'
+"""print.css sets it `hyphens: manual`."""
+
+
+def keeps_whole(word: str, extra: frozenset[str] = frozenset()) -> bool:
+    """Whether a word must never be hyphenated: a compound, a capitalised word, or one of
+    `extra` (words found in a third hyphenated line in a row)."""
+    core = _ELISION.sub("", word)  # d’Indochine, l'Élysée: the proper noun after it
+    return "-" in word.strip("-") or core[:1].isupper() or word.lower() in extra
+
+
+def protect(html: str, extra: Iterable[str] = ()) -> str:
+    """The print HTML with every word that `keeps_whole` in `<span class="whole">` (text
+    only: tags, attributes, the head and entities are left alone)."""
+    words = frozenset(word.lower() for word in extra)
+    start = html.find("<body")
+    if start < 0:
+        return html
+    parts = _TAG.split(html[start:])
+    skipping = False
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            skipping = part.lower().startswith(_SKIP) or (skipping and not part.startswith("</"))
+            continue
+        if not skipping and part.strip() and (i == 0 or parts[i - 1] != SPAN):
+            parts[i] = _WORD.sub(lambda m: _wrap(m.group(0), words), part)
+    return html[:start] + "".join(parts)
+
+
+def _wrap(word: str, extra: frozenset[str]) -> str:
+    if len(word) < 6 or not keeps_whole(word, extra):  # shorter words never hyphenate
+        return word
+    return f"{SPAN}{word}</span>"
+
+
+def stacked(document: Any) -> set[str]:
+    """The words WeasyPrint hyphenated at the end of a line that is the third (or more)
+    hyphenated line in a row of one paragraph."""
+    found: set[str] = set()
+    for page in document.pages:
+        for block in _blocks(page._page_box):
+            lines = [child for child in block.children if type(child).__name__ == "LineBox"]
+            run = 0
+            for line, after in zip(lines, [*lines[1:], None], strict=True):
+                text = _text(line).rstrip()
+                run = run + 1 if text.endswith((HYPHEN, "-")) else 0
+                if run > LIMIT_LINES and text.endswith(HYPHEN) and after is not None:
+                    head = text[:-1].split()[-1:] or [""]
+                    tail = _text(after).split()[:1] or [""]
+                    found.add(re.sub(r"[^\w’'-]", "", head[0] + tail[0]))
+    return {word for word in found if word}
+
+
+def _blocks(box: Any) -> Iterable[Any]:
+    """Every box that holds lines."""
+    for child in getattr(box, "children", []):
+        if any(type(c).__name__ == "LineBox" for c in getattr(child, "children", [])):
+            yield child
+        yield from _blocks(child)
+
+
+def _text(box: Any) -> str:
+    """The text of a line box, as laid out."""
+    if hasattr(box, "text"):
+        return str(box.text)
+    return "".join(_text(child) for child in getattr(box, "children", []))
