@@ -1,7 +1,7 @@
 """Where things land in the print edition, read from WeasyPrint's own layout.
 
 The proof lays the print edition out as the build does (the same HTML, CSS, print images,
-fonts, and the same second layout when photos are fitted) and reads the result: the page of
+fonts, and the same further layouts: pdf.layout) and reads the result: the page of
 each anchor (`article-S-A`, `rubrique-S`, `a-la-une`, `editorial`), the page of each
 headline, and the size each image is printed at, in CSS px (96 to the inch). No PDF parser
 is needed, and the numbers are the layout's, not a guess from the page count.
@@ -46,7 +46,7 @@ class Layout:
 
 def print_layout(loaded: LoadedIssue, repo: Repository, out: Any) -> Layout:
     """The print edition of `loaded`, laid out, and what the proof reads from it."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     cache = cache_folder(out)
@@ -64,12 +64,7 @@ def print_layout(loaded: LoadedIssue, repo: Repository, out: Any) -> Layout:
     fonts = FontConfiguration()
     try:
         sheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]
-        source = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
-        document = source.render(font_config=fonts, stylesheets=sheets, **_OPTIONS)
-        fitted = pdf.photos_to_fit(document)
-        if fitted:  # the build's second layout, the same way
-            extra = CSS(string="".join(rule for _, rule in sorted(fitted.items())))
-            document = source.render(font_config=fonts, stylesheets=[*sheets, extra], **_OPTIONS)
+        document = pdf.layout(html, fetcher, fonts, {**_OPTIONS, "stylesheets": sheets})
         return _read(document, {pdf._url(v): src for src, v in variants.items()}, variants)
     finally:
         if getattr(fonts, "_folder", None):
