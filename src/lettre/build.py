@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -19,6 +18,8 @@ from lettre import mail, outlook, pdf
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.model import LoadedIssue
+from lettre.options import ImageMode as ImageMode  # re-exported: callers found them here
+from lettre.options import Options as Options
 from lettre.output import inside, write_together
 from lettre.repo import Repository
 from lettre.stamps import STAMP
@@ -29,36 +30,6 @@ log = logging.getLogger(__name__)
 
 LOGO_HEIGHT, LOGO_MAX_WIDTH = 56, 160
 """The logo is at most 56 px high and 160 px wide: its column on the plate is 30 % of 536 px."""
-
-
-class ImageMode(Enum):
-    CID = "cid"
-    """Images travel inside the message, referenced by Content-ID (intranets, Outlook)."""
-    HOSTED = "hosted"
-    """Images are referenced by URL under base_url, and written next to the HTML for upload."""
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to build: the same options give the same bytes."""
-
-    mode: ImageMode | None = None
-    """None: cid without base_url, hosted with it."""
-    print_marks: bool = False
-    print_edition: bool = True
-    """False for the preview's first, fast pass: the email alone."""
-
-    def image_mode(self, loaded: LoadedIssue) -> ImageMode:
-        if self.mode:
-            return self.mode
-        return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
-
-    def as_dict(self) -> dict[str, str | bool | None]:
-        return {
-            "mode": self.mode.value if self.mode else None,
-            "print_marks": self.print_marks,
-            "print_edition": self.print_edition,
-        }
 
 
 @dataclass

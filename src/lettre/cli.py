@@ -18,15 +18,12 @@ from typing import Any
 
 import click
 
-from lettre import __version__, preview, publish, report, scaffold, send
-from lettre.archive import entries, left_out, make_archive
-from lettre.build import ImageMode, Options
+# Each command imports the stages it needs, when it runs: a no-op build imports no engine.
+from lettre import __version__, report
 from lettre.errors import LettreError, Problem, UsageProblem
-from lettre.load import check as check_issues
-from lettre.load import load_publication
+from lettre.options import ImageMode, Options
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
-from lettre.schema import dumps, issue_schema, publication_schema
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +131,8 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
 )
 def init(folder: Path, **settings: str) -> None:
     """Create a newsletter repository in FOLDER: publication.yaml, bulletins/, templates/."""
+    from lettre import scaffold
+
     scaffold.init_repository(folder, **settings)
     echo(f"Created a newsletter repository in {folder}")
     echo(f"Next: edit {folder / 'publication.yaml'}, then run `lettre new` there.")
@@ -149,6 +148,9 @@ def init(folder: Path, **settings: str) -> None:
 @click.pass_obj
 def new(settings: Settings, day: datetime | None) -> None:
     """Create the next issue's folder with a commented issue.yaml; print its path."""
+    from lettre import scaffold
+    from lettre.load import check as check_issues
+
     repo = settings.repository()
     checked = check_issues(repo, folders=[])
     if checked.publication is None:
@@ -170,6 +172,8 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     Reports every problem with its file, line and column; exit status 1 if there is an
     error (or, with --strict, a warning).
     """
+    from lettre.load import check as check_issues
+
     repo = settings.repository()
     checked = check_issues(repo, settings.issue_folders(repo, paths))
     for loaded in checked.issues:
@@ -210,6 +214,8 @@ PRINT_MARKS = click.option(
 def _options(repo: Repository, image_mode: str | None, print_marks: bool) -> Options:
     mode = ImageMode(image_mode) if image_mode else None
     if mode is ImageMode.HOSTED:
+        from lettre.load import load_publication
+
         publication = load_publication(repo).value
         if publication is not None and not publication.base_url:
             raise UsageProblem("--images hosted needs base_url in publication.yaml")
@@ -269,9 +275,14 @@ def build(
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     options = _options(repo, image_mode, print_marks)
     limits = Limits(timeout, memory)
-    notes = [p for p in load_publication(repo).problems if not p.is_error]  # errors: build_all's
-    _print_problems(notes)
-    outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason, limits)
+    notes: list[Problem] = []  # publication.yaml's warnings; its errors are build_all's
+
+    def note(problems: list[Problem]) -> None:
+        notes.extend(problems)
+        _print_problems(problems)
+
+    dist = out or repo.root / "dist"
+    outcomes = _run(repo, folders, dist, options, jobs, force, reason, limits, note)
     failed = [o for o in outcomes if o.status == "failed"]
     warned = bool(notes) or any(
         o.warnings or any(not p.is_error for p in o.problems) for o in outcomes
@@ -315,8 +326,10 @@ def _run(
     force: bool,
     reason: str | None,
     limits: Limits = DEFAULT_LIMITS,
+    notes: Callable[[list[Problem]], None] | None = None,
 ) -> list[Outcome]:
-    """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise."""
+    """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise;
+    `notes` hears publication.yaml's warnings first."""
 
     def done(outcome: Outcome) -> None:
         for line, is_error in report.outcome(outcome, repo):
@@ -324,7 +337,7 @@ def _run(
 
     def run(report_each: Callable[[Outcome], None]) -> list[Outcome]:
         return build_all(repo, folders, out, options, jobs=jobs or 0, force=force,
-                         reason=reason, limits=limits, done=report_each)  # fmt: skip
+                         reason=reason, limits=limits, done=report_each, notes=notes)  # fmt: skip
 
     if not sys.stdout.isatty() or len(folders) < 2:
         return run(done)
@@ -352,6 +365,8 @@ def publish_command(
     The record, bulletins/DATE/published.json, is meant to be committed with the issue;
     the build options are recorded too, for verify.
     """
+    from lettre import publish
+
     repo = settings.repository()
     folder = repo.issue_folder(path)
     output = (out or repo.root / "dist") / folder.name
@@ -369,6 +384,8 @@ def publish_command(
 @click.pass_obj
 def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Rebuild the published issues at PATHS (default: all) and compare every SHA-256."""
+    from lettre import publish
+
     repo = settings.repository()
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     published = [f for f in folders if publish.read_record(f)]
@@ -396,6 +413,8 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 @click.pass_obj
 def archive_command(settings: Settings, out: Path | None) -> None:
     """Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."""
+    from lettre.archive import entries, left_out, make_archive
+
     repo = settings.repository()
     folder = out or repo.root / "dist"
     for path in make_archive(repo, folder):
@@ -407,6 +426,8 @@ def archive_command(settings: Settings, out: Path | None) -> None:
 def _smtp_address(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[str, int | None] | None:
+    from lettre import send
+
     if value is None:
         return None
     try:
@@ -449,6 +470,8 @@ def _smtp_address(
 @click.pass_obj
 def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
     """Send the issue at PATH (its .eml) through the organisation's mail server."""
+    from lettre import send
+
     repo = settings.repository()
     given["out"] = given["out"] or repo.root / "dist"
     send.send_issue(repo, repo.issue_folder(path), send.Request(**given), echo)
@@ -464,6 +487,8 @@ def preview_command(settings: Settings, path: Path | None, port: int) -> None:
 
     Opens nothing by itself: open the address it prints. Ctrl-C stops it.
     """
+    from lettre import preview
+
     repo = settings.repository()
     folders = _valid_folders(repo)
     if path is None and not folders:
@@ -490,6 +515,8 @@ def _print_problems(problems: list[Problem]) -> None:
 @click.argument("document", type=click.Choice(["issue", "publication"]), default="issue")
 def schema(document: str) -> None:
     """Print the JSON Schema of issue.yaml (or publication.yaml), for editors."""
+    from lettre.schema import dumps, issue_schema, publication_schema
+
     echo(dumps(issue_schema() if document == "issue" else publication_schema()).rstrip("\n"))
 
 
