@@ -11,6 +11,7 @@ PDF ≤ 1.5 MB.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -62,15 +64,17 @@ def sentence(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def photo(path: Path, seed: int) -> None:
-    """A 2400 × 1600 photo with the texture of a real one (so JPEG sizes are realistic)."""
+def photo(path: Path, seed: int, width: int = 2400) -> None:
+    """A 3:2 photo with the texture of a real one (so JPEG sizes are realistic)."""
     rng = random.Random(seed)
-    image = Image.effect_noise((600, 400), 40).convert("RGB").resize((2400, 1600))
+    height, scale = width * 2 // 3, width / 2400
+    image = Image.effect_noise((600, 400), 40).convert("RGB").resize((width, height))
     draw = ImageDraw.Draw(image)
     for _ in range(30):
-        x, y = rng.randrange(2400), rng.randrange(1600)
+        x, y = rng.randrange(width), rng.randrange(height)
         colour = tuple(rng.randrange(40, 220) for _ in range(3))
-        draw.ellipse([x, y, x + rng.randrange(80, 600), y + rng.randrange(80, 400)], fill=colour)
+        w, h = rng.randrange(80, 600) * scale, rng.randrange(80, 400) * scale
+        draw.ellipse([x, y, x + w, y + h], fill=colour)
     image.filter(ImageFilter.GaussianBlur(2)).save(path, "JPEG", quality=88)
 
 
@@ -94,7 +98,7 @@ def issue_yaml(rng: random.Random, day: date) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_year(root: Path, issues: int) -> list[Path]:
+def make_year(root: Path, issues: int, width: int = 2400) -> list[Path]:
     (root / "publication.yaml").write_text(
         "name: Lettre de banc d'essai\norganization: Banc d'essai\n"
         "sender: {name: Banc, email: banc@example.org}\n"
@@ -103,9 +107,9 @@ def make_year(root: Path, issues: int) -> list[Path]:
     masters = root / ".photos"
     masters.mkdir()
     for n in range(6):
-        photo(masters / f"{n}.jpg", n)
+        photo(masters / f"{n}.jpg", n, width)
     for i in range(issues):
-        day = date(2025, 1, 3) + timedelta(weeks=i)
+        day = date(2025, 1, 3) + timedelta(weeks=i - issues + 52)  # the last in 2025
         folder = root / "bulletins" / day.isoformat()
         (folder / "images").mkdir(parents=True)
         (folder / "issue.yaml").write_text(issue_yaml(random.Random(i), day))
@@ -161,6 +165,33 @@ def engine_inputs(root: Path, folder: Path, dump: Path) -> None:
         css = pdf.render_css(environment(None, "fr", html=False), loaded, marks=False)
         dump.write_bytes(pickle.dumps({"mjml": [mjml, mjml], "html": html, "css": css,
                                        "resources": pdf.resources(prints)}))  # fmt: skip
+
+
+def refresh_events(
+    port: int, since: int, edit: Callable[[], None], timeout: float = 120
+) -> list[tuple[str, int, float]]:
+    """Listen to a preview's events from build `since`, call `edit` (a save), and return
+    the named events that follow, each with its build number and the seconds since the
+    save, until the PDF (or a failure) is told: [("email", 3, 0.31), ("pdf", 4, 1.9)]."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection.request("GET", f"/events?since={since}", headers={"Host": f"127.0.0.1:{port}"})
+    stream = connection.getresponse()
+    assert stream.status == 200 and stream.getheader("Content-Type") == "text/event-stream"
+    start, events, name = time.perf_counter(), list[tuple[str, int, float]](), None
+    edit()
+    try:
+        while not events or events[-1][0] == "email":
+            line = stream.readline().decode().rstrip("\n")
+            if not line and stream.isclosed():
+                break
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: ") and name:
+                events.append((name, int(line.removeprefix("data: ")), time.perf_counter() - start))
+                name = None
+    finally:
+        connection.close()
+    return events
 
 
 def timed(command: list[str], **kwargs: object) -> float:
