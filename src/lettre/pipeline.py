@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import stat
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -387,7 +386,8 @@ class _Known:
         return self.value().logo
 
     def notes(self) -> list[Problem]:
-        """publication.yaml's warnings: from out/.cache while it and its logo are unchanged."""
+        """publication.yaml's warnings: from out/.cache while it and its logo are unchanged
+        (by their stat fingerprint, and changed longer than RACY_NS before the cache)."""
         cached = _read_notes(self.out / ".cache" / NOTES)
         if cached is not None and cached[0] == self._key(cached[0][1]):
             return cached[1]
@@ -396,7 +396,7 @@ class _Known:
         loaded = load_publication(self.repo)
         problems = [p for p in loaded.problems if not p.is_error]
         key = self._key(loaded.value.logo if loaded.value else None)
-        if key is not None and _settled(key):
+        if key is not None:
             with contextlib.suppress(OSError, LettreError):  # only a cache: never a failure
                 (self.out / ".cache").mkdir(exist_ok=True)
                 write_atomic(self.out / ".cache" / NOTES, _encode_notes(key, problems))
@@ -418,12 +418,6 @@ class _Known:
         ]
 
 
-def _settled(key: list[Any]) -> bool:
-    """No file of `key` changed within RACY_NS of now (it could change again unseen)."""
-    now = time.time_ns()
-    return all(now - max(stat[1], stat[2]) >= RACY_NS for stat in key[2:])
-
-
 def _same(before: Seen, path: Path, stamp: Stamp) -> bool:
     try:
         status = path.stat()
@@ -441,13 +435,18 @@ def _encode_notes(key: list[Any], problems: list[Problem]) -> bytes:
 
 
 def _read_notes(path: Path) -> tuple[list[Any], list[Problem]] | None:
+    """The cached key and warnings; None when there are none, or when a file of the key
+    changed within RACY_NS before the cache was written (it may have changed unseen)."""
     try:
+        written = path.stat().st_mtime_ns
         data = json.loads(read_own(path))
+        if any(written - max(stat[1], stat[2]) < RACY_NS for stat in data["key"][2:]):
+            return None
         return data["key"], [
             Problem(f, line, column, where, message, Severity(severity))
             for f, line, column, where, message, severity in data["notes"]
         ]
-    except (OSError, ValueError, KeyError, TypeError, LettreError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, LettreError):
         return None  # none, or not one lettre wrote: read publication.yaml instead
 
 
