@@ -1,6 +1,8 @@
 """Each issue's build in a process of its own: bounded, told as it ended, never outliving the build.
 
-A worker is forked from the build (fast: lettre is already imported), and:
+A worker is forked from the build, which imported the engines first (see
+`pipeline.warm_engines`): it starts with WeasyPrint, MJML, Pillow and Jinja loaded, their
+pages shared with the build, and pays no import. And it:
 
 - dies with the build: the kernel kills it (PR_SET_PDEATHSIG) when the build dies, even of
   kill -9, so no worker goes on writing after its build is gone;
