@@ -18,7 +18,9 @@ import importlib
 import json
 import logging
 import os
+import shutil
 import stat
+import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -314,7 +316,8 @@ def build_all(
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if todo:
-            warm_engines()
+            with _temporaries_in(out):
+                warm_engines()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
@@ -327,6 +330,24 @@ def warm_engines() -> None:
     (fork shares their pages) instead of paying their import."""
     for name in ENGINES:
         importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def _temporaries_in(out: Path) -> Iterator[None]:
+    """Temporary files inside `out` meanwhile: importing WeasyPrint runs ldconfig and gcc
+    (ctypes.util.find_library), which write theirs in TMPDIR; a build writes only in `out`."""
+    folder = tempfile.mkdtemp(prefix=SCRATCH, dir=out)
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 ENGINES = ("weasyprint", "weasyprint.text.fonts", "lettre.build", "lettre.load", "lettre.publish")
