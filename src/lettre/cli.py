@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,7 +25,17 @@ from lettre.options import ImageMode, Options
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
 
+if TYPE_CHECKING:
+    from lettre.load import Checked
+
 log = logging.getLogger(__name__)
+
+
+def check_issues(repo: Repository, folders: list[Path] | None = None) -> Checked:
+    """`load.check`, imported when a command checks (the loaders import pydantic, Pillow…)."""
+    from lettre.load import check
+
+    return check(repo, folders)
 
 
 class InternalError(click.ClickException):
@@ -149,7 +159,6 @@ def init(folder: Path, **settings: str) -> None:
 def new(settings: Settings, day: datetime | None) -> None:
     """Create the next issue's folder with a commented issue.yaml; print its path."""
     from lettre import scaffold
-    from lettre.load import check as check_issues
 
     repo = settings.repository()
     checked = check_issues(repo, folders=[])
@@ -172,7 +181,6 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     Reports every problem with its file, line and column; exit status 1 if there is an
     error (or, with --strict, a warning).
     """
-    from lettre.load import check as check_issues
 
     repo = settings.repository()
     checked = check_issues(repo, settings.issue_folders(repo, paths))

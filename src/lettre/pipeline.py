@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -62,7 +63,8 @@ from lettre.workers import SCRATCH, Failure, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 if TYPE_CHECKING:
-    from lettre.model import Publication
+    from lettre.build import Editions
+    from lettre.model import LoadedIssue, Publication
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +323,7 @@ def build_all(
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
+        known.save_notes()
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
@@ -385,6 +388,7 @@ class _Known:
         with contextlib.suppress(PathProblem):  # never through a link out of the repository
             self.file = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
         self._value: Publication | None = None
+        self._unsaved: bytes | None = None
         if not stamps or not all(self.seen_by(s) for s in stamps):
             self.value()  # now, before any issue is told: its errors stop the whole build
 
@@ -409,7 +413,8 @@ class _Known:
     def notes(self) -> list[Problem]:
         """publication.yaml's warnings: from out/.cache while it and its logo are unchanged
         (by their stat fingerprint, and changed longer than RACY_NS before the cache)."""
-        cached = _read_notes(self.out / ".cache" / NOTES)
+        cache = self.out / ".cache"
+        cached = None if cache.is_symlink() else _read_notes(cache / NOTES)
         if cached is not None and cached[0] == self._key(cached[0][1]):
             return cached[1]
         from lettre.load import load_publication
@@ -417,11 +422,19 @@ class _Known:
         loaded = load_publication(self.repo)
         problems = [p for p in loaded.problems if not p.is_error]
         key = self._key(loaded.value.logo if loaded.value else None)
-        if key is not None:
+        cache = self.out / ".cache"
+        # written once its files are settled (sooner, it could not be trusted), never
+        # through a link (see build.cache_folder)
+        if key is not None and _settled(key) and not cache.is_symlink():
+            self._unsaved = _encode_notes(key, problems)
+        return problems
+
+    def save_notes(self) -> None:
+        """Cache what `notes` read, once the build is done (its own writes come first)."""
+        if self._unsaved is not None and not (self.out / ".cache").is_symlink():
             with contextlib.suppress(OSError, LettreError):  # only a cache: never a failure
                 (self.out / ".cache").mkdir(exist_ok=True)
-                write_atomic(self.out / ".cache" / NOTES, _encode_notes(key, problems))
-        return problems
+                write_atomic(self.out / ".cache" / NOTES, self._unsaved)
 
     def _key(self, logo: Any) -> list[Any] | None:
         """lettre's version, the logo's path and the stat fingerprints of publication.yaml
@@ -437,6 +450,12 @@ class _Known:
             logo,
             *([s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino] for s in stats),
         ]
+
+
+def _settled(key: list[Any]) -> bool:
+    """No file of `key` changed within RACY_NS of now."""
+    now = time.time_ns()
+    return all(now - max(stat[1], stat[2]) >= RACY_NS for stat in key[2:])
 
 
 def _same(before: Seen, path: Path, stamp: Stamp) -> bool:
@@ -517,7 +536,6 @@ def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
 def run(job: Job) -> Outcome:
     """Build one issue (in a worker process); every failure becomes the outcome's error."""
     from lettre import publish
-    from lettre.build import make_editions, write_editions
     from lettre.load import load_issue
 
     repo = Repository(job.root)
@@ -560,6 +578,22 @@ def run(job: Job) -> Outcome:
         expected = out_of_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
         outcome.internal, outcome.details = not expected, traceback.format_exc()
     return outcome
+
+
+def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:
+    """`build.make_editions`, imported when an issue is built (here, tests replace it)."""
+    from lettre.build import make_editions as make
+
+    return make(loaded, repo, out, options)
+
+
+def write_editions(
+    folder: Path, editions: Editions, previous: set[str] | None, stamp: bytes
+) -> None:
+    """`build.write_editions`, imported when an issue is built."""
+    from lettre.build import write_editions as write
+
+    write(folder, editions, previous, stamp)
 
 
 def _failure(error: Exception) -> str:

@@ -170,17 +170,18 @@ cli(sys.argv[1:], prog_name="lettre")
 
 
 def test_a_crash_at_the_memory_limit_is_told_as_memory(newsletter: Newsletter) -> None:
-    """A fresh `lettre build` (small, as a user runs it), whose worker crashes near --memory."""
+    """A fresh `lettre build` (small, as a user runs it), whose worker crashes near --memory
+    (500 MB: the worker starts with the engines mapped, about 100 MB of address space)."""
     root = newsletter()
     run = subprocess.run(
-        [sys.executable, "-c", HOARD_AND_CRASH, "--repo", str(root), "build", "--memory", "400"],
+        [sys.executable, "-c", HOARD_AND_CRASH, "--repo", str(root), "build", "--memory", "500"],
         capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     assert run.returncode == 1, run.stderr
     assert "bulletins/2025-06-13: failed: the build was killed by SIGSEGV (Segmentation fault)" in (
         run.stderr
     )
-    assert "MB of its 400 MB (--memory): over its memory limit, most likely" in run.stderr
+    assert "MB of its 500 MB (--memory): over its memory limit, most likely" in run.stderr
 
 
 @pytest.mark.provoked_bug
