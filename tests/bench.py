@@ -449,7 +449,8 @@ def table(rows: list[dict[str, object]] | list[Row]) -> list[str]:
     """The Markdown table of the measures (also the README's)."""
     lines = ["| measure | value | target | verdict |", "|---|---|---|---|"]
     for row in rows:
-        row = row if isinstance(row, Row) else Row(**row)  # type: ignore[arg-type]
+        if not isinstance(row, Row):  # from the JSON: its "ok" is made again, not read
+            row = Row(**{k: v for k, v in row.items() if k != "ok"})  # type: ignore[arg-type]
         lines.append("| " + " | ".join(row.cells()) + " |")
     return lines
 
