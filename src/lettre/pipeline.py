@@ -21,7 +21,6 @@ import os
 import shutil
 import stat
 import tempfile
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -423,9 +422,9 @@ class _Known:
         problems = [p for p in loaded.problems if not p.is_error]
         key = self._key(loaded.value.logo if loaded.value else None)
         cache = self.out / ".cache"
-        # written once its files are settled (sooner, it could not be trusted), never
-        # through a link (see build.cache_folder)
-        if key is not None and _settled(key) and not cache.is_symlink():
+        # never through a link (see build.cache_folder); trusted only if written RACY_NS
+        # after its files changed (see _read_notes): the clock decides nothing here
+        if key is not None and not cache.is_symlink():
             self._unsaved = _encode_notes(key, problems)
         return problems
 
@@ -450,12 +449,6 @@ class _Known:
             logo,
             *([s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino] for s in stats),
         ]
-
-
-def _settled(key: list[Any]) -> bool:
-    """No file of `key` changed within RACY_NS of now."""
-    now = time.time_ns()
-    return all(now - max(stat[1], stat[2]) >= RACY_NS for stat in key[2:])
 
 
 def _same(before: Seen, path: Path, stamp: Stamp) -> bool:

@@ -15,19 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from lettre import pipeline
 from lettre.stamps import RACY_NS, STAMP, Seen, fingerprint
 from tests.conftest import ISSUE, PROJECT, Lettre, Newsletter
 
 FOLDER = "bulletins/2025-06-13"
 HEAVY = ("weasyprint", "mjml", "PIL", "jinja2", "pydantic", "babel", "markdown_it", "nh3")
-
-
-@pytest.fixture
-def at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """publication.yaml's warnings cached at once: lettre waits until its files are older
-    than the racy window (2 s), which files made by a test never are."""
-    monkeypatch.setattr(pipeline, "RACY_NS", 0)
 
 
 def settle(out: Path) -> None:
@@ -142,7 +134,7 @@ def test_a_publication_broken_after_a_build_is_still_refused(
     "cache", ["{not json", '{"key": [], "notes": [[1, 2]]}', "[]", None], ids=str
 )
 def test_publication_warnings_are_said_on_a_no_op_and_a_bad_cache_is_ignored(
-    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, cache: str | None, at_once: None
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, cache: str | None
 ) -> None:
     root, out = newsletter(), tmp_path / "dist"
     publication = root / "publication.yaml"
@@ -177,7 +169,7 @@ print(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[3].split(",")
 
 
 def test_a_no_op_rebuild_imports_no_engine(
-    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, at_once: None
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
 ) -> None:
     root, out = newsletter(), tmp_path / "dist"
     assert lettre("build", "--out", out, repo=root).exit_code == 0
