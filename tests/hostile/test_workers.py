@@ -29,12 +29,15 @@ import ctypes, fcntl, hashlib, json, os, signal, subprocess, sys, time
 root, out, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
 assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: orphans are ours
 
-def children(parent):  # its workers: forks of it (the engines' import runs ldconfig, gcc)
+def children(parent):
+    # its workers: forks of it that started their watch thread; the engines' import runs
+    # ldconfig and gcc, whose children are forks too for an instant, with one thread
     found = set()
     for name in filter(str.isdigit, os.listdir("/proc")):
         try:
             stat = open(f"/proc/{name}/stat").read()
             fork = os.readlink(f"/proc/{name}/exe") == os.readlink(f"/proc/{parent}/exe")
+            fork = fork and len(os.listdir(f"/proc/{name}/task")) > 1
         except OSError:
             continue
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent and fork:
