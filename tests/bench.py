@@ -195,7 +195,9 @@ def refresh_events(
             line = stream.readline().decode().rstrip("\n")
             if not line and stream.isclosed():
                 break
-            if line.startswith("event: "):
+            if line.startswith(":") and not events:  # a keep-alive, no build since the save:
+                edit()  # the watcher was not watching yet (it starts after the first build)
+            elif line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: ") and name:
                 events.append((name, int(line.removeprefix("data: ")), time.perf_counter() - start))
