@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from lettre import preview
 from lettre.repo import Repository
+from tests.bench import refresh_events
 from tests.conftest import ISSUE, Newsletter
 
 
@@ -62,6 +63,50 @@ def test_the_page_follows_the_files_as_they_are_saved(served: Any, browser: Any)
     )
     assert "La construction a échoué" in page.inner_text("#problems")
     page.close()
+
+
+def test_a_save_tells_the_email_then_the_pdf(served: Any) -> None:
+    """The refresh, from SSE event to event: a save is told as an `email` event once the
+    new email is written, then a `pdf` event once the PDF is (the times go in the bench)."""
+    root, _, server = served
+    state, issue = server.state, root / ISSUE
+    before = state.generation
+    assert [state.stages[n] for n in sorted(state.stages)] == ["email", "pdf"]  # the first build
+
+    def save() -> None:
+        issue.write_text(issue.read_text().replace("title: Une nouvelle", "title: Toute neuve"))
+
+    events = refresh_events(server.server_address[1], before, save)
+    assert [(name, number) for name, number, _ in events[:2]] == [
+        ("email", before + 1),
+        ("pdf", before + 2),
+    ], events
+    assert events[0][2] <= events[1][2]
+    html = next(state.files.glob("*.html")).read_text()
+    assert "Toute neuve" in html and next(state.files.glob("*.pdf")).stat().st_size > 0
+
+
+def test_a_page_that_missed_builds_hears_each_in_order(served: Any) -> None:
+    """A page connecting late (`since` older than the build) hears every build it missed."""
+    _, _, server = served
+    port, current = server.server_address[1], server.state.generation
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/events?since=0", headers={"Host": f"127.0.0.1:{port}"})
+    stream, lines = connection.getresponse(), []
+    while len(lines) < 2 + 3 * current:
+        lines.append(stream.readline().decode().rstrip("\n"))
+    connection.close()
+    assert lines[:2] == [f"data: {current}", ""]
+    assert lines[2:] == ["event: email", "data: 1", "", "event: pdf", "data: 2", ""]
+
+
+def test_a_failed_build_is_told_as_failed(served: Any) -> None:
+    root, _, server = served
+    issue = root / ISSUE
+    events = refresh_events(
+        server.server_address[1], server.state.generation, lambda: issue.write_text("date: [\n")
+    )
+    assert [name for name, _, _ in events] == ["failed"]
 
 
 def test_only_127_0_0_1_is_answered(served: Any) -> None:

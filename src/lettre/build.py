@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,11 @@ from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.messages import _
 from lettre.model import LoadedIssue
 from lettre.names import Names, names
+from lettre.options import EMAIL as EMAIL  # re-exported: callers found them here
+from lettre.options import PRINT_EDITION as PRINT_EDITION
+from lettre.options import WEB as WEB
+from lettre.options import ImageMode as ImageMode
+from lettre.options import Options as Options
 from lettre.output import inside, write_together
 from lettre.repo import Repository
 from lettre.stamps import STAMP
@@ -36,43 +40,6 @@ log = logging.getLogger(__name__)
 
 LOGO_HEIGHT, LOGO_MAX_WIDTH = 56, 160
 """The logo is at most 56 px high and 160 px wide: its column on the plate is 30 % of 536 px."""
-
-
-class ImageMode(Enum):
-    CID = "cid"
-    """Images travel inside the message, referenced by Content-ID (intranets, Outlook)."""
-    HOSTED = "hosted"
-    """Images are referenced by URL under base_url, and written next to the HTML for upload."""
-
-
-EMAIL, WEB, PRINT_EDITION = "email", "web", "print"
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to build: the same options give the same bytes."""
-
-    mode: ImageMode | None = None
-    """None: cid without base_url, hosted with it."""
-    print_marks: bool = False
-    editions: tuple[str, ...] = ()
-    """The editions to build, by name (see EDITIONS); () for all of them. The preview's
-    first, fast pass names the email alone."""
-
-    def image_mode(self, loaded: LoadedIssue) -> ImageMode:
-        if self.mode:
-            return self.mode
-        return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
-
-    def builds(self, edition: str) -> bool:
-        return not self.editions or edition in self.editions
-
-    def as_dict(self) -> dict[str, str | bool | list[str] | None]:
-        return {
-            "mode": self.mode.value if self.mode else None,
-            "print_marks": self.print_marks,
-            "editions": list(self.editions),
-        }
 
 
 @dataclass

@@ -14,24 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lettre import __version__, approval, preview, publish, report, scaffold, send
-from lettre import proof as proofs
-from lettre.archive import left_out, make_archive
-from lettre.build import ImageMode, Options
+# Each command imports the stages it needs, when it runs: a no-op build imports no engine.
+from lettre import __version__, report
+from lettre.codes import EXAMPLES
 from lettre.errors import LettreError, Problem, UsageProblem
-from lettre.images import check_cache, checks_cached_in
-from lettre.load import check as check_issues
-from lettre.load import load_publication
 from lettre.messages import _, ngettext
+from lettre.options import ImageMode, Options
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import Repository, find_repository, is_issue_name
-from lettre.schema import dumps, issue_schema, publication_schema
+
+if TYPE_CHECKING:
+    from lettre.load import Checked
 
 log = logging.getLogger(__name__)
+
+
+def check_issues(repo: Repository, folders: list[Path] | None = None) -> Checked:
+    """`load.check`, imported when a command checks (the loaders import pydantic, Pillow…)."""
+    from lettre.load import check
+
+    return check(repo, folders)
 
 
 class InternalError(click.ClickException):
@@ -115,7 +121,7 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
     show_default=True,
     help="Name of the newsletter.",
 )
-@click.option("--organization", default=scaffold.EXAMPLES[0], help="Who publishes it.")
+@click.option("--organization", default=EXAMPLES[0], help="Who publishes it.")
 @click.option(
     "--language",
     type=click.Choice(["fr", "en"]),
@@ -131,16 +137,18 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
 )
 @click.option(
     "--sender-email",
-    default=scaffold.EXAMPLES[1],
+    default=EXAMPLES[1],
     show_default=True,
     help="Address the issues are sent from.",
 )
 def init(folder: Path, **settings: str) -> None:
     """Create a newsletter repository in FOLDER: publication.yaml, bulletins/, templates/."""
+    from lettre import scaffold
+
     scaffold.init_repository(folder, **settings)
     echo(f"Created a newsletter repository in {folder}")
     echo(f"Next: edit {folder / 'publication.yaml'}, then run `lettre new` there.")
-    left = [value for value in settings.values() if value in scaffold.EXAMPLES]
+    left = [value for value in settings.values() if value in EXAMPLES]
     if left:
         message = _(
             "Replace {left} in it: lettre check reminds you, and send and publish refuse them."
@@ -158,6 +166,8 @@ def init(folder: Path, **settings: str) -> None:
 @click.pass_obj
 def new(settings: Settings, day: datetime | None) -> None:
     """Create the next issue's folder with a commented issue.yaml; print its path."""
+    from lettre import scaffold
+
     repo = settings.repository()
     checked = check_issues(repo, folders=[])
     if checked.publication is None:
@@ -191,6 +201,9 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     Reports every problem with its file, line and column; exit status 1 if there is an
     error (or, with --strict, a warning).
     """
+
+    from lettre.images import check_cache, checks_cached_in
+
     repo = settings.repository()
     with checks_cached_in(check_cache(repo.root / "dist")):  # photos checked before: not decoded
         checked = check_issues(repo, settings.issue_folders(repo, paths))
@@ -237,6 +250,8 @@ PRINT_MARKS = click.option(
 def _options(repo: Repository, image_mode: str | None, print_marks: bool) -> Options:
     mode = ImageMode(image_mode) if image_mode else None
     if mode is ImageMode.HOSTED:
+        from lettre.load import load_publication
+
         publication = load_publication(repo).value
         if publication is not None and not publication.base_url:
             raise UsageProblem("--images hosted needs base_url in publication.yaml")
@@ -296,9 +311,14 @@ def build(
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     options = _options(repo, image_mode, print_marks)
     limits = Limits(timeout, memory)
-    notes = [p for p in load_publication(repo).problems if not p.is_error]  # errors: build_all's
-    _print_problems(notes)
-    outcomes = _run(repo, folders, out or repo.root / "dist", options, jobs, force, reason, limits)
+    notes: list[Problem] = []  # publication.yaml's warnings; its errors are build_all's
+
+    def note(problems: list[Problem]) -> None:
+        notes.extend(problems)
+        _print_problems(problems)
+
+    dist = out or repo.root / "dist"
+    outcomes = _run(repo, folders, dist, options, jobs, force, reason, limits, note)
     failed = [o for o in outcomes if o.status == "failed"]
     warned = bool(notes) or any(
         o.warnings or any(not p.is_error for p in o.problems) for o in outcomes
@@ -342,8 +362,10 @@ def _run(
     force: bool,
     reason: str | None,
     limits: Limits = DEFAULT_LIMITS,
+    notes: Callable[[list[Problem]], None] | None = None,
 ) -> list[Outcome]:
-    """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise."""
+    """Build, reporting each issue as it ends: a progress bar on a terminal, lines otherwise;
+    `notes` hears publication.yaml's warnings first."""
 
     def done(outcome: Outcome) -> None:
         for line, is_error in report.outcome(outcome, repo):
@@ -351,7 +373,7 @@ def _run(
 
     def run(report_each: Callable[[Outcome], None]) -> list[Outcome]:
         return build_all(repo, folders, out, options, jobs=jobs or 0, force=force,
-                         reason=reason, limits=limits, done=report_each)  # fmt: skip
+                         reason=reason, limits=limits, done=report_each, notes=notes)  # fmt: skip
 
     if not sys.stdout.isatty() or len(folders) < 2:
         return run(done)
@@ -388,6 +410,8 @@ def publish_command(
     The record, bulletins/DATE/published.json, is meant to be committed with the issue;
     the build options are recorded too, for verify.
     """
+    from lettre import publish
+
     repo = settings.repository()
     folder = repo.issue_folder(path)
     output = (out or repo.root / "dist") / folder.name
@@ -405,6 +429,8 @@ def publish_command(
 @click.pass_obj
 def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Rebuild the published issues at PATHS (default: all) and compare every SHA-256."""
+    from lettre import publish
+
     repo = settings.repository()
     folders = settings.issue_folders(repo, paths) or _valid_folders(repo)
     published = [f for f in folders if publish.read_record(f)]
@@ -435,6 +461,8 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
     """Write the archive of the published issues: index.html (searchable), search.js,
     feed.xml, manifest.json, SHA256SUMS."""
+    from lettre.archive import left_out, make_archive
+
     repo = settings.repository()
     folder = out or repo.root / "dist"
     written, built = make_archive(repo, folder, drafts)
@@ -456,6 +484,8 @@ def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -
 
     Exit status 1 when something would block the send.
     """
+    from lettre import proof as proofs
+
     repo = settings.repository()
     folder = repo.issue_folder(path)
     output = (out or repo.root / "dist") / folder.name
@@ -488,6 +518,8 @@ def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -
 def approve(settings: Settings, path: Path, name: str, out: Path | None) -> None:
     """Approve the issue at PATH as built now: record the name, the time and the SHA-256 of
     every output in bulletins/DATE/approved.json (builds it first if needed)."""
+    from lettre import approval
+
     repo = settings.repository()
     folder = repo.issue_folder(path)
     output = (out or repo.root / "dist") / folder.name
@@ -511,6 +543,8 @@ def approve(settings: Settings, path: Path, name: str, out: Path | None) -> None
 def _smtp_address(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[str, int | None] | None:
+    from lettre import send
+
     if value is None:
         return None
     try:
@@ -552,6 +586,8 @@ def _smtp_address(
 @click.pass_obj
 def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
     """Send the issue at PATH (its .eml) through the organisation's mail server."""
+    from lettre import send
+
     repo = settings.repository()
     given["out"] = given["out"] or repo.root / "dist"
     send.send_issue(repo, repo.issue_folder(path), send.Request(**given), echo)
@@ -567,6 +603,8 @@ def preview_command(settings: Settings, path: Path | None, port: int) -> None:
 
     Opens nothing by itself: open the address it prints. Ctrl-C stops it.
     """
+    from lettre import preview
+
     repo = settings.repository()
     folders = _valid_folders(repo)
     if path is None and not folders:
@@ -596,6 +634,8 @@ def _print_problems(problems: list[Problem], accepted: frozenset[Problem] = froz
 @click.argument("document", type=click.Choice(["issue", "publication"]), default="issue")
 def schema(document: str) -> None:
     """Print the JSON Schema of issue.yaml (or publication.yaml), for editors."""
+    from lettre.schema import dumps, issue_schema, publication_schema
+
     echo(dumps(issue_schema() if document == "issue" else publication_schema()).rstrip("\n"))
 
 

@@ -43,6 +43,10 @@ CODES: dict[str, str] = {
 }
 """Every warning code, with what it is about (the README lists them)."""
 
+EXAMPLES = ("À COMPLÉTER", "communication@example.org")
+"""What `lettre init` writes where it was told nothing (organisation, sender): the
+`placeholder` and `example-sender` warnings catch both until they are replaced."""
+
 NEVER_ACCEPTED = frozenset({"placeholder", "example-sender"})
 """Warnings no issue can accept: nobody means to publish text left for later, or to send
 from an example address. `send` and `publish` refuse them, even with --force."""

@@ -9,8 +9,10 @@ own. An issue's files live in `out/<date>/`; with a `base_url` they are publishe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from lettre.model import LoadedIssue, Publication
+if TYPE_CHECKING:  # the names are decided without the models (a no-op build imports none)
+    from lettre.model import LoadedIssue, Publication
 
 PROOF_SUFFIX = "-bat.html"
 """The proof ("bon à tirer"): <stem>-bat.html, never an output, never archived."""

@@ -2,6 +2,11 @@
 
 One issue's failure does not stop the others; a lock keeps two builds out of the same
 output folder; a published issue is never overwritten (see `publish.py`).
+
+Deciding what to build is cheap: the stamps and a stat of each input, without importing the
+engines (WeasyPrint, MJML, Pillow, Jinja) nor, when publication.yaml has not changed since
+the issues' stamps, the models that validate it. Those are imported once, when there is
+something to build, before the workers are forked: no issue pays the import.
 """
 
 from __future__ import annotations
@@ -9,27 +14,41 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import importlib
+import json
 import logging
 import os
+import shutil
 import stat
+import tempfile
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
+from lettre import __version__
 from lettre import names as output_names
-from lettre import publish
-from lettre.build import Options, make_editions, write_editions
-from lettre.errors import ContentError, LettreError, Problem, UsageProblem
-from lettre.images import check_cache, checks_cached_in
-from lettre.load import load_issue, load_publication
-from lettre.model import Publication
+from lettre.errors import ContentError, LettreError, Problem, Severity, UsageProblem
 from lettre.names import Names
-from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, mark, write_failed
-from lettre.repo import Repository, is_issue_name
+from lettre.options import Options
+from lettre.output import (
+    ARCHIVE,
+    FULL,
+    MARKER,
+    TEMPORARY,
+    claim,
+    mark,
+    read_own,
+    write_atomic,
+    write_failed,
+)
+from lettre.paths import PathProblem, resolve_inside
+from lettre.repo import PUBLICATION_FILE, Repository, is_issue_name
 from lettre.stamps import (
     ISSUE,
+    RACY_NS,
+    RECORDS,
     REPO,
     STAMP,
     Seen,
@@ -38,10 +57,15 @@ from lettre.stamps import (
     fingerprint,
     input_files,
     settings,
+    shared_inputs,
     used_names,
 )
 from lettre.workers import SCRATCH, Failure, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
+
+if TYPE_CHECKING:
+    from lettre.build import Editions
+    from lettre.model import LoadedIssue, Publication
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +92,8 @@ class Outcome:
     details: str = ""
     """The worker's traceback (or the stack of its crash): what --debug shows."""
     names: Names | None = None
-    """The names of its files (names.py), when publication.yaml could be read."""
+    """The names of its files (names.py), when this build read publication.yaml (not for an
+    unchanged issue: see names.of)."""
     files: dict[str, Path] = field(default_factory=dict)
     """Each file of its output folder, by name: those this build wrote, or, unchanged,
     those its last build wrote. `send` takes the message from here."""
@@ -132,7 +157,7 @@ def remove_stale_temporaries(out: Path) -> None:
     ]
     for folder in _entries(out):
         if folder.name == ".cache" or _is_output_folder(folder):
-            stale += [p for p in _files_below(folder) if TEMPORARY.fullmatch(p.name)]
+            stale += _temporaries_below(folder)
     for path in stale:
         log.debug("removing %s, left by an interrupted build", path)
         with contextlib.suppress(OSError):
@@ -153,6 +178,17 @@ def _files_below(folder: Path) -> list[Path]:
     found = []
     for parent, _, names in os.walk(folder):
         found += [Path(parent) / name for name in names]
+    return [p for p in found if not p.is_symlink()]
+
+
+def _temporaries_below(folder: Path) -> list[Path]:
+    """The temporaries of `write_atomic` below `folder` (its names first: most files are
+    not, and a rebuild looks through every output folder)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = []
+    for parent, _, names in os.walk(folder):
+        found += [Path(parent) / n for n in names if TEMPORARY.fullmatch(n)]
     return [p for p in found if not p.is_symlink()]
 
 
@@ -252,82 +288,263 @@ def build_all(
     limits: Limits = DEFAULT_LIMITS,
     published: bool = True,
     done: Callable[[Outcome], None] = lambda outcome: None,
+    notes: Callable[[list[Problem]], None] | None = None,
 ) -> list[Outcome]:
     """Build `folders` into `out`; `done` is called as each issue ends.
 
     `published` False skips the guard of published issues: for the preview, which writes
-    into a folder of its own.
+    into a folder of its own. `notes`, when given, is called first with publication.yaml's
+    warnings (the same whether or not anything is built).
     """
     check_output(repo, out)
-    publication = _publication(repo)
     with locked(out) as lock:
         mark(out)
         remove_stale_temporaries(out)
         outcomes, todo, numbers = [], [], repo.numbers()
-        for folder in folders:
+        stamps = {folder: _stamp(out / folder.name) for folder in folders}
+        known = _Known(repo, out, [s for s in stamps.values() if isinstance(s, Stamp)])
+        if notes is not None:
+            notes(known.notes())
+        for folder, stamp in stamps.items():
             number = numbers.get(folder.name)
             try:
-                job = _job(
-                    repo, folder, out, options, publication, force, reason, published, number
-                )
-                stamp = Stamp.load(out / folder.name) if job is None else None
-            except LettreError as error:  # a damaged stamp: this issue fails, not the others
+                if isinstance(stamp, LettreError):  # a damaged stamp: this issue fails alone
+                    raise stamp
+                job = _job(known, folder, stamp, options, force, reason, published, number)
+            except LettreError as error:
                 outcome = Outcome(folder, out / folder.name, "failed", error=error.format_message())
                 outcomes.append(outcome)
                 done(outcome)
                 continue
             if job is None:
-                notes = stamp.warnings if stamp else []
-                outcome = Outcome(folder, out / folder.name, "unchanged", warnings=notes)
-                outcome.names = output_names.of(publication, folder.name)
-                outcome.files = {n: out / folder.name / n for n in stamp.outputs} if stamp else {}
+                notes_ = stamp.warnings if isinstance(stamp, Stamp) else []
+                outcome = Outcome(folder, out / folder.name, "unchanged", warnings=notes_)
+                outcome.files = (
+                    {n: out / folder.name / n for n in stamp.outputs}
+                    if isinstance(stamp, Stamp)
+                    else {}
+                )  # its names come from publication.yaml, not read on a no-op: send reads it
                 outcomes.append(outcome)
                 done(outcome)
             else:
                 todo.append(job)
         workers = min(jobs or os.cpu_count() or 1, len(todo))
+        if todo:
+            with _temporaries_in(out):
+                warm_engines()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
+        known.save_notes()
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
+def warm_engines() -> None:
+    """Import, in the process the workers are forked from, everything a build needs, and
+    warm what can be: each worker starts with WeasyPrint, MJML, Pillow and Jinja loaded
+    (fork shares their pages) instead of paying their import."""
+    for name in ENGINES:
+        importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def _temporaries_in(out: Path) -> Iterator[None]:
+    """Temporary files inside `out` meanwhile: importing WeasyPrint runs ldconfig and gcc
+    (ctypes.util.find_library), which write theirs in TMPDIR; a build writes only in `out`."""
+    folder = tempfile.mkdtemp(prefix=SCRATCH, dir=out)
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+ENGINES = ("weasyprint", "weasyprint.text.fonts", "lettre.build", "lettre.load", "lettre.publish")
+"""What a build imports: WeasyPrint, then lettre's stages (MJML, Pillow, Jinja, pydantic)."""
+
+
+def _stamp(folder: Path) -> Stamp | LettreError | None:
+    try:
+        return Stamp.load(folder)
+    except LettreError as error:
+        return error
+
+
 def _publication(repo: Repository) -> Publication:
+    from lettre.load import load_publication
+
     loaded = load_publication(repo)
     if loaded.value is None or not loaded.ok:
         raise ContentError(loaded.problems)
     return loaded.value
 
 
+NOTES = "publication.json"
+"""In out/.cache: publication.yaml's warnings, by the stat of it and of its logo."""
+
+
+class _Known:
+    """What every issue of a build shares: publication.yaml (validated only when some
+    stamp did not see it as it is), the template overrides and lettre's own files."""
+
+    def __init__(self, repo: Repository, out: Path, stamps: list[Stamp]) -> None:
+        self.repo, self.out = repo, out
+        self.shared = shared_inputs(repo)
+        self.file: Path | None = None
+        with contextlib.suppress(PathProblem):  # never through a link out of the repository
+            self.file = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
+        self._value: Publication | None = None
+        self._unsaved: bytes | None = None
+        if not stamps or not all(self.seen_by(s) for s in stamps):
+            self.value()  # now, before any issue is told: its errors stop the whole build
+
+    def value(self) -> Publication:
+        """publication.yaml, validated (a ContentError if it is not valid)."""
+        if self._value is None:
+            self._value = _publication(self.repo)
+        return self._value
+
+    def seen_by(self, stamp: Stamp) -> bool:
+        """Whether `stamp` was made with publication.yaml as it is now."""
+        before = stamp.inputs.get(PUBLICATION_FILE)
+        return before is not None and self.file is not None and _same(before, self.file, stamp)
+
+    def logo(self, stamp: Stamp | None) -> str | None:
+        """The logo's path: the stamp's when it saw publication.yaml as it is."""
+        if stamp is not None and self.seen_by(stamp):
+            logos = [n.removeprefix("logo/") for n in stamp.inputs if n.startswith("logo/")]
+            return logos[0] if logos else None
+        return self.value().logo
+
+    def notes(self) -> list[Problem]:
+        """publication.yaml's warnings: from out/.cache while it and its logo are unchanged
+        (by their stat fingerprint, and changed longer than RACY_NS before the cache)."""
+        cache = self.out / ".cache"
+        cached = None if cache.is_symlink() else _read_notes(cache / NOTES)
+        if cached is not None and cached[0] == self._key(cached[0][1]):
+            return cached[1]
+        from lettre.load import load_publication
+
+        loaded = load_publication(self.repo)
+        problems = [p for p in loaded.problems if not p.is_error]
+        key = self._key(loaded.value.logo if loaded.value else None)
+        cache = self.out / ".cache"
+        # never through a link (see build.cache_folder); trusted only if written RACY_NS
+        # after its files changed (see _read_notes): the clock decides nothing here
+        if key is not None and not cache.is_symlink():
+            self._unsaved = _encode_notes(key, problems)
+        return problems
+
+    def save_notes(self) -> None:
+        """Cache what `notes` read, once the build is done (its own writes come first)."""
+        if self._unsaved is not None and not (self.out / ".cache").is_symlink():
+            with contextlib.suppress(OSError, LettreError):  # only a cache: never a failure
+                (self.out / ".cache").mkdir(exist_ok=True)
+                write_atomic(self.out / ".cache" / NOTES, self._unsaved)
+
+    def _key(self, logo: Any) -> list[Any] | None:
+        """lettre's version, the logo's path and the stat fingerprints of publication.yaml
+        and the logo (None: one cannot be read, nothing to cache)."""
+        names = [PUBLICATION_FILE, logo] if isinstance(logo, str) and logo else [PUBLICATION_FILE]
+        try:
+            paths = [resolve_inside(self.repo.root, self.repo.root, n) for n in names]
+            stats = [p.stat() for p in paths]
+        except (PathProblem, OSError):
+            return None
+        return [
+            __version__,
+            logo,
+            *([s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino] for s in stats),
+        ]
+
+
+def _same(before: Seen, path: Path, stamp: Stamp) -> bool:
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    racy = (
+        stamp.racy_after is None or max(status.st_mtime_ns, status.st_ctime_ns) >= stamp.racy_after
+    )
+    return not racy and before.same_file(status)
+
+
+def _encode_notes(key: list[Any], problems: list[Problem]) -> bytes:
+    rows = [[p.file, p.line, p.column, p.field, p.message, p.severity.value] for p in problems]
+    return json.dumps({"key": key, "notes": rows}).encode()
+
+
+def _read_notes(path: Path) -> tuple[list[Any], list[Problem]] | None:
+    """The cached key and warnings; None when there are none, or when a file of the key
+    changed within RACY_NS before the cache was written (it may have changed unseen)."""
+    try:
+        written = path.stat().st_mtime_ns
+        data = json.loads(read_own(path))
+        if any(written - max(stat[1], stat[2]) < RACY_NS for stat in data["key"][2:]):
+            return None
+        return data["key"], [
+            Problem(f, line, column, where, message, Severity(severity))
+            for f, line, column, where, message, severity in data["notes"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError, IndexError, LettreError):
+        return None  # none, or not one lettre wrote: read publication.yaml instead
+
+
 def _job(
-    repo: Repository,
+    known: _Known,
     folder: Path,
-    out: Path,
+    stamp: Stamp | None,
     options: Options,
-    publication: Publication,
     force: bool,
     reason: str | None,
     published: bool = True,
     number: int | None = None,
 ) -> Job | None:
-    """The job for `folder`, or None when its last build is still current."""
+    """The job for `folder`, or None when its last build (`stamp`) is still current."""
+    repo, out = known.repo, known.out
     output = out / folder.name
-    if published:  # a published issue is rebuilt as it was published (see publish.py)
+    if published and (folder / RECORDS[0]).exists():  # rebuilt as it was published
+        from lettre import publish
+
         with contextlib.suppress(LettreError):  # a damaged record: the guard reports it
             options = publish.build_options(folder, options, reason is not None)
-    stamp = Stamp.load(output)
     used = [name for name in stamp.inputs if name.startswith((ISSUE, REPO))] if stamp else []
-    inputs = input_files(repo, folder, publication.logo, used)
-    known = stamp.inputs if stamp else None
-    current, seen = fingerprint(inputs, settings(options.as_dict(), number), known)
+    inputs = input_files(repo, folder, known.logo(stamp), used, known.shared)
+    known_seen = stamp.inputs if stamp else None
+    racy = stamp.racy_after if stamp else None
+    current, seen = fingerprint(inputs, settings(options.as_dict(), number), known_seen, racy)
     unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
     if unchanged and not force and reason is None:
+        assert stamp is not None
+        _refresh(stamp, seen, output)
         return None
     return Job(repo.root, folder, out, options, current, seen, reason, published, number)
 
 
+def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
+    """Record what was seen of an unchanged issue's files when it differs from its stamp
+    (files touched, checked out again, or changed in the stamp's clock tick): the next
+    no-op rebuild then hashes none of them again."""
+    racy = stamp.racy_after is not None and any(
+        max(s.mtime_ns, s.ctime_ns) >= stamp.racy_after for s in seen.values()
+    )
+    if seen != stamp.inputs or racy:
+        with contextlib.suppress(OSError, LettreError):  # only a shortcut for next time
+            replace(stamp, inputs=seen).save(output)
+
+
 def run(job: Job) -> Outcome:
     """Build one issue (in a worker process); every failure becomes the outcome's error."""
+    from lettre import publish
+    from lettre.images import check_cache, checks_cached_in
+    from lettre.load import load_issue
+
     repo = Repository(job.root)
     output = job.out / job.folder.name
     outcome = Outcome(job.folder, output)
@@ -371,6 +588,22 @@ def run(job: Job) -> Outcome:
         expected = out_of_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
         outcome.internal, outcome.details = not expected, traceback.format_exc()
     return outcome
+
+
+def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:
+    """`build.make_editions`, imported when an issue is built (here, tests replace it)."""
+    from lettre.build import make_editions as make
+
+    return make(loaded, repo, out, options)
+
+
+def write_editions(
+    folder: Path, editions: Editions, previous: set[str] | None, stamp: bytes
+) -> None:
+    """`build.write_editions`, imported when an issue is built."""
+    from lettre.build import write_editions as write
+
+    write(folder, editions, previous, stamp)
 
 
 def _failure(error: Exception) -> str:

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from lettre.build import EMAIL, Options
 from lettre.errors import ContentError, LettreError, UsageProblem
+from lettre.options import EMAIL, PRINT_EDITION, Options
 from lettre.pipeline import Outcome, build_all
 from lettre.repo import Repository
 from lettre.templates import environment
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
          ".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}  # fmt: skip
 DEBOUNCE_MS = 250
+KEPT_STAGES = 16
+"""How many builds' stages the event stream can tell a page that missed them."""
 MAX_TARGET = 2048
 """The longest request target answered: the build's file names are far shorter."""
 STOPPING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
@@ -59,6 +61,9 @@ class State:
     folder: Path
     out: Path
     generation: int = 0
+    stages: dict[int, str] = field(default_factory=dict)
+    """What each recent build made: "email" (the first, fast pass), "pdf" (both editions)
+    or "failed"; told to the page as a named event after the build's number."""
     outcome: Outcome | None = None
     problems: list[str] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -88,11 +93,16 @@ class State:
             outcome, problems = None, [str(p) for p in error.problems]
         except LettreError as error:
             outcome, problems = None, [error.format_message()]
+        status = outcome.status if outcome else "failed"
+        stage = (
+            "failed" if status == "failed" else "pdf" if options.builds(PRINT_EDITION) else "email"
+        )
         with self.changed:
             self.outcome, self.problems = outcome, problems
             self.generation += 1
+            self.stages[self.generation] = stage
+            self.stages.pop(self.generation - KEPT_STAGES, None)
             self.changed.notify_all()
-        status = outcome.status if outcome else "failed"
         say(f"{self.repo.shown(self.folder)}: {status}" + "".join(f"\n  {p}" for p in problems))
 
     @property
@@ -248,12 +258,23 @@ class Handler(BaseHTTPRequestHandler):
                 with state.changed:
                     state.changed.wait_for(partial(_moved, state, seen), timeout=15)
                     current = state.generation
-                message = f"data: {current}\n\n" if current != seen else ": still here\n\n"
+                    message = _announce(state, seen, current)
                 self.wfile.write(message.encode())
                 self.wfile.flush()
                 seen = current
         except OSError:  # the page went away
             return
+
+
+def _announce(state: State, seen: int, current: int) -> str:
+    """The build's number (the page reloads on it), then one named event per build since
+    `seen`, in order: `event: email` when the email is ready, `event: pdf` when the PDF is
+    (a page listens to those it wants; the preview's own page only to the number)."""
+    if current == seen:
+        return ": still here\n\n"
+    builds = range(max(seen + 1, current - KEPT_STAGES + 1), current + 1)
+    named = [f"event: {state.stages[n]}\ndata: {n}\n\n" for n in builds if n in state.stages]
+    return f"data: {current}\n\n" + "".join(named)
 
 
 def _moved(state: State, seen: int) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lettre.errors import Problem
-from lettre.i18n import format_date
-from lettre.model import LoadedIssue
-from lettre.pipeline import Outcome
 from lettre.repo import Repository
+
+if TYPE_CHECKING:  # not imported by a no-op build (see pipeline.py)
+    from lettre.model import LoadedIssue
+    from lettre.pipeline import Outcome
 
 
 def plural(count: int, word: str) -> str:
@@ -27,6 +30,8 @@ def tally(problems: list[Problem], issues: int) -> str:
 
 def summary(loaded: LoadedIssue, shown: str) -> str:
     """One line per issue: where it is, its number and date, what it holds."""
+    from lettre.i18n import format_date
+
     issue = loaded.issue
     day = format_date(issue.date, loaded.publication.language)
     return (

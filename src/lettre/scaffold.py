@@ -21,7 +21,6 @@ from lettre.schema import (
 )
 
 _SKELETONS = files("lettre") / "skeletons"
-EXAMPLES = ("À COMPLÉTER", "communication@example.org")
 """What `lettre init` writes when it is not told the organisation or the sender's address
 (the defaults of its options): `check` warns on both, `send` and `publish` refuse them."""
 

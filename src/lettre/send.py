@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from lettre import approval, decisions, sendrecord
+from lettre import names as output_names
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
@@ -226,7 +227,8 @@ def _built_message(
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
         raise LettreError(f"{repo.shown(folder)} cannot be sent: {outcome.error}")
-    eml = outcome.files.get(outcome.names.eml) if outcome.names else None
+    named = outcome.names or output_names.of(publication, folder.name)  # unchanged: not read
+    eml = outcome.files.get(named.eml)
     if eml is None or not eml.is_file():
         raise LettreError(
             _("no message in {folder}: build it again (lettre build {issue})").format(

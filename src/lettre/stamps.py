@@ -5,9 +5,12 @@ publication.yaml, the logo, the repository's template overrides, lettre's own te
 fonts, lettre's version and the build options. Which files an issue uses is known once it is
 loaded; the stamp records them, and the next build checks those (and issue.yaml, which
 decides them). A file that leads outside the repository is never read. Each file is known
-by its SHA-256, read in chunks; its size and modification time let a rebuild skip hashing a
-file that has not been touched (as git's index does), so a no-op rebuild of a year of issues
-reads no photo at all.
+by its SHA-256, read in chunks; its stat fingerprint (size, modification and change times,
+inode) lets a rebuild skip hashing a file that has not been touched, as git's index does, so
+a no-op rebuild of a year of issues reads no photo at all. A file changed with its size and
+modification time put back still has a new change time (which no one can set), so it is
+hashed again; a file whose times fall within `RACY_NS` of its stamp's writing is hashed
+again too (it may have changed within the same clock tick).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +42,9 @@ RECORDS = ("published.json", "sent.json")
 """Files lettre writes into an issue folder; they are not inputs."""
 ISSUE, REPO = "issue/", "repo/"
 """How the stamp names a file the issue uses: in its folder, or elsewhere in the repository."""
+RACY_NS = 2_000_000_000
+"""A file modified this close to its stamp's writing is hashed again: a file system's clock
+ticks coarsely (ext4: a few ms, FAT: 2 s), and an edit in the same tick keeps the time."""
 
 
 def settings(options: dict[str, Any], number: int | None) -> dict[str, Any]:
@@ -50,6 +58,20 @@ class Seen:
     size: int
     mtime_ns: int
     sha256: str
+    ctime_ns: int = 0
+    """Change time: set by the kernel at any write or `touch`, which no one can put back."""
+    inode: int = 0
+    """A file replaced by another (a checkout, a restore) has another inode."""
+
+    def same_file(self, status: os.stat_result) -> bool:
+        """Whether `status` is this file as it was seen (0: not known, so never the same)."""
+        now = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        return self.ctime_ns != 0 and (self.size, self.mtime_ns, self.ctime_ns, self.inode) == now
+
+    @classmethod
+    def of(cls, path: Path, status: os.stat_result) -> Seen:
+        sha256 = file_digest(path)
+        return cls(status.st_size, status.st_mtime_ns, sha256, status.st_ctime_ns, status.st_ino)
 
 
 def _walk(root: Path, inside: Path) -> list[Path]:
@@ -84,30 +106,77 @@ def _name(repo: Repository, folder: Path, path: Path) -> str:
 
 
 def input_files(
-    repo: Repository, folder: Path, logo: str | None, used: Iterable[str] = ()
+    repo: Repository,
+    folder: Path,
+    logo: str | None,
+    used: Iterable[str] = (),
+    shared: dict[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Every file an issue's editions depend on, by a stable name.
 
     `used` names the issue's own files (see `used_names`; issue.yaml always is one). A name
     that no longer leads to a regular file inside the repository is left out, so the
     fingerprint changes and the issue is built again (and its loading says what is wrong).
+    `shared` is `shared_inputs(repo)`, when the caller has it already.
     """
     found: dict[str, Path] = {}
+    real = {folder: _real_inside(folder, repo.root), repo.root: _real_inside(repo.root, repo.root)}
     for name in {ISSUE + ISSUE_FILE, *used}:
         base = folder if name.startswith(ISSUE) else repo.root
         relative = name.removeprefix(ISSUE).removeprefix(REPO)
         if name.startswith((ISSUE, REPO)) and safe_name(relative):
             with contextlib.suppress(PathProblem):
-                found[name] = resolve_inside(repo.root, base, relative)
+                found[name] = _plain(real[base], relative) or resolve_inside(
+                    repo.root, base, relative
+                )
     with contextlib.suppress(PathProblem):  # never through a link out of the repository
         found[PUBLICATION_FILE] = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
     if logo:
         with contextlib.suppress(PathProblem):
             found[f"logo/{logo}"] = resolve_inside(repo.root, repo.root, logo)
+    found.update(shared if shared is not None else shared_inputs(repo))
+    return found
+
+
+def _real_inside(folder: Path, root: Path) -> str | None:
+    """`folder` resolved, if it lies inside `root` (None otherwise)."""
+    real, boundary = os.path.realpath(folder), os.path.realpath(root)
+    return real if real == boundary or real.startswith(boundary + os.sep) else None
+
+
+def _plain(real: str | None, relative: str) -> Path | None:
+    """`relative` to the resolved folder `real`, when no link nor odd file lies on the way:
+    a few lstat calls, where `resolve_inside` resolves the whole path (a no-op rebuild does
+    this for every file of every issue). None: ask `resolve_inside`, which says why."""
+    if real is None:
+        return None
+    path, mode = real, 0
+    for part in relative.split("/"):
+        path = f"{path}/{part}"  # strings, not Path: this runs for every file of a year
+        try:
+            mode = os.lstat(path).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return Path(path) if stat.S_ISREG(mode) else None
+
+
+def shared_inputs(repo: Repository) -> dict[str, Path]:
+    """The inputs of every issue alike: the repository's templates and lettre's own files
+    (walked once per build, not once per issue)."""
     templates = repo.root / "templates"
-    for path in _walk(templates, repo.root):
-        found[f"templates/{path.relative_to(templates).as_posix()}"] = path
+    found = {
+        f"templates/{p.relative_to(templates).as_posix()}": p for p in _walk(templates, repo.root)
+    }
+    return found | _shipped()
+
+
+@cache
+def _shipped() -> dict[str, Path]:
+    """lettre's own templates, fonts and skeletons: they do not change while lettre runs."""
     shipped = Path(str(files("lettre")))
+    found = {}
     for part in ("templates", "fonts", "skeletons"):
         for path in _walk(shipped / part, shipped):
             found[f"lettre/{path.relative_to(shipped).as_posix()}"] = path
@@ -115,18 +184,26 @@ def input_files(
 
 
 def fingerprint(
-    inputs: dict[str, Path], options: dict[str, Any], known: dict[str, Seen] | None = None
+    inputs: dict[str, Path],
+    options: dict[str, Any],
+    known: dict[str, Seen] | None = None,
+    racy_after: int | None = None,
 ) -> tuple[str, dict[str, Seen]]:
-    """One digest of all the inputs and options, and what was seen of each file."""
+    """One digest of all the inputs and options, and what was seen of each file.
+
+    A file is hashed unless `known` saw it with the same stat fingerprint, and changed
+    before `racy_after` (ns since the epoch; see `RACY_NS`).
+    """
     seen: dict[str, Seen] = {}
     for name, path in sorted(inputs.items()):
         try:
             status = path.stat()
             before = (known or {}).get(name)
-            if before and (before.size, before.mtime_ns) == (status.st_size, status.st_mtime_ns):
+            settled = racy_after is None or max(status.st_mtime_ns, status.st_ctime_ns) < racy_after
+            if before and settled and before.same_file(status):
                 seen[name] = before
             else:
-                seen[name] = Seen(status.st_size, status.st_mtime_ns, file_digest(path))
+                seen[name] = Seen.of(path, status)
         except OSError:
             continue  # gone or unreadable: left out, so the fingerprint changes
     summary = json.dumps(
@@ -158,6 +235,13 @@ class Stamp:
     """Output file → its size, so that a truncated or emptied output is rebuilt."""
     options: dict[str, Any] = field(default_factory=dict)
     """The build options (without the number), so that the archive can check freshness."""
+    written_ns: int | None = None
+    """When its file was written (not in the file: its modification time), if it was read."""
+
+    @property
+    def racy_after(self) -> int | None:
+        """Files changed after this (ns) are hashed again: see `RACY_NS`."""
+        return None if self.written_ns is None else self.written_ns - RACY_NS
 
     def save(self, folder: Path) -> None:
         write_atomic(folder / STAMP, self.encode())
@@ -167,7 +251,10 @@ class Stamp:
         data = {
             "lettre": __version__,
             "fingerprint": self.fingerprint,
-            "inputs": {n: [s.size, s.mtime_ns, s.sha256] for n, s in self.inputs.items()},
+            "inputs": {
+                n: [s.size, s.mtime_ns, s.sha256, s.ctime_ns, s.inode]
+                for n, s in self.inputs.items()
+            },
             "outputs": self.outputs,
             "warnings": self.warnings,
             "sizes": self.sizes,
@@ -180,13 +267,15 @@ class Stamp:
         """The stamp of `folder`, None if it has none; a damaged one is a clear error."""
         path = folder / STAMP
         try:
+            written = path.stat().st_mtime_ns
             data = json.loads(read_own(path))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, RecursionError) as error:  # JSON nested too deep
             raise _damaged(path, f"it cannot be read: {error}") from None
         try:
-            return cls._parse(data)
+            stamp = cls._parse(data)
+            return replace(stamp, written_ns=written)
         except _Damaged as error:
             raise _damaged(path, str(error)) from None
 
@@ -196,9 +285,12 @@ class Stamp:
             raise _Damaged("no fingerprint")
         inputs = {}
         for name, value in _mapping(data, "inputs").items():
-            if not (isinstance(value, list) and len(value) == 3 and _ints(value[:2])):
-                raise _Damaged(f"inputs: {name!r} is not [size, time, sha256]")
-            inputs[name] = Seen(value[0], value[1], _text(value[2], "inputs"))
+            # [size, mtime, sha256], and since 13 [… ctime, inode]
+            if not (
+                isinstance(value, list) and len(value) in (3, 5) and _ints(value[:2] + value[3:])
+            ):
+                raise _Damaged(f"inputs: {name!r} is not [size, time, sha256, ctime, inode]")
+            inputs[name] = Seen(value[0], value[1], _text(value[2], "inputs"), *value[3:])
         outputs = {n: _text(v, "outputs") for n, v in _mapping(data, "outputs").items()}
         sizes = _mapping(data, "sizes", required=False)
         if not _ints(sizes.values()):

@@ -1,6 +1,8 @@
 """Each issue's build in a process of its own: bounded, told as it ended, never outliving the build.
 
-A worker is forked from the build (fast: lettre is already imported), and:
+A worker is forked from the build, which imported the engines first (see
+`pipeline.warm_engines`): it starts with WeasyPrint, MJML, Pillow and Jinja loaded, their
+pages shared with the build, and pays no import. And it:
 
 - dies with the build: the kernel kills it (PR_SET_PDEATHSIG) when the build dies, even of
   kill -9, so no worker goes on writing after its build is gone;
@@ -18,7 +20,6 @@ ended it and where (the Python stack faulthandler wrote), or its exit status.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import faulthandler
 import fcntl
@@ -36,10 +37,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import Pipe
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import IO, Any, Generic, NoReturn, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
+
+if TYPE_CHECKING:  # multiprocessing and ctypes are imported when a worker starts: a no-op
+    from multiprocessing.connection import Connection  # rebuild needs neither
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,8 @@ def run_isolated(
     remove_stale_scratch(out)
     if not todo:
         return []
+    from multiprocessing.connection import wait
+
     scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
     pending, results = list(todo), list[R]()
     running: dict[Connection, _Worker[J]] = {}
@@ -126,7 +130,7 @@ def run_isolated(
                 running[worker.results] = worker
             deadline = min(w.started for w in running.values()) + limits.stuck_after
             for ready in wait(list(running), timeout=max(0.0, deadline - time.monotonic())):
-                results.append(_end(running.pop(cast(Connection, ready)), lost, limits))
+                results.append(_end(running.pop(cast("Connection", ready)), lost, limits))
                 done(results[-1])
             for stuck in [w for w in running.values() if _stuck(w, limits)]:
                 del running[stuck.results]
@@ -141,6 +145,8 @@ def run_isolated(
 
 
 def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: Path) -> _Worker[J]:
+    from multiprocessing import Pipe
+
     receive, send = Pipe(duplex=False)
     folder = Path(tempfile.mkdtemp(dir=scratch))
     parent = os.getpid()
@@ -206,6 +212,8 @@ def out_of_memory(error: BaseException) -> bool:
 def _die_with(parent: int) -> None:
     """Have the kernel kill this worker when the build dies (even of kill -9)."""
     if sys.platform == "linux":
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
