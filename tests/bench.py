@@ -156,10 +156,11 @@ def engine_inputs(root: Path, folder: Path, dump: Path) -> None:
     """The final MJML (as many renders as the build makes), print HTML and CSS of one issue."""
     import pickle
 
-    from lettre import pdf
+    from lettre import pdf, web
     from lettre.build import _cid_url, _context, _environments, _variants
     from lettre.images import PRINT, variant
     from lettre.load import load_issue, load_publication
+    from lettre.names import names
     from lettre.repo import Repository
     from lettre.templates import environment
 
@@ -169,7 +170,8 @@ def engine_inputs(root: Path, folder: Path, dump: Path) -> None:
     with tempfile.TemporaryDirectory() as cache:
         variants = _variants(loaded, Path(cache))
         html_env, _ = _environments(loaded, repo)
-        ctx = _context(loaded, variants, _cid_url, None, frozenset())
+        links = web.links(loaded, names(loaded), {})
+        ctx = _context(loaded, variants, _cid_url, links, frozenset())
         mjml = html_env.get_template("email.mjml.j2").render(**ctx)
         prints = {src: variant(info, PRINT, Path(cache)) for src, info in loaded.images.items()}
         html = pdf.render_html(environment(None, "fr"), loaded, prints)

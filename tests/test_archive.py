@@ -206,7 +206,7 @@ sections:
 def found(page: object, query: str) -> dict[str, list[tuple[str, str]]]:
     """What the search shows for `query`: issue date → [(link, title)] of what matched."""
     page.fill("#search", query)  # type: ignore[attr-defined]
-    page.wait_for_function("window.lettreIndex !== undefined")  # type: ignore[attr-defined]
+    page.wait_for_function("document.documentElement.dataset.index === 'loaded'")  # type: ignore[attr-defined]
     shown = page.evaluate(  # type: ignore[attr-defined]
         """Object.fromEntries([...document.querySelectorAll('li.issue')].filter(e => !e.hidden)
              .map(e => [e.dataset.date, [...e.querySelectorAll('.found a')]
@@ -347,7 +347,7 @@ def test_ten_years_of_issues_keep_the_catalogue_small_and_the_index_loaded_on_de
     word = fold(oldest.sections[2].articles[0].summary).split()[3]
     started = tab.evaluate("performance.now()")
     tab.fill("#search", f"corpsdutexte {word}")
-    tab.wait_for_function("window.lettreIndex !== undefined")
+    tab.wait_for_function("document.documentElement.dataset.index === 'loaded'")
     tab.wait_for_selector(f'li.issue[data-date="{entries[-1].date}"] .found a', state="attached")
     took = tab.evaluate("performance.now()") - started
     print(f"first search over 520 issues (index loaded): {took:.0f} ms")

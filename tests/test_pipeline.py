@@ -196,10 +196,10 @@ def test_archive_search_works_offline_in_a_browser(
         page.goto((root / "dist/index.html").as_uri())
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.fill("#search", "cimes montagne")
-        visible = page.evaluate(
-            "[...document.querySelectorAll('li.issue')].filter(e => !e.hidden).map(e => e.dataset.date)"
-        )
-        assert visible == ["2025-05-30"]
+        shown = "[...document.querySelectorAll('li.issue')].filter(e => !e.hidden).map(e => e.dataset.date)"
+        # the index (search.js) loads on the first search: wait for it, not for a clock
+        page.wait_for_function("document.documentElement.dataset.index === 'loaded'")
+        assert page.evaluate(shown) == ["2025-05-30"]
         page.fill("#search", "introuvable")
         assert page.is_visible("#none")
         page.close()
