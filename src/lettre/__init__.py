@@ -1,8 +1,5 @@
 """lettre: the weekly newsletter of a communication cell, from YAML and Markdown."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("lettre")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"
+"""The one place the version is written (pyproject.toml reads it from here): a literal, so
+that finding it costs no package metadata lookup on a no-op build."""

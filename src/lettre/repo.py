@@ -9,7 +9,6 @@ from pathlib import Path
 
 from lettre.errors import UsageProblem
 from lettre.paths import PathProblem, resolve_inside
-from lettre.yamlfile import YamlProblem, parse
 
 PUBLICATION_FILE = "publication.yaml"
 ISSUE_FILE = "issue.yaml"
@@ -89,6 +88,8 @@ class Repository:
             return int(found.group(1))
         if not _NUMBER_KEY.search(text):
             return None
+        from lettre.yamlfile import YamlProblem, parse  # rarely: a number the match cannot read
+
         try:
             value = parse(text.removeprefix("\ufeff"), ISSUE_FILE).data.get("number")
             return int(float(value)) if value and float(value) == int(float(value)) else None
