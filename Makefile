@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean system
+.PHONY: demo test lint format bench clean system messages
 
 demo: system $(STAMP)  ## check the example issue, print what it holds, build it into dist/
 	$(BIN)/lettre check --verbose
@@ -30,6 +30,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+LOCALE := src/lettre/locale
+messages: $(STAMP)  ## re-extract every message (lettre's and click's), update the French .po, compile it
+	$(BIN)/pybabel extract --quiet -F babel.cfg --no-location --sort-output \
+		--project lettre --copyright-holder lettre --msgid-bugs-address '' \
+		-o $(LOCALE)/lettre.pot src/lettre $$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete -D lettre -l fr \
+		-i $(LOCALE)/lettre.pot -d $(LOCALE)
+	$(BIN)/pybabel compile --statistics -D lettre -l fr -d $(LOCALE)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

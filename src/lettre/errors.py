@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import click
 
+from lettre.messages import _, ngettext
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -28,15 +30,29 @@ class Problem:
     line: int
     column: int
     field: str
-    """Where in the document, as `sections[0].articles[2].title`; empty for the whole file."""
+    """Where in the document, as an editor counts: "Section 2 “Operations”, 3rd article › title"
+    (diagnostics.place_name); empty for the whole file."""
     message: str
     severity: Severity = Severity.ERROR
+    path: str = ""
+    """The same place as a YAML path, `sections[1].articles[2].title`: shown with --verbose."""
 
     def __str__(self) -> str:
+        return self.shown()
+
+    def shown(self, verbose: bool = False) -> str:
+        """`file:line:col: ` first (as editors and tools read it), then the place and the message
+        in the reader's language; `verbose` adds the YAML path after the place."""
         where = f"{self.file}:{self.line}:{self.column}: " if self.line else f"{self.file}: "
+        text = self.message
+        field = self.field or (self.path if verbose else "")
+        if field and verbose and self.path and self.path != field:
+            field = _("{place} ({path})").format(place=field, path=self.path)
+        if field:
+            text = _("{place}: {message}").format(place=field, message=text)
         if self.severity is Severity.WARNING:
-            where += "warning: "
-        return where + (f"{self.field}: {self.message}" if self.field else self.message)
+            text = _("warning: {message}").format(message=text)
+        return where + text
 
     @property
     def is_error(self) -> bool:
@@ -61,10 +77,13 @@ class ContentError(LettreError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
         errors = sum(p.is_error for p in self.problems)
-        super().__init__(f"Aborted: {errors} error{'s' if errors != 1 else ''} in the content.")
+        message = ngettext(
+            "Aborted: {count} error in the content.", "Aborted: {count} errors in the content.", errors
+        )
+        super().__init__(message.format(count=errors))
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Every problem on its line, then the count (no "Error:" before a located line)."""
         for problem in self.problems:
-            click.echo(str(problem), err=True, file=file)
+            click.echo(problem.shown(), err=True, file=file)
         click.echo(self.format_message(), err=True, file=file)

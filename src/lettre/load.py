@@ -17,10 +17,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lettre import checks
 from lettre.characters import NONCHARACTERS
-from lettre.diagnostics import at, describe, field_name, from_validation
+from lettre import messages
+from lettre.diagnostics import at, describe, from_validation, problem
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
+from lettre.messages import _
 from lettre.model import Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
@@ -62,7 +64,9 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
     result: Loaded[Publication] = Loaded()
     try:
         path = _own_file(repo, repo.root, repo.publication_file.name)
-        doc = _read_yaml(path, repo.shown(repo.publication_file))
+        text = read_source(path, repo.shown(repo.publication_file))
+        messages.use_language_of(text)  # its own errors are told in its language too
+        doc = _read_yaml(path, repo.shown(repo.publication_file), text=text)
     except Unreadable as error:
         result.problems.append(error.problem)
         return result
@@ -111,7 +115,9 @@ def _own_file(repo: Repository, folder: Path, name: str) -> Path:
     except PathProblem as error:
         shown = repo.shown(folder / name)
         if not (folder / name).exists() and not (folder / name).is_symlink():
-            message = f"no {name} here; create it (`lettre new --date {folder.name}`) or remove the folder"
+            message = _(
+                "no {name} here; create it (`lettre new --date {date}`) or remove the folder"
+            ).format(name=name, date=folder.name)
             raise _unreadable(shown, message) from None
         raise _unreadable(shown, str(error)) from None
 
@@ -124,7 +130,9 @@ def _numbering_problems(
         return []
     earlier = [n for name, n in numbers.items() if name < folder.name]
     if earlier and issue.number <= earlier[-1]:
-        message = f"n° {issue.number} does not come after the previous issue's n° {earlier[-1]}"
+        message = _("n° {number} does not come after the previous issue's n° {previous}").format(
+            number=issue.number, previous=earlier[-1]
+        )
         return [at(doc, ("number",), message, Severity.WARNING)]
     return []
 
@@ -134,16 +142,17 @@ def read_source(path: Path, shown: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _unreadable(
-                shown,
-                f"{size:,} bytes is too large for an issue file "
-                f"(the limit is {MAX_FILE_BYTES:,}); split it or trim it",
+            message = _(
+                "{size} bytes is too large for an issue file (the limit is {limit}); "
+                "split it or trim it"
             )
+            raise _unreadable(shown, message.format(size=f"{size:,}", limit=f"{MAX_FILE_BYTES:,}"))
         data = path.read_bytes()
     except FileNotFoundError:
-        raise _unreadable(shown, "file not found") from None
+        raise _unreadable(shown, _("file not found")) from None
     except OSError as error:
-        raise _unreadable(shown, f"cannot be read: {error.strerror}") from None
+        message = _("cannot be read: {reason}").format(reason=error.strerror)
+        raise _unreadable(shown, message) from None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
@@ -151,18 +160,22 @@ def read_source(path: Path, shown: str) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         bad = data[error.start : error.end].hex(" ")
-        message = f"invalid UTF-8 (byte {bad}); save the file as UTF-8"
+        message = _("invalid UTF-8 (byte {bytes}); save the file as UTF-8").format(bytes=bad)
         raise Unreadable(Problem(shown, line, column, "", message)) from None
     odd = _HIDDEN_BREAK.search(text)
     if odd:  # YAML counts these as line breaks, editors do not: every line number would drift
         line = text.count("\n", 0, odd.start()) + 1
         column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
-        message = f"character U+{ord(odd.group()):04X} (an invisible line break) is not allowed; delete it"
+        message = _(
+            "character {code} (an invisible line break) is not allowed; delete it"
+        ).format(code=f"U+{ord(odd.group()):04X}")
         raise Unreadable(Problem(shown, line, column, "", message))
     if odd := NONCHARACTERS.search(text):  # MRML refuses them; they are never text
         line = text.count("\n", 0, odd.start()) + 1
         column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
-        message = f"U+{ord(odd.group()):04X} is a Unicode noncharacter, not text; delete it"
+        message = _("{code} is a Unicode noncharacter, not text; delete it").format(
+            code=f"U+{ord(odd.group()):04X}"
+        )
         raise Unreadable(Problem(shown, line, column, "", message))
     return text
 
@@ -183,7 +196,8 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
         raise Unreadable(_problem_at(error.place, error.message)) from None
     if not isinstance(doc.data, dict):
         place = doc.values.get((), Place(shown, first_line, 1))
-        raise Unreadable(_problem_at(place, "expected fields (name: value), one per line"))
+        message = _("expected fields (name: value), one per line")
+        raise Unreadable(_problem_at(place, message))
     return doc
 
 
@@ -201,7 +215,15 @@ def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
     problems += [
-        _problem_at(p.place, p.message, warning=p.warning, field=field_name(p.path))
+        problem(
+            p.place.file,
+            p.place.line,
+            p.place.column,
+            doc,
+            p.path,
+            p.message,
+            Severity.WARNING if p.warning else Severity.ERROR,
+        )
         for p in doc.problems
     ]
     try:
@@ -250,7 +272,9 @@ def _include(
             at(
                 doc,
                 (*path, extra[0]),
-                f"an included article takes all its fields from its file; move '{extra[0]}' there",
+                _(
+                    "an included article takes all its fields from its file; move '{field}' there"
+                ).format(field=extra[0]),
             )
         )
         return None
@@ -258,7 +282,7 @@ def _include(
     try:
         relative = _PATH.validate_python(article["include"])
         if not relative.endswith(".md"):
-            raise PathProblem(f"'{relative}' is not a Markdown file (.md)")
+            raise PathProblem(_("'{path}' is not a Markdown file (.md)").format(path=relative))
         file = resolve_inside(repo.root, folder, relative)
     except ValidationError as error:
         problems.append(at(doc, where, describe(error.errors()[0])))
@@ -287,17 +311,20 @@ def _read_front_matter(file: Path, shown: str) -> Document:
     if lines[0].strip() != "---":
         raise _unreadable(
             shown,
-            "expected front matter first: a '---' line, the fields "
-            "(title: …), a '---' line, then the text in Markdown",
+            _(
+                "expected front matter first: a '---' line, the fields "
+                "(title: …), a '---' line, then the text in Markdown"
+            ),
         )
     if "---" not in (line.strip() for line in lines[1:]):
-        message = "the front matter has no closing '---' line; add one after the fields"
+        message = _("the front matter has no closing '---' line; add one after the fields")
         raise _unreadable(shown, message)
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     doc = _read_yaml(file, shown, first_line=2, text="\n".join(lines[1:end]) + "\n")
     if "body" in doc.data:
         place = doc.keys[("body",)]
-        raise Unreadable(_problem_at(place, "the body goes after the front matter, not in it"))
+        message = _("the body goes after the front matter, not in it")
+        raise Unreadable(_problem_at(place, message))
     body = "\n".join(lines[end + 1 :])
     if body.strip():
         blank_lines = len(body) - len(body.lstrip("\n"))
@@ -346,7 +373,7 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     folders = repo.issue_folders() if folders is None else folders
     for folder in folders:
         if not is_issue_name(folder.name):
-            message = "issue folders are named by the issue's date, YYYY-MM-DD; rename it"
+            message = _("issue folders are named by the issue's date, YYYY-MM-DD; rename it")
             problems.append(Problem(repo.shown(folder), 0, 0, "", message))
             continue
         result = load_issue(repo, folder, publication, numbers)
