@@ -78,7 +78,9 @@ class ContentError(LettreError):
         self.problems = sorted(problems)
         errors = sum(p.is_error for p in self.problems)
         message = ngettext(
-            "Aborted: {count} error in the content.", "Aborted: {count} errors in the content.", errors
+            "Aborted: {count} error in the content.",
+            "Aborted: {count} errors in the content.",
+            errors,
         )
         super().__init__(message.format(count=errors))
 

@@ -15,10 +15,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from lettre import checks
+from lettre import checks, messages
 from lettre.characters import NONCHARACTERS
-from lettre import messages
-from lettre.diagnostics import at, describe, from_validation, problem
+from lettre.diagnostics import at, describe, from_validation
+from lettre.diagnostics import problem as located
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
@@ -166,9 +166,9 @@ def read_source(path: Path, shown: str) -> str:
     if odd:  # YAML counts these as line breaks, editors do not: every line number would drift
         line = text.count("\n", 0, odd.start()) + 1
         column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
-        message = _(
-            "character {code} (an invisible line break) is not allowed; delete it"
-        ).format(code=f"U+{ord(odd.group()):04X}")
+        message = _("character {code} (an invisible line break) is not allowed; delete it").format(
+            code=f"U+{ord(odd.group()):04X}"
+        )
         raise Unreadable(Problem(shown, line, column, "", message))
     if odd := NONCHARACTERS.search(text):  # MRML refuses them; they are never text
         line = text.count("\n", 0, odd.start()) + 1
@@ -215,7 +215,7 @@ def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
     problems += [
-        problem(
+        located(
             p.place.file,
             p.place.line,
             p.place.column,

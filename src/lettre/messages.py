@@ -93,7 +93,9 @@ def ordinal(number: int, *, feminine: bool = False) -> str:
     """1 → "1er"/"1re", 2 → "2e" in French; "1st", "2nd", "11th" in English."""
     if language() == "fr":
         return f"{number}{('re' if feminine else 'er') if number == 1 else 'e'}"
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 
@@ -126,4 +128,4 @@ def install_in_click() -> None:
     ):
         module._ = _  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext
+            module.ngettext = ngettext  # type: ignore[attr-defined]

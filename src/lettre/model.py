@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from lettre.characters import describe_character, encoded_word, hidden_character
+from lettre.messages import _
 from lettre.typography import typeset
 
 _CONTROL = re.compile(
@@ -42,7 +43,8 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, context)
+    """The message is marked for the catalogue by its place (`pybabel extract -k _fail:2`)."""
+    return PydanticCustomError(kind, _(message), context)
 
 
 def _control(char: str) -> PydanticCustomError:

@@ -123,16 +123,16 @@ class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
         if isinstance(event, AliasEvent):
             raise YamlProblem(
                 self.place(event.start_mark),
-                _(
-                    "YAML aliases ({alias}) are not allowed; write the value out in full"
-                ).format(alias=f"*{event.anchor}"),
+                _("YAML aliases ({alias}) are not allowed; write the value out in full").format(
+                    alias=f"*{event.anchor}"
+                ),
             )
         if getattr(event, "anchor", None):
             raise YamlProblem(
                 self.place(event.start_mark),
-                _(
-                    "YAML anchors ({anchor}) are not allowed; write the value out in full"
-                ).format(anchor=f"&{event.anchor}"),
+                _("YAML anchors ({anchor}) are not allowed; write the value out in full").format(
+                    anchor=f"&{event.anchor}"
+                ),
             )
         tag = getattr(event, "tag", None)
         if isinstance(event, ScalarEvent | CollectionStartEvent) and tag not in (None, "!"):
@@ -226,7 +226,7 @@ def _key_colon_at(line: str, column: int) -> bool:
     """The parser stopped on the colon of the key that starts the line: a key, indented so
     that YAML read it as the continuation of the text above, not a text holding ': '."""
     found = _KEY.match(line)
-    return bool(found) and found.end(1) <= column <= found.end()
+    return found is not None and found.end(1) <= column <= found.end()
 
 
 def _columns(line: str) -> list[int]:
@@ -245,7 +245,7 @@ def _misaligned(text: str, mark: Any, first_line: int) -> str | None:
         return None
     lines = text.split("\n")
     here = lines[mark.line] if mark.line < len(lines) else ""
-    if not here.strip() or not _KEY.match(here) and not here.lstrip(" ").startswith("-"):
+    if not here.strip() or (not _KEY.match(here) and not here.lstrip(" ").startswith("-")):
         return None
     column = _columns(here)[0]
     is_item = here.lstrip(" ").startswith("-")  # an item lines up with items, a key with keys
@@ -308,7 +308,9 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         if node.style is None and node.value in NULLS:
             return None
         if node.style is None and _comment_follows(node):
-            doc.problems.append(YamlProblem(composer.place(node.end_mark), _(HASHTAG), warning=True))
+            doc.problems.append(
+                YamlProblem(composer.place(node.end_mark), _(HASHTAG), warning=True)
+            )
         return _text(node.value, path, doc)
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
