@@ -20,6 +20,7 @@ from lettre.build import file_stem
 from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
+from lettre.messages import _
 from lettre.model import Article, Headline, LoadedIssue, Publication
 from lettre.output import MARKER, mark, marker, marker_text, write_together
 from lettre.pdf import timestamp
@@ -78,7 +79,11 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
             continue
         found.append(Entry(loaded, file_stem(loaded), _files(output)))
     if stale:
-        raise LettreError(f"built from older sources: {', '.join(stale)}; run lettre build first")
+        raise LettreError(
+            _("built from older sources: {issues}; run lettre build first").format(
+                issues=", ".join(stale)
+            )
+        )
     return sorted(found, key=lambda e: e.date, reverse=True)
 
 
@@ -91,8 +96,10 @@ def _files(output: Path) -> dict[str, tuple[int, str]]:
             path = Path(folder) / name
             if path.is_symlink():
                 raise LettreError(
-                    f"{path} is a symbolic link, which lettre never makes; remove it, then run "
-                    "lettre build and lettre archive again"
+                    _(
+                        "{path} is a symbolic link, which lettre never makes; remove it, then run "
+                        "lettre build and lettre archive again"
+                    ).format(path=path)
                 )
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in sorted(n for n in names if not n.startswith(".")):
@@ -111,11 +118,12 @@ def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
             continue
         source = repo.bulletins / folder.name
         why = (
-            "its issue folder is gone"
+            _("its issue folder is gone")
             if not source.is_dir()
-            else "its issue has errors (lettre check)"
+            else _("its issue has errors (lettre check)")
         )
-        notes.append(f"{repo.shown(folder)}: left out of the archive: {why}")
+        note = _("{folder}: left out of the archive: {why}")
+        notes.append(note.format(folder=repo.shown(folder), why=why))
     return notes
 
 
@@ -124,7 +132,9 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
     check_output(repo, out)
     found = entries(repo, out)
     if not found:
-        raise LettreError(f"no built issue in {out}; run lettre build first")
+        raise LettreError(
+            _("no built issue in {folder}; run lettre build first").format(folder=out)
+        )
     publication = found[0].loaded.publication
     written = {
         "index.html": catalogue(repo, publication, found),
@@ -139,8 +149,10 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
             path = out / name
             if path.is_symlink() or (path.exists() and _sha(path) != recorded.get(name)):
                 raise LettreError(
-                    f"{path}: lettre did not write this file (or it was changed since); lettre "
-                    "overwrites only its own: move it away, then run lettre archive again"
+                    _(
+                        "{path}: lettre did not write this file (or it was changed since); lettre "
+                        "overwrites only its own: move it away, then run lettre archive again"
+                    ).format(path=path)
                 )
         recorded |= {name: digest(text.encode()) for name, text in written.items()}
         files = {name: text.encode() for name, text in written.items()}
@@ -172,7 +184,7 @@ def manifest(found: list[Entry]) -> str:
 
 
 def checksums(found: list[Entry]) -> str:
-    lines = [f"{sha}  {e.date}/{name}" for e in found for name, (_, sha) in e.files.items()]
+    lines = [f"{sha}  {e.date}/{name}" for e in found for name, (_size, sha) in e.files.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -32,6 +32,8 @@ from lettre.schema import dumps, issue_schema, publication_schema
 
 log = logging.getLogger(__name__)
 messages.install_in_click()
+VERDICTS = (N_("identical"), N_("differs"), N_("missing"), N_("extra"))
+"""publish.Verdict's statuses, as verify prints them."""
 
 
 class InternalError(click.ClickException):
