@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lettre import mail, outlook, pdf
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
+from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
 from lettre.output import inside, write_together
 from lettre.repo import Repository
@@ -100,7 +101,10 @@ def write_editions(
             try:
                 inside(folder, name).unlink(missing_ok=True)
             except OSError as error:
-                raise LettreError(f"cannot remove {folder / name}: {error.strerror}") from None
+                message = _("cannot remove {path}: {reason}")
+                raise LettreError(
+                    message.format(path=folder / name, reason=error.strerror)
+                ) from None
 
 
 def _email_edition(
@@ -169,7 +173,9 @@ def cache_folder(out: Path) -> Path:
     cache = out / ".cache" / "images"
     for path in (cache.parent, cache):
         if path.is_symlink():
-            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it")
+            raise LettreError(
+                _("{path} is a symbolic link, not lettre's; remove it").format(path=path)
+            )
     return cache
 
 
@@ -234,13 +240,17 @@ def _budget_warnings(
     size = len(html.encode())
     if size >= mail.WARN_AT:
         warnings.append(
-            f"the email's HTML is {size:,} bytes; Gmail clips messages over "
-            f"{mail.GMAIL_CLIP:,}: shorten the issue"
+            _(
+                "the email's HTML is {size} bytes; Gmail clips messages over {clip}: "
+                "shorten the issue"
+            ).format(size=f"{size:,}", clip=f"{mail.GMAIL_CLIP:,}")
         )
     for s, a in sorted(shortened):
         title = loaded.issue.sections[s].articles[a].title
         warnings.append(
-            f"« {title} » is shortened in the email (title, summary and link) to stay under "
-            f"Gmail's limit; the print edition keeps it in full"
+            _(
+                "{title} is shortened in the email (title, summary and link) to stay under "
+                "Gmail's limit; the print edition keeps it in full"
+            ).format(title=quoted(title))
         )
     return warnings
