@@ -34,13 +34,14 @@ $(STAMP): pyproject.toml
 LOCALE := src/lettre/locale
 PO := $(LOCALE)/fr/LC_MESSAGES/lettre.po
 messages: $(STAMP)  ## re-extract every message (lettre's and click's), update the French .po, compile it
+	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _fail:2 --no-location --sort-output \
 		--project lettre --copyright-holder lettre --msgid-bugs-address '' \
-		-o $(LOCALE)/lettre.pot src/lettre \
+		-o build/lettre.pot src/lettre \
 		$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')
-	test -f $(PO) || $(BIN)/pybabel init -D lettre -l fr -i $(LOCALE)/lettre.pot -d $(LOCALE)
+	test -f $(PO) || $(BIN)/pybabel init -D lettre -l fr -i build/lettre.pot -d $(LOCALE)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D lettre -l fr \
-		-i $(LOCALE)/lettre.pot -d $(LOCALE)
+		-i build/lettre.pot -d $(LOCALE)
 	$(BIN)/pybabel compile --statistics -D lettre -l fr -d $(LOCALE)
 
 clean:
