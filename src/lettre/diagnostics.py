@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from lettre.errors import Problem, Severity
-from lettre.messages import N_, _, ordinal, quoted
+from lettre.messages import N_, _, alternatives, ordinal, quoted
 from lettre.yamlfile import Document, Path_
 
 REQUIRED = {
@@ -180,13 +181,21 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _literals(expected: str) -> str:
+    """pydantic's "'fr' or 'en'" in the reader's language."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    if not values:
+        return expected
+    return alternatives([_("'{value}'").format(value=value) for value in values])
+
+
 def describe(detail: ErrorDetails) -> str:
     kind, value = detail["type"], detail["input"]
     context = detail.get("ctx") or {}
     if value is None:  # an empty optional field is valid (None): this one is required
         return _("empty: this field needs a value")
     found = _(_KINDS.get(type(value), N_("a value")))
-    shown = f"'{value}'" if isinstance(value, str) else found
+    shown = _("'{value}'").format(value=value) if isinstance(value, str) else found
     if kind == "string_type":
         return _("expected a text, found {found}").format(found=found)
     if kind in ("model_type", "model_attributes_type", "dataclass_type"):
@@ -215,7 +224,7 @@ def describe(detail: ErrorDetails) -> str:
         return _("{value} is not a real date; write it as YYYY-MM-DD").format(value=shown)
     if kind == "literal_error":
         return _("{value} is not allowed; expected {expected}").format(
-            value=shown, expected=context.get("expected")
+            value=shown, expected=_literals(str(context.get("expected")))
         )
     if kind == "string_pattern_mismatch":
         return _("{value} may only hold lowercase letters, digits and dashes").format(value=shown)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 import zlib
 
+from lettre.messages import N_, _
+
 MAX_SCANS = 64
 """A progressive JPEG has about 10 scans (libjpeg's default progression), mozjpeg's
 optimised ones a few more; thousands only make the decoder go over every block again."""
@@ -58,12 +60,12 @@ def _jpeg(data: bytes) -> None:
         segments += 1
         if marker == 0xFE or 0xE0 <= marker <= 0xEF:  # comments and APPn (EXIF, XMP, ICC…)
             metadata += length
-        _bound(segments, MAX_CHUNKS, "segments", "export it again")
-        _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
+        _bound(segments, MAX_CHUNKS, N_("segments"), N_("export it again"))
+        _bound(metadata, MAX_METADATA_BYTES, METADATA, N_("export it without metadata"))
         position += 2 + length
         if marker == 0xDA:  # start of scan: skip its entropy-coded data
             scans += 1
-            _bound(scans, MAX_SCANS, "scans", "export it again as a baseline JPEG")
+            _bound(scans, MAX_SCANS, N_("scans"), N_("export it again as a baseline JPEG"))
             position = _after_entropy_data(data, position)
 
 
@@ -95,9 +97,9 @@ def _png(data: bytes) -> None:
         elif kind not in _PNG_IMAGE_CHUNKS:  # tEXt, zTXt, iTXt, iCCP, eXIf…
             chunk = data[position + 8 : position + 8 + length]
             metadata += _inflated(kind, chunk, MAX_METADATA_BYTES - metadata + 1) or length
-        _bound(chunks, MAX_CHUNKS, "chunks", "export it again")
-        _bound(frames, MAX_FRAMES, "animation frames", "use a still photo")
-        _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
+        _bound(chunks, MAX_CHUNKS, N_("chunks"), N_("export it again"))
+        _bound(frames, MAX_FRAMES, N_("animation frames"), N_("use a still photo"))
+        _bound(metadata, MAX_METADATA_BYTES, METADATA, N_("export it without metadata"))
         if kind == b"IEND":
             return
         position += 12 + length
@@ -129,19 +131,25 @@ def _webp(data: bytes) -> None:
             frames += 1
         elif kind in (b"EXIF", b"XMP ", b"ICCP"):
             metadata += length
-        _bound(chunks, MAX_CHUNKS, "chunks", "export it again")
-        _bound(frames, MAX_FRAMES, "animation frames", "use a still photo")
-        _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
+        _bound(chunks, MAX_CHUNKS, N_("chunks"), N_("export it again"))
+        _bound(frames, MAX_FRAMES, N_("animation frames"), N_("use a still photo"))
+        _bound(metadata, MAX_METADATA_BYTES, METADATA, N_("export it without metadata"))
         position += 8 + length + (length & 1)
 
 
 def _bound(count: int, limit: int, what: str, fix: str) -> None:
     if count > limit:
-        shown = f"{limit // (1024 * 1024)} MB" if what == "bytes of metadata" else f"{limit:,}"
-        noun = (
-            "of metadata (text, colour profile, EXIF, XMP)" if what == "bytes of metadata" else what
-        )
-        raise TooMuchWork(
-            f"more than {shown} {noun}: decoding it would take too long "
-            f"(a hostile or broken file?); {fix}"
-        )
+        if what == METADATA:
+            message = _(
+                "more than {limit} MB of metadata (text, colour profile, EXIF, XMP): decoding it "
+                "would take too long (a hostile or broken file?); {fix}"
+            ).format(limit=limit // (1024 * 1024), fix=_(fix))
+        else:
+            message = _(
+                "more than {limit} {what}: decoding it would take too long "
+                "(a hostile or broken file?); {fix}"
+            ).format(limit=f"{limit:,}", what=_(what), fix=_(fix))
+        raise TooMuchWork(message)
+
+
+METADATA = "bytes of metadata"

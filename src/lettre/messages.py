@@ -99,9 +99,16 @@ def ordinal(number: int, *, feminine: bool = False) -> str:
     return f"{number}{suffix}"
 
 
+def alternatives(words: list[str]) -> str:
+    """ "a, b or c" / "a, b ou c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])
+
+
 def quoted(text: str) -> str:
     """« text » in French (no-break spaces inside), “text” in English."""
-    return f"«\u00a0{text}\u00a0»" if language() == "fr" else f"“{text}”"
+    return f"«\u202f{text}\u202f»" if language() == "fr" else f"“{text}”"
 
 
 def install_in_click() -> None:

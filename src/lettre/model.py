@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from lettre.characters import describe_character, encoded_word, hidden_character
-from lettre.messages import _
+from lettre.messages import _, alternatives
 from lettre.typography import typeset
 
 _CONTROL = re.compile(
@@ -127,7 +127,7 @@ def _url(value: str, schemes: tuple[str, ...]) -> str:
         or (parts.scheme.lower() == "mailto" and "@" not in parts.path)
         or not port_ok
     ):
-        wanted = " or ".join(f"{s}:" for s in schemes)
+        wanted = alternatives([f"{s}:" for s in schemes])
         raise _fail(
             "url",
             "'{value}' is not a valid link; it must start with {wanted}",
