@@ -23,11 +23,18 @@ from lettre import __version__, messages, preview, publish, report, scaffold, se
 from lettre.archive import entries, left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
+from lettre.load import Unreadable, load_publication, read_source
 from lettre.load import check as check_issues
-from lettre.load import load_publication
 from lettre.messages import N_, _, ngettext
+from lettre.paths import PathProblem, resolve_inside
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
-from lettre.repo import Repository, coming_friday, find_repository, is_issue_name
+from lettre.repo import (
+    PUBLICATION_FILE,
+    Repository,
+    coming_friday,
+    find_repository,
+    is_issue_name,
+)
 from lettre.schema import dumps, issue_schema, publication_schema
 
 log = logging.getLogger(__name__)
@@ -47,12 +54,25 @@ class Settings:
 
     def repository(self) -> Repository:
         if self.repo_option:  # named: it must be the repository itself, not a folder inside it
-            return find_repository(self.repo_option, upward=False)
-        return find_repository(Path.cwd())
+            repo = find_repository(self.repo_option, upward=False)
+        else:
+            repo = find_repository(Path.cwd())
+        _speak_as(repo)
+        return repo
 
     def issue_folders(self, repo: Repository, paths: tuple[Path, ...]) -> list[Path] | None:
         """The issue folders named, each once; None (every issue) when none is named."""
         return list(dict.fromkeys(repo.issue_folder(p) for p in paths)) if paths else None
+
+
+def _speak_as(repo: Repository) -> None:
+    """The publication's language for every message from here on, also for the refusals
+    made before publication.yaml is loaded (a regular file inside the repository only)."""
+    try:
+        path = resolve_inside(repo.root, repo.root, PUBLICATION_FILE)
+        messages.use_language_of(read_source(path, PUBLICATION_FILE))
+    except (PathProblem, Unreadable):
+        pass  # told with its place when the publication is loaded
 
 
 def _color() -> bool | None:
@@ -64,11 +84,11 @@ def echo(message: str = "", *, err: bool = False, **style: Any) -> None:
 
 
 @contextmanager
-def _help_translated(command: click.Command) -> Iterator[None]:
+def _help_translated(command: click.Command, ctx: click.Context) -> Iterator[None]:
     """click keeps the help texts given at import, before the language is known: they are
     put in the reader's language while the help is written, then back."""
     kept: list[tuple[Any, str, str]] = []
-    things: list[Any] = [command, *command.params]
+    things: list[Any] = [command, *command.get_params(ctx)]  # with --help, made once, cached
     if isinstance(command, click.Group):
         things += command.commands.values()
     for thing in things:
@@ -88,7 +108,7 @@ class LettreCommand(click.Command):
     """A command whose help is printed in the reader's language."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with _help_translated(self):
+        with _help_translated(self, ctx):
             super().format_help(ctx, formatter)
 
 
@@ -102,7 +122,7 @@ class LettreGroup(click.Group):
         return super().main(*args, **kwargs)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with _help_translated(self):
+        with _help_translated(self, ctx):
             super().format_help(ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
