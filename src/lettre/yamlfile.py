@@ -167,6 +167,9 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
         message = _syntax_message(error, text, mark, first_line)
+        if mark and message.startswith(_misaligned_start()):  # the place: where the line starts
+            here = text.split("\n")[mark.line]
+            column = len(here) - len(here.lstrip(" ")) + 1
         raise YamlProblem(Place(file, line, column), message) from None
     except ReaderError as error:  # a control character YAML refuses
         before = text[: error.position]
@@ -238,6 +241,11 @@ def _columns(line: str) -> list[int]:
     return starts
 
 
+def _misaligned_start() -> str:
+    """How the indentation message starts, in the reader's language."""
+    return _("YAML syntax: indentation: {detail}").format(detail="")
+
+
 def _misaligned(text: str, mark: Any, first_line: int) -> str | None:
     """The indentation mistake told as such: how far this line is from the nearest line above
     it that it should line up with, and which one; None when the line is not that mistake."""
@@ -268,22 +276,23 @@ def _misaligned(text: str, mark: Any, first_line: int) -> str | None:
     further = column > start
     message = (
         ngettext(
-            "YAML syntax: indentation: this line starts {count} space further right than "
+            "this line starts {count} space further right than "
             "'{word}' on line {line}; line up the keys that belong together, with spaces",
-            "YAML syntax: indentation: this line starts {count} spaces further right than "
+            "this line starts {count} spaces further right than "
             "'{word}' on line {line}; line up the keys that belong together, with spaces",
             distance,
         )
         if further
         else ngettext(
-            "YAML syntax: indentation: this line starts {count} space further left than "
+            "this line starts {count} space further left than "
             "'{word}' on line {line}; line up the keys that belong together, with spaces",
-            "YAML syntax: indentation: this line starts {count} spaces further left than "
+            "this line starts {count} spaces further left than "
             "'{word}' on line {line}; line up the keys that belong together, with spaces",
             distance,
         )
     )
-    return message.format(count=distance, word=word, line=number + first_line)
+    detail = message.format(count=distance, word=word, line=number + first_line)
+    return _("YAML syntax: indentation: {detail}").format(detail=detail)
 
 
 HASHTAG = N_(
