@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from string import Formatter
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -21,9 +22,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from lettre import messages
+from lettre import messages, preview
 from lettre.diagnostics import place_name
 from lettre.messages import language, use_publication_language
+from lettre.repo import Repository
 from lettre.yamlfile import YamlProblem, parse
 from tests.conftest import DATA, MINIMAL, PROJECT, Lettre, Newsletter
 
@@ -410,3 +412,30 @@ def test_the_indentation_hint_in_french(environment: pytest.MonkeyPatch) -> None
         "que «\u202ftitle\u202f» à la ligne 1\u202f; alignez les clés qui vont ensemble, avec des "
         "espaces"
     )
+
+
+# --- the preview page --------------------------------------------------------------------
+
+
+def test_the_preview_page_speaks_the_reader_s_language(
+    environment: pytest.MonkeyPatch, newsletter: Newsletter
+) -> None:
+    root = newsletter()
+    state = SimpleNamespace(
+        repo=Repository(root),
+        folder=root / "bulletins" / "2025-06-13",
+        files=root / "nowhere",
+        outcome=None,
+        generation=3,
+        problems=["bulletins/2025-06-13/issue.yaml:2:1: …"],
+    )
+    french = preview.page(state)  # type: ignore[arg-type]
+    assert '<html lang="fr">' in french
+    assert "Aperçu de bulletins/2025-06-13 · construction 3" in french
+    assert "La construction a échoué" in french
+    environment.setenv("LC_MESSAGES", "en")
+    english = preview.page(state)  # type: ignore[arg-type]
+    assert '<html lang="en">' in english
+    assert "Preview of bulletins/2025-06-13 · build 3" in english
+    assert "The build failed" in english
+    assert not re.search("Aperçu|construction|échoué", english)

@@ -98,7 +98,7 @@ def problem(
 ) -> Problem:
     """A problem about the value at `path` in `doc`, its place named as an editor counts."""
     name = place_name(path, doc.data)
-    return Problem(file, line, column, name, message, severity, field_name(path))
+    return Problem(file, line, column, field_name(path), message, severity, name)
 
 
 def from_validation(error: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:

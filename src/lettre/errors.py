@@ -30,12 +30,12 @@ class Problem:
     line: int
     column: int
     field: str
-    """Where in the document, as an editor counts: "Section 2 “Operations”, 3rd article › title"
-    (diagnostics.place_name); empty for the whole file."""
+    """Where in the document, as `sections[0].articles[2].title`; empty for the whole file."""
     message: str
     severity: Severity = Severity.ERROR
-    path: str = ""
-    """The same place as a YAML path, `sections[1].articles[2].title`: shown with --verbose."""
+    place: str = ""
+    """The same place as an editor counts, "Section 1 “Operations”, 3rd article › title"
+    (diagnostics.place_name): shown instead of `field`, which --verbose adds after it."""
 
     def __str__(self) -> str:
         return self.shown()
@@ -45,11 +45,11 @@ class Problem:
         in the reader's language; `verbose` adds the YAML path after the place."""
         where = f"{self.file}:{self.line}:{self.column}: " if self.line else f"{self.file}: "
         text = self.message
-        field = self.field or (self.path if verbose else "")
-        if field and verbose and self.path and self.path != field:
-            field = _("{place} ({path})").format(place=field, path=self.path)
-        if field:
-            text = _("{place}: {message}").format(place=field, message=text)
+        place = self.place or self.field
+        if verbose and self.place and self.field and self.place != self.field:
+            place = _("{place} ({path})").format(place=self.place, path=self.field)
+        if place:
+            text = _("{place}: {message}").format(place=place, message=text)
         if self.severity is Severity.WARNING:
             text = _("warning: {message}").format(message=text)
         return where + text
