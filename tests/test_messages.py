@@ -439,3 +439,10 @@ def test_the_preview_page_speaks_the_reader_s_language(
     assert "Preview of bulletins/2025-06-13 · build 3" in english
     assert "The build failed" in english
     assert not re.search("Aperçu|construction|échoué", english)
+
+
+def test_help_headings_follow_french_typography(lettre: Lettre) -> None:
+    lettre.runner.env.update({"LC_MESSAGES": None, "LC_ALL": None, "LANG": "fr_FR.UTF-8"})
+    shown = lettre("--help").stdout
+    assert "\nOptions\u00a0:\n" in shown and "\nCommandes\u00a0:\n" in shown
+    assert shown.startswith("Utilisation\u00a0: ")

@@ -104,8 +104,22 @@ def _help_translated(command: click.Command, ctx: click.Context) -> Iterator[Non
             setattr(thing, attribute, text)
 
 
+class HelpFormatter(click.HelpFormatter):
+    """Headings in the reader's language and typography ("Options :" in French)."""
+
+    def write_heading(self, heading: str) -> None:
+        heading = _("{heading}:").format(heading=heading)
+        self.write(f"{'':>{self.current_indent}}{heading}\n")
+
+
+class Context(click.Context):
+    formatter_class = HelpFormatter
+
+
 class LettreCommand(click.Command):
     """A command whose help is printed in the reader's language."""
+
+    context_class = Context
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _help_translated(self, ctx):
@@ -116,6 +130,7 @@ class LettreGroup(click.Group):
     """Turns any unexpected exception into a short message; `--debug` shows the traceback."""
 
     command_class = LettreCommand
+    context_class = Context
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         messages.use_publication_language(None)  # each run reads its own publication
