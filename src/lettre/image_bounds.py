@@ -108,7 +108,7 @@ def _png(data: bytes) -> None:
 def _inflated(kind: bytes, chunk: bytes, limit: int) -> int | None:
     """How many bytes a compressed text or profile chunk inflates to (up to `limit`): a few
     kilobytes of zeros can inflate to megabytes."""
-    _, _, rest = chunk.partition(b"\0")  # after the keyword
+    _keyword, _nul, rest = chunk.partition(b"\0")  # after the keyword
     if kind in (b"zTXt", b"iCCP"):
         payload = rest[1:]
     elif kind == b"iTXt" and rest[:1] == b"\1":

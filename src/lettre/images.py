@@ -87,7 +87,7 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     if pid == 0:  # the child: never returns
         os.close(read)
         try:
-            _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
             limit = math.ceil(seconds) + 1
             limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
@@ -132,7 +132,9 @@ def _answer(read: int, seconds: float) -> str | None:
     """What the child wrote before it ended, or None when it is still at work at the limit."""
     deadline, chunks = time.monotonic() + seconds, list[bytes]()
     while True:
-        ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+        ready, _writable, _failed = select.select(
+            [read], [], [], max(0.0, deadline - time.monotonic())
+        )
         if not ready:
             return None
         chunk = os.read(read, 65536)

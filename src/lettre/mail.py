@@ -257,7 +257,7 @@ def build_message(
     """
     publication = loaded.publication
     digest = hashlib.sha256(
-        b"\0".join([html.encode(), text.encode(), *(v.data for _, v in inline)])
+        b"\0".join([html.encode(), text.encode(), *(v.data for _cid, v in inline)])
     ).hexdigest()
     message = EmailMessage(policy=policy.SMTP)
     sender = Address(_checked("From", publication.sender.name), addr_spec=publication.sender.email)

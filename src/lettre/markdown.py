@@ -57,7 +57,7 @@ def _link_allowed(url: str) -> bool:
     url = url.strip()
     if url.startswith("#"):
         return True
-    scheme, colon, _ = url.partition(":")
+    scheme, colon, _rest = url.partition(":")
     return bool(colon) and scheme.lower() in LINK_SCHEMES and not re.search(r"[\s\x00-\x1f]", url)
 
 
