@@ -7,6 +7,7 @@ The session runs with LC_MESSAGES=en (tests/conftest.py); the French tests here 
 
 from __future__ import annotations
 
+import ast
 import gettext
 import io
 import re
@@ -446,3 +447,21 @@ def test_help_headings_follow_french_typography(lettre: Lettre) -> None:
     shown = lettre("--help").stdout
     assert "\nOptions\u00a0:\n" in shown and "\nCommandes\u00a0:\n" in shown
     assert shown.startswith("Utilisation\u00a0: ")
+
+
+def test_no_module_that_translates_binds_the_name_underscore() -> None:
+    """`_, x = pair` in a module that imports `_` makes `_` local to that function: its
+    messages then end in UnboundLocalError or call a tuple (a decoder failure did)."""
+    bound = []
+    for path in sorted((PROJECT / "src" / "lettre").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        imports = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "lettre.messages"
+            and any(alias.name == "_" for alias in node.names)
+            for node in tree.body
+        )
+        for node in ast.walk(tree) if imports else ():
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                bound.append(f"{path.name}:{node.lineno}")
+    assert not bound, f"write _name instead of _ at: {bound}"

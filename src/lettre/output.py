@@ -77,13 +77,13 @@ def write_together(folder: Path, files: dict[str, bytes]) -> None:
             path = inside(folder, name)
             written.append((_temporary(path, data), path))
     except BaseException:
-        _remove([temporary for temporary, _ in written])
+        _remove([temporary for temporary, _path in written])
         raise
     for temporary, path in written:
         try:
             os.replace(temporary, path)  # a rename in the same folder needs no new space
         except OSError as error:
-            _remove([t for t, _ in written])
+            _remove([t for t, _path in written])
             raise write_failed(path, error) from None
 
 
