@@ -37,9 +37,13 @@ def test_check_the_example_repository(lettre: Lettre) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "bulletins/2025-06-13: n° 24, vendredi 13 juin 2025 — 4 headlines, 3 sections, 8 articles, 6 images\n"
-        "1 issue checked: no errors.\n"
+        "1 issue checked: no errors, 2 warnings.\n"
     )
-    assert result.stderr == ""
+    # the example's addresses are example.org ones: true of an example, and said
+    assert [line.rsplit(" ", 1)[-1] for line in result.stderr.splitlines()] == [
+        "[example-sender]",
+        "[example-sender]",
+    ]
 
 
 def test_check_verbose_prints_the_outline(lettre: Lettre) -> None:
@@ -78,7 +82,7 @@ def test_strict_turns_warnings_into_failure(lettre: Lettre, newsletter: Newslett
     root = newsletter({ISSUE: text})
     relaxed, strict = lettre("check", repo=root), lettre("check", "--strict", repo=root)
     assert relaxed.exit_code == 0 and strict.exit_code == 1
-    warning = "bulletins/2025-06-13/issue.yaml:3:5: warning: Headlines, 1st item “Une nouvelle”: no link and no body: readers cannot read more than the summary; add a url or a body\n"
+    warning = "bulletins/2025-06-13/issue.yaml:3:5: warning: Headlines, 1st item “Une nouvelle”: no link: readers cannot read more than the summary; add a url (https://…) where they can [no-read-more]\n"
     assert relaxed.stderr == warning
     assert strict.stderr == warning + "1 issue checked: no errors, 1 warning.\n"
 

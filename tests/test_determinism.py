@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from lettre.build import EDITIONS
+from lettre.names import Names
 from tests.conftest import PROJECT
 
 FAKETIME = shutil.which("faketime")
@@ -61,7 +63,10 @@ def test_the_worlds_really_differ() -> None:
     assert all(a != b for a, b in zip(first, second, strict=True)), seen
 
 
-def test_two_processes_two_seeds_two_clocks_give_the_same_bytes(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def two_worlds(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, bytes]]:
+    """The example built (and archived) once in each world: every file of each output."""
+    tmp_path = tmp_path_factory.mktemp("worlds")
     root = tmp_path / "newsletter"
     for name in ("publication.yaml", "bulletins", "assets"):
         source = PROJECT / name
@@ -76,7 +81,13 @@ def test_two_processes_two_seeds_two_clocks_give_the_same_bytes(tmp_path: Path) 
         lettre(world, "--repo", str(root), "build", "--out", str(out), "--print-marks")
         lettre(world, "--repo", str(root), "archive", "--out", str(out))
         outputs.append(files(out))
-    first, second = outputs
+    return outputs
+
+
+def test_two_processes_two_seeds_two_clocks_give_the_same_bytes(
+    two_worlds: list[dict[str, bytes]],
+) -> None:
+    first, second = two_worlds
     names = sorted(first)
     assert any(name.endswith(".pdf") for name in names)
     assert any("/images/" in name for name in names)
@@ -85,6 +96,30 @@ def test_two_processes_two_seeds_two_clocks_give_the_same_bytes(tmp_path: Path) 
     assert names == sorted(second)
     differing = [n for n in names if first[n] != second[n]]
     assert differing == [], "differ: " + ", ".join(differing)
+
+
+EXAMPLE = Names("lettre-2025-06-13", "2025-06-13")
+EDITION_FILES = {
+    "email": [EXAMPLE.email, EXAMPLE.text, EXAMPLE.eml],
+    "web": [EXAMPLE.web],
+    "print": [EXAMPLE.pdf, EXAMPLE.printer_pdf],
+}
+"""The files of each edition of the list (build.EDITIONS): a new edition must be named here."""
+
+
+def test_every_edition_of_the_list_is_compared() -> None:
+    assert set(EDITION_FILES) == set(EDITIONS)
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+def test_each_edition_gives_the_same_bytes_in_both_worlds(
+    two_worlds: list[dict[str, bytes]], edition: str
+) -> None:
+    first, second = two_worlds
+    for name in EDITION_FILES[edition]:
+        path = f"2025-06-13/{name}"
+        assert path in first and path in second, path
+        assert first[path] == second[path], path
 
 
 @pytest.mark.parametrize("images", ["cid", "hosted"])

@@ -46,10 +46,10 @@ def build(lettre: Lettre, repo: Path, out: Path, *args: str) -> Edition:
     result = lettre("build", "--out", str(out), *args, repo=repo)
     assert result.exit_code == 0, result.output
     folder = out / "2025-06-13"
-    stem = next(folder.glob("*.html")).stem
+    stem = next(folder.glob("*.eml")).stem
     return Edition(
         folder,
-        (folder / f"{stem}.html").read_text(),
+        (folder / f"{stem}-email.html").read_text(),
         (folder / f"{stem}.txt").read_text(),
         (folder / f"{stem}.eml").read_bytes(),
     )
@@ -84,7 +84,14 @@ class Page(HTMLParser):
 
 def test_outputs_and_weight(example: Edition) -> None:
     names = sorted(p.name for p in example.folder.iterdir() if not p.name.startswith("."))
-    assert names == ["images", f"{STEM}.eml", f"{STEM}.html", f"{STEM}.pdf", f"{STEM}.txt"]
+    assert names == [
+        "images",
+        f"{STEM}-email.html",
+        f"{STEM}.eml",
+        f"{STEM}.html",
+        f"{STEM}.pdf",
+        f"{STEM}.txt",
+    ]
     assert len(example.html.encode()) < GMAIL_CLIP
     assert len(example.part("text/html").encode()) < GMAIL_CLIP
 
@@ -318,7 +325,7 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
         int(n) for n in re.findall(r"“Article (\d+)” is shortened in the email", result.stderr)
     ]
     assert shortened and shortened == list(range(30 - len(shortened), 30))  # the lowest ones
-    html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.html").read_text()
+    html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13-email.html").read_text()
     assert len(html.encode()) < 90_000
     assert "Article 29" in html and "Article abrégé dans ce courriel" in html
     pdf = tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13.pdf"
@@ -336,7 +343,7 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
 
 @pytest.fixture(scope="module")
 def page_url(example: Edition) -> str:
-    return (example.folder / f"{STEM}.html").as_uri()
+    return (example.folder / f"{STEM}-email.html").as_uri()
 
 
 @pytest.mark.parametrize("width", [320, 375, 600])
@@ -386,15 +393,32 @@ def test_axe_finds_no_serious_violation(browser: object, page_url: str, scheme: 
     page.close()
 
 
-def test_the_logo_stays_on_a_white_plate_in_dark_mode(browser: object, page_url: str) -> None:
-    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")  # type: ignore[attr-defined]
+MASTHEAD = """(() => {
+  const rgb = c => (c.match(/[0-9.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const plate = getComputedStyle(document.querySelector('.lt-plate table')).backgroundColor;
+  const texts = [...document.querySelectorAll('.lt-plate-text div')].map(d => ratio(getComputedStyle(d).color, plate));
+  const logos = [...document.querySelectorAll('.lt-plate img')].filter(i => i.getBoundingClientRect().width > 0);
+  return {plate, texts, logos: logos.map(i => i.getAttribute('src'))};
+})()"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_masthead_is_legible_and_shows_the_logo_for_its_background(
+    browser: object, page_url: str, scheme: str
+) -> None:
+    """The example has a logo_dark: in dark mode the plate turns dark and shows it."""
+    page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme=scheme)  # type: ignore[attr-defined]
     page.goto(page_url)
-    plate = page.evaluate(
-        "getComputedStyle(document.querySelector('.lt-plate table') || document.querySelector('.lt-plate')).backgroundColor"
-    )
-    body = page.evaluate("getComputedStyle(document.querySelector('.lt-card td')).backgroundColor")
-    assert plate == "rgb(255, 255, 255)" and body != "rgb(255, 255, 255)"
+    found = page.evaluate(MASTHEAD)
     page.close()
+    assert found["texts"] and min(found["texts"]) >= 4.5, found
+    [logo] = found["logos"]
+    assert logo.startswith("images/logo-dark-" if scheme == "dark" else "images/logo-"), logo
+    assert (found["plate"] == "rgb(255, 255, 255)") == (scheme == "light"), found
 
 
 def test_readable_with_images_blocked(browser: object, page_url: str) -> None:

@@ -59,7 +59,7 @@ def email_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     out = tmp_path_factory.mktemp("dist")
     result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=PROJECT)
     assert result.exit_code == 0, result.output
-    return next((out / "2025-06-13").glob("*.html")).as_uri()
+    return next((out / "2025-06-13").glob("*-email.html")).as_uri()
 
 
 @pytest.mark.parametrize("width", [375, 600])
@@ -95,10 +95,11 @@ def test_standalone_links_are_big_enough_to_hit_on_a_phone(browser: object, emai
     standalone = [
         named["Voir la version en ligne"],
         named["Se désinscrire"],
-        *(link for link in links if link["href"].startswith("#rubrique-")),
+        *(link for link in links if "#rubrique-" in link["href"]),
         *(link for link in links if link["text"] in ("LinkedIn", "X", "YouTube")),
+        *(link for link in links if link["text"].startswith(("Édition imprimée", "Tous les"))),
     ]
-    assert len(standalone) == 1 + 1 + 3 + 3
+    assert len(standalone) == 1 + 1 + 3 + 3 + 2
     small = [link for link in standalone if link["width"] < 24 or link["height"] < 24]
     assert small == []
 
@@ -153,7 +154,7 @@ def _built(lettre: Lettre, repo: Path, out: Path) -> tuple[str, str]:
     result = lettre("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
     folder = out / "2025-06-13"
-    html = next(folder.glob("*.html")).read_text()
+    html = next(folder.glob("*-email.html")).read_text()
     return html, next(folder.glob("*.txt")).read_text()
 
 
@@ -211,5 +212,5 @@ def test_a_mailto_only_unsubscribe_is_a_warning_and_every_letter_has_a_list_id(
     assert lettre("build", "--out", str(tmp_path / "dist"), repo=repo).exit_code == 0
     eml = next((tmp_path / "dist/2025-06-13").glob("*.eml")).read_bytes()
     message = email.message_from_bytes(eml, policy=policy.default)
-    assert message["List-Id"] == "Lettre de l’État-major <lettre-de-l-etat-major.example.org>"
+    assert message["List-Id"] == "Lettre de l’État-major <lettre-de-l-etat-major.lettre.test>"
     assert "List-Unsubscribe-Post" not in message

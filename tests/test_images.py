@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageCms, ImageOps
 
-from lettre.images import ImageProblem, inspect
+from lettre import image_bounds, image_pixels
+from lettre.images import EMAIL, PRINT, ImageProblem, inspect, variant
+from lettre.model import ImageInfo
 
 GOOD_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="40" height="40" fill="#002654"/><use href="#a"/></svg>'
 
@@ -76,3 +80,206 @@ def test_a_truncated_animation_is_refused(tmp_path: Path) -> None:
     path.write_bytes(buffer.getvalue()[: int(len(buffer.getvalue()) * 0.8)])
     with pytest.raises(ImageProblem, match="damaged or incomplete"):
         inspect(path)
+
+
+# --- variants: one decoding, kept when already fit, pixels only -----------------------------
+
+
+def photo(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
+    """A picture with detail and smooth areas, as a photo has (noise alone compresses badly)."""
+    gradient = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise((size[0] // 4, size[1] // 4), 40).resize(
+        size, Image.Resampling.BICUBIC
+    )
+    picture = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.ROTATE_180)))
+    return picture.convert(mode)
+
+
+def jpeg(picture: Image.Image, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
+def info_of(tmp_path: Path, data: bytes, name: str = "photo.jpg") -> ImageInfo:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return inspect(path)
+
+
+def markers(data: bytes) -> list[int]:
+    return [marker for marker, _, _ in image_bounds.jpeg_segments(data)]
+
+
+def decoded(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
+
+
+def difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute difference per channel, 0–255."""
+    histogram = ImageChops.difference(a, b).histogram()
+    return sum((i % 256) * n for i, n in enumerate(histogram)) / (a.width * a.height * 3)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_jpeg_already_within_size_and_quality_is_kept_byte_for_byte(
+    tmp_path: Path, progressive: bool
+) -> None:
+    source = jpeg(photo((1000, 600)), quality=75, progressive=progressive)
+    info = info_of(tmp_path, source)
+    for spec in (EMAIL, PRINT):
+        made = variant(info, spec, tmp_path / "cache")
+        assert made.data == source, spec.name
+        assert (made.width, made.height) == (1000, 600)
+
+
+def test_a_jpeg_with_metadata_is_stripped_without_encoding_it_again(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x010E] = "SECRET-EXIF"
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)  # GPS latitude
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = jpeg(photo((900, 600)), quality=70, exif=exif, icc_profile=icc,
+                  comment=b"SECRET-COM", xmp=b"<x>SECRET-XMP</x>")  # fmt: skip
+    assert {0xE1, 0xE2, 0xFE} <= set(markers(source))
+    made = variant(info_of(tmp_path, source), EMAIL)
+    assert not {m for m in markers(made.data) if m == 0xFE or 0xE1 <= m <= 0xEF}
+    assert b"SECRET" not in made.data
+    assert len(made.data) < len(source)
+    # the same compressed picture: every byte of the output is the source's, pixels identical
+    assert made.data[-200:] in source and made.data[2:20] in source
+    assert decoded(made.data).tobytes() == decoded(source).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("why", "source"),
+    [
+        ("quality above the target", lambda: jpeg(photo((1000, 600)), quality=92)),
+        ("larger than the print box", lambda: jpeg(photo((1600, 1000)), quality=70)),
+        ("CMYK", lambda: jpeg(photo((1000, 600), "CMYK"), quality=70)),
+        ("grey", lambda: jpeg(photo((1000, 600), "L"), quality=70)),
+        ("turned by EXIF", lambda: jpeg(photo((700, 700)), quality=70, exif=turned_exif())),
+        ("a colour profile that is not sRGB", lambda: jpeg(
+            photo((1000, 600)), quality=70,
+            icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes())),
+    ],
+)  # fmt: skip
+def test_a_jpeg_that_cannot_be_kept_is_encoded_again_pixels_only(
+    tmp_path: Path, why: str, source: Callable[[], bytes]
+) -> None:
+    data = source()
+    made = variant(info_of(tmp_path, data), PRINT)
+    assert made.data != data
+    assert markers(made.data)[:2] == [0xDB, 0xC4] or 0xC2 in markers(made.data)
+    assert not {m for m in markers(made.data) if m == 0xFE or 0xE1 <= m <= 0xEF}
+    assert Image.open(io.BytesIO(made.data)).mode == "RGB"  # 8-bit sRGB colour
+    assert image_pixels.jpeg_quality(Image.open(io.BytesIO(made.data))) == PRINT.quality
+
+
+def turned_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned a quarter clockwise
+    return exif
+
+
+def test_a_photo_turned_by_exif_comes_out_upright_at_the_size_shown(tmp_path: Path) -> None:
+    picture = photo((1600, 1000))
+    picture.paste((255, 0, 0), (0, 0, 200, 200))  # red in the stored top-left corner
+    made = variant(info_of(tmp_path, jpeg(picture, quality=90, exif=turned_exif())), EMAIL)
+    upright = decoded(made.data)
+    assert upright.size == (1000, 1600)  # upright, within the email's 1200 px of width
+    red, _, _ = upright.getpixel((upright.width - 20, 20))  # now the top-right corner
+    assert red > 200
+    reference = ImageOps.exif_transpose(
+        Image.open(io.BytesIO(jpeg(picture, quality=90, exif=turned_exif())))
+    )
+    # encoding this picture again costs ~4 levels; turned the wrong way it would differ by ~40
+    assert difference(upright, reference.convert("RGB")) < 6
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("I;16", "RGB"), ("P", "RGB"), ("LA", "RGBA"), ("RGBA", "RGBA"), ("1", "RGB")],
+)
+def test_unusual_modes_become_8_bit_srgb(tmp_path: Path, mode: str, expected: str) -> None:
+    picture = photo((2400, 1500)).convert("RGBA" if "A" in mode else "RGB")
+    source = picture.convert("I;16") if mode == "I;16" else picture.convert(mode)
+    buffer = io.BytesIO()
+    source.save(buffer, "PNG")
+    made = variant(info_of(tmp_path, buffer.getvalue(), "picture.png"), PRINT)
+    with Image.open(io.BytesIO(made.data)) as result:
+        assert result.mode == expected
+        assert result.size == (1418, 886)
+
+
+def test_one_decoding_serves_both_editions_at_a_reduced_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 6000 × 4000 JPEG needs 1329 × 886 for print: decoded once, at half size (draft:
+    still over twice the size needed), and the email's 1200 × 800 made from the print's."""
+    decodings: list[tuple[int, int]] = []
+    resized: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    real_decoded, real_resize = image_pixels._decoded, Image.Image.resize
+
+    def spy_decoded(*args: object) -> Image.Image:
+        result = real_decoded(*args)  # type: ignore[arg-type]
+        decodings.append(result.size)
+        return result
+
+    def spy_resize(
+        self: Image.Image, size: tuple[int, int], *args: object, **kw: object
+    ) -> Image.Image:
+        resized.append((self.size, size))
+        return real_resize(self, size, *args, **kw)  # type: ignore[arg-type]
+
+    info = info_of(tmp_path, jpeg(photo((6000, 4000)), quality=90))
+    monkeypatch.setattr(image_pixels, "_decoded", spy_decoded)
+    monkeypatch.setattr(Image.Image, "resize", spy_resize)
+    email = variant(info, EMAIL, tmp_path / "cache")
+    printed = variant(info, PRINT, tmp_path / "cache")
+    assert decodings == [(3000, 2000)]
+    assert resized == [((3000, 2000), (1329, 886)), ((1329, 886), (1200, 800))]
+    assert (printed.width, printed.height, email.width, email.height) == (1329, 886, 1200, 800)
+
+
+def test_the_cheaper_way_looks_like_a_full_lanczos_of_the_source(tmp_path: Path) -> None:
+    source = jpeg(photo((6000, 4000)), quality=92)
+    info = info_of(tmp_path, source)
+    full = decoded(source)
+    for spec in (PRINT, EMAIL):
+        made = decoded(variant(info, spec, tmp_path / "cache").data)
+        reference = full.resize(made.size, Image.Resampling.LANCZOS)
+        encoding_alone = difference(decoded(jpeg(reference, quality=spec.quality)), reference)
+        # measured: draft and the email made from the print add ~1 level to the JPEG's own loss
+        assert difference(made, reference) < encoding_alone + 2, spec.name
+
+
+def test_variants_are_the_same_bytes_with_or_without_the_cache(tmp_path: Path) -> None:
+    info = info_of(tmp_path, jpeg(photo((2400, 1600)), quality=88))
+    cached = [variant(info, spec, tmp_path / "cache").data for spec in (EMAIL, PRINT)]
+    again = [variant(info, spec, tmp_path / "cache").data for spec in (EMAIL, PRINT)]
+    alone = [variant(info, spec).data for spec in (EMAIL, PRINT)]
+    assert cached == again == alone
+
+
+@pytest.mark.parametrize("quality", [10, 30, 50, 75, 80, 82, 90, 95, 100])
+def test_jpeg_quality_is_read_from_the_tables(quality: int) -> None:
+    with Image.open(io.BytesIO(jpeg(photo((64, 64)), quality=quality))) as image:
+        assert image_pixels.jpeg_quality(image) == quality
+
+
+def test_stripping_keeps_only_what_draws_the_picture() -> None:
+    source = jpeg(photo((300, 200)), quality=70, comment=b"note")
+    assert image_bounds.stripped_jpeg(source + b"trailing data") == image_bounds.stripped_jpeg(
+        source
+    )
+    assert image_bounds.stripped_jpeg(source[:-100]) is None  # truncated: no end of image
+    sof = source.index(b"\xff\xc0")
+    arithmetic = source[:sof] + b"\xff\xc9" + source[sof + 2 :]
+    assert image_bounds.stripped_jpeg(arithmetic) is None
+    adobe = source[:2] + b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00" + source[2:]
+    assert image_bounds.stripped_jpeg(adobe) is None
+    thumbnail = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x01\x01" + b"\x00\x00\x00"
+    with_thumbnail = source[:2] + b"\xff\xe0" + struct.pack(">H", 2 + len(thumbnail)) + thumbnail
+    kept = image_bounds.stripped_jpeg(with_thumbnail + source[2:])
+    assert kept is not None and thumbnail not in kept

@@ -275,6 +275,42 @@ def _broken_issue() -> dict[str, str | bytes | None]:
     return {path: text.replace("          alt: Une photo\n", "")}
 
 
+def test_warning_codes_and_acceptance_are_told_in_french_too(
+    lettre: Lettre, newsletter: Newsletter
+) -> None:
+    """`Problem.code` stays last, untranslated (it is what `accept:` lists); the place and
+    the words around it follow the reader's language."""
+    path = "bulletins/2025-06-13/issue.yaml"
+    text = (MINIMAL / path).read_text("utf-8")
+    text = text.replace(
+        "headlines:\n",
+        "headlines:\n  - title: Acceptée\n    summary: Sans lien.\n"
+        "    accept: [no-read-more]\n  - title: Refusée\n    summary: Sans lien.\n",
+        1,
+    )
+    root = newsletter({path: text})
+    code, stderr = _french(lettre, "check", "--strict", repo=root)
+    assert code == 1, stderr
+    lines = stderr.splitlines()
+    accepted = [line for line in lines if "Acceptée" in line]
+    refused = [line for line in lines if "Refusée" in line]
+    assert accepted == [
+        f"{path}:3:5: avertissement\u00a0: À la une, 1re brève «\u202fAcceptée\u202f»\u00a0: "
+        "pas de lien\u00a0: les lecteurs ne peuvent rien lire de plus que le résumé\u202f; "
+        "ajoutez une url (https://…) où ils le pourront [no-read-more] (accepté)"
+    ]
+    assert len(refused) == 1 and refused[0].endswith(" [no-read-more]")
+    assert lines[-1].endswith(" Dont 1 accepté."), lines[-1]
+    assert not _english_in(stderr), stderr
+
+
+def test_together_in_the_reader_s_language(environment: pytest.MonkeyPatch) -> None:
+    assert messages.together(["a", "b", "c"]) == "a, b et c"
+    assert messages.together(["a"]) == "a"
+    environment.setenv("LC_MESSAGES", "en")
+    assert messages.together(["a", "b"]) == "a and b"
+
+
 # --- places -------------------------------------------------------------------------------
 
 ISSUE = {
@@ -309,6 +345,11 @@ ISSUE = {
         (("sections", 7, "articles", 10), "Rubrique 8, 11e article", "Section 8, 11th article"),
         (("sender", "email"), "sender › email", "sender › email"),
         (("social", 0, "network"), "social, élément 1 › network", "social, item 1 › network"),
+        (
+            ("headlines", 0, "accept", 1),
+            "À la une, 1re brève «\u202fUne\u202f» › accept, élément 2",
+            "Headlines, 1st item “Une” › accept, item 2",
+        ),
         (
             ("sections", 0, "articles", 20),
             "Rubrique 1 «\u202fVie du site\u202f», 21e article",

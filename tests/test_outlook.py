@@ -173,7 +173,7 @@ def _html(lettre: Lettre, repo: Path, out: Path) -> str:
     assert "Outlook" not in result.output, (
         result.output
     )  # no layout warning for the shipped templates
-    return next((out / "2025-06-13").glob("*.html")).read_text()
+    return next((out / "2025-06-13").glob("*-email.html")).read_text()
 
 
 def _assert_outlook_fits(html: str) -> OutlookView:
@@ -210,7 +210,7 @@ def test_photos_are_at_most_360_px_high_and_centred(
     out = tmp_path / "dist"
     _html(lettre, _shapes_issue(newsletter, (600, 200)), out)
     page = browser.new_page(viewport={"width": 600, "height": 900})  # type: ignore[attr-defined]
-    page.goto(next((out / "2025-06-13").glob("*.html")).as_uri())
+    page.goto(next((out / "2025-06-13").glob("*-email.html")).as_uri())
     boxes = page.eval_on_selector_all(
         "img",
         """imgs => imgs.map(i => {

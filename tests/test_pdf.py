@@ -172,7 +172,7 @@ def test_french_hyphenation_is_on(example: Print) -> None:
 
 def test_every_headline_and_article_is_in_the_pdf_and_the_email(example: Print, loaded) -> None:  # type: ignore[no-untyped-def]
     text = flat(example.text())
-    html = (example.folder / "lettre-2025-06-13.html").read_text()
+    html = (example.folder / "lettre-2025-06-13-email.html").read_text()
     titles = [h.title for h in loaded.issue.headlines] + [a.title for a in loaded.issue.articles()]
     for title in titles:
         assert flat(title) in text

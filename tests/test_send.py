@@ -129,7 +129,7 @@ def test_plain_send_in_batches_arrives_byte_for_byte(
     assert [to for to, _ in mailbox.messages] == [people[:2], people[2:]]
     assert all(content == eml(root) for _, content in mailbox.messages)
     record = json.loads((root / "bulletins/2025-06-13/sent.json").read_text())
-    assert record["recipients"] == 3 and record["message_id"].endswith("@example.org>")
+    assert record["recipients"] == 3 and record["message_id"].endswith("@lettre.test>")
     again = send(lettre, root, port, "--plain", "--to", "a@example.org")
     assert again.exit_code == 1 and "--again" in again.stderr
     assert len(mailbox.messages) == 2
@@ -163,7 +163,7 @@ def test_a_test_copy_has_a_marked_subject_and_records_nothing(
     assert str(real["Subject"]).startswith("Lettre de test du 13")
     # a Message-ID of its own: a mailbox that de-duplicates still shows the real issue later
     assert copy["Message-ID"] != real["Message-ID"]
-    assert str(copy["Message-ID"]).endswith("@example.org>")
+    assert str(copy["Message-ID"]).endswith("@lettre.test>")
     assert not (root / "bulletins/2025-06-13/sent.json").exists()
 
 

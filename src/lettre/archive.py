@@ -1,9 +1,14 @@
 """The archive of every built issue: a catalogue, an Atom feed, a manifest and checksums.
 
 dist/index.html    the catalogue, newest first, searchable offline
+dist/search.js     its search index, loaded on the first search (see search.py)
 dist/feed.xml      an Atom feed of the issues
 dist/manifest.json per issue: n°, date, title, and each file's size and SHA-256
 dist/SHA256SUMS    the same checksums, as `sha256sum -c` reads them
+
+The archive is for published issues (those with bulletins/DATE/published.json); `--drafts`
+adds the other built issues to the catalogue, the manifest and the checksums, marked as
+drafts. The feed never carries a draft.
 """
 
 from __future__ import annotations
@@ -14,18 +19,22 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import Any
 
-from lettre.build import file_stem
+from markupsafe import Markup
+
+from lettre import names as outputs
+from lettre.approval import is_proof
 from lettre.errors import ContentError, LettreError
 from lettre.i18n import LABELS, format_date
 from lettre.load import check
 from lettre.messages import _
-from lettre.model import Article, Headline, LoadedIssue, Publication
+from lettre.model import LoadedIssue, Publication
 from lettre.output import MARKER, mark, marker, marker_text, write_together
 from lettre.pdf import timestamp
 from lettre.pipeline import check_output, locked
+from lettre.publish import read_record
 from lettre.repo import Repository, is_issue_name
+from lettre.search import FOLD_JS, places, script
 from lettre.stamps import (
     Stamp,
     digest,
@@ -46,17 +55,23 @@ class Entry:
     """One built issue, as the archive shows it."""
 
     loaded: LoadedIssue
-    stem: str
+    names: outputs.Names
     files: dict[str, tuple[int, str]]
     """File (relative to its output folder) → (size, SHA-256)."""
+    published: bool = True
+    """False for a draft: built, never published (no published.json)."""
 
     @property
     def date(self) -> str:
         return self.loaded.issue.date.isoformat()
 
+    @property
+    def stem(self) -> str:
+        return self.names.stem
+
 
 def entries(repo: Repository, out: Path) -> list[Entry]:
-    """Every valid issue that has been built into `out`, newest first.
+    """Every valid issue that has been built into `out`, newest first, drafts included.
 
     An issue built from other sources than it now has is an error: the catalogue would show
     one text and link to files made from another.
@@ -77,7 +92,8 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
         if fingerprint(inputs, current, stamp.inputs)[0] != stamp.fingerprint:
             stale.append(repo.shown(loaded.folder))
             continue
-        found.append(Entry(loaded, file_stem(loaded), _files(output)))
+        published = read_record(loaded.folder) is not None
+        found.append(Entry(loaded, outputs.names(loaded), _files(output), published))
     if stale:
         raise LettreError(
             _("built from older sources: {issues}; run lettre build first").format(
@@ -102,43 +118,58 @@ def _files(output: Path) -> dict[str, tuple[int, str]]:
                     ).format(path=path)
                 )
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in sorted(n for n in names if not n.startswith(".")):
+        for name in sorted(n for n in names if not n.startswith(".") and not is_proof(n)):
             path = Path(folder) / name
             found[path.relative_to(output).as_posix()] = (path.stat().st_size, file_digest(path))
     return dict(sorted(found.items()))
 
 
-def left_out(repo: Repository, out: Path, found: list[Entry]) -> list[str]:
-    """Output folders the archive does not list: no issue folder any more, or its issue
-    now has errors. Said, never silently dropped."""
-    listed = {entry.date for entry in found}
+def left_out(repo: Repository, out: Path, found: list[Entry], drafts: bool = False) -> list[str]:
+    """Output folders the archive does not list: no issue folder any more, its issue now has
+    errors, or (without `drafts`) it is not published. Said, never silently dropped."""
+    listed = {entry.date for entry in found if entry.published or drafts}
     notes = []
     for folder in sorted(p for p in out.iterdir() if p.is_dir() and is_issue_name(p.name)):
         if folder.name in listed:
             continue
         source = repo.bulletins / folder.name
-        why = (
-            _("its issue folder is gone")
-            if not source.is_dir()
-            else _("its issue has errors (lettre check)")
+        if not source.is_dir():
+            why = _("its issue folder is gone")
+        elif any(e.date == folder.name for e in found):
+            why = _("not published (lettre publish), a draft: lettre archive --drafts lists it")
+        else:
+            why = _("its issue has errors (lettre check)")
+        notes.append(
+            _("{folder}: left out of the archive: {why}").format(folder=repo.shown(folder), why=why)
         )
-        note = _("{folder}: left out of the archive: {why}")
-        notes.append(note.format(folder=repo.shown(folder), why=why))
+    if found and not found[0].loaded.publication.base_url:
+        notes.append(
+            _(
+                "{file}: no base_url: the feed's links are relative, which feed readers cannot "
+                "follow; set base_url to the address the archive is published at"
+            ).format(file=repo.shown(repo.publication_file))
+        )
     return notes
 
 
-def make_archive(repo: Repository, out: Path) -> list[Path]:
-    """Write the catalogue, the feed, the manifest and the checksums; return their paths."""
+def make_archive(
+    repo: Repository, out: Path, drafts: bool = False
+) -> tuple[list[Path], list[Entry]]:
+    """Write the catalogue, its search index, the feed, the manifest and the checksums of the
+    published issues (and, with `drafts`, the other built ones); return their paths, and
+    every built issue (for `left_out`)."""
     check_output(repo, out)
-    found = entries(repo, out)
-    if not found:
+    built = entries(repo, out)
+    if not built:
         raise LettreError(
             _("no built issue in {folder}; run lettre build first").format(folder=out)
         )
-    publication = found[0].loaded.publication
+    found = [e for e in built if e.published or drafts]
+    publication = built[0].loaded.publication
     written = {
         "index.html": catalogue(repo, publication, found),
-        "feed.xml": feed(publication, found),
+        "search.js": search_script(publication, found),
+        "feed.xml": feed(publication, [e for e in found if e.published], built[0]),
         "manifest.json": manifest(found),
         "SHA256SUMS": checksums(found),
     }
@@ -157,7 +188,7 @@ def make_archive(repo: Repository, out: Path) -> list[Path]:
         recorded |= {name: digest(text.encode()) for name, text in written.items()}
         files = {name: text.encode() for name, text in written.items()}
         write_together(out, files | {MARKER: marker_text(recorded).encode()})  # all or none
-    return [out / name for name in written]
+    return [out / name for name in written], built
 
 
 def _sha(path: Path) -> str | None:
@@ -173,6 +204,7 @@ def manifest(found: list[Entry]) -> str:
             "number": e.loaded.number,
             "date": e.date,
             "title": e.loaded.title,
+            **({} if e.published else {"draft": True}),
             "files": [
                 {"path": f"{e.date}/{name}", "size": size, "sha256": sha}
                 for name, (size, sha) in e.files.items()
@@ -189,23 +221,30 @@ def checksums(found: list[Entry]) -> str:
 
 
 def _link(publication: Publication, entry: Entry, extension: str) -> str:
-    relative = f"{entry.date}/{entry.stem}.{extension}"
-    return f"{publication.base_url.rstrip('/')}/{relative}" if publication.base_url else relative
+    named = outputs.of(publication, entry.date)
+    if extension == "pdf":
+        return named.pdf_url or f"{entry.date}/{named.pdf}"
+    return named.web_url or f"{entry.date}/{named.web}"
 
 
-def feed(publication: Publication, found: list[Entry]) -> str:
-    """An Atom feed: one entry per issue, newest first."""
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def feed(publication: Publication, published: list[Entry], newest: Entry) -> str:
+    """An Atom feed of the published issues, newest first; `newest` (the newest built issue)
+    dates an empty feed. Links are absolute under base_url (relative without it)."""
     ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed")
+    root = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: publication.language})
     base = publication.base_url.rstrip("/") if publication.base_url else None
     _text(root, "id", f"{base}/" if base else f"urn:lettre:{publication.file_slug}")
     _text(root, "title", publication.name)
-    _text(root, "updated", timestamp(found[0].loaded))
+    _text(root, "updated", timestamp((published[0] if published else newest).loaded))
     author = ET.SubElement(root, f"{{{ATOM}}}author")
     _text(author, "name", publication.organization)
     if base:
         ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href=f"{base}/feed.xml")
-    for entry in found:
+        ET.SubElement(root, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{base}/")
+    for entry in published:
         item = ET.SubElement(root, f"{{{ATOM}}}entry")
         _text(item, "id", _link(publication, entry, "html") if base else f"urn:lettre:{entry.stem}")
         _text(item, "title", entry.loaded.title)
@@ -217,13 +256,12 @@ def feed(publication: Publication, found: list[Entry]) -> str:
             type="text/html",
             href=_link(publication, entry, "html"),
         )
-        ET.SubElement(
-            item,
-            f"{{{ATOM}}}link",
-            rel="enclosure",
-            type="application/pdf",
-            href=_link(publication, entry, "pdf"),
-        )
+        pdf = entry.files.get(entry.names.pdf)
+        enclosure = {"rel": "enclosure", "type": "application/pdf"}
+        enclosure["href"] = _link(publication, entry, "pdf")
+        if pdf:
+            enclosure["length"] = str(pdf[0])
+        ET.SubElement(item, f"{{{ATOM}}}link", enclosure)
         _text(item, "summary", entry.loaded.issue.preheader or entry.loaded.title)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -240,19 +278,18 @@ def catalogue(repo: Repository, publication: Publication, found: list[Entry]) ->
         publication=publication,
         years=years,
         theme=theme(publication.colors).tokens(),
-        search=[_searchable(e) for e in found],
+        fold=Markup(FOLD_JS),  # lettre's own script: no author text in it
         labels=LABELS[publication.language] | _ARCHIVE_LABELS[publication.language],
         long_date=lambda e: format_date(e.loaded.issue.date, publication.language),
     )
 
 
-def _searchable(entry: Entry) -> dict[str, Any]:
-    issue = entry.loaded.issue
-    words = [entry.loaded.title, issue.preheader or ""]
-    items: list[Headline | Article] = [*issue.headlines, *issue.articles()]
-    for item in items:
-        words += [item.title, item.summary or "", *getattr(item, "tags", ())]
-    return {"date": entry.date, "text": " ".join(words).lower()}
+def search_script(publication: Publication, found: list[Entry]) -> str:
+    """search.js: for each listed issue, its places (anchor, title, folded words)."""
+    editorial = LABELS[publication.language]["editorial"]
+    return script(
+        [(e.date, list(places(e.loaded.issue, e.loaded.title, editorial))) for e in found]
+    )
 
 
 _ARCHIVE_LABELS = {
@@ -263,6 +300,11 @@ _ARCHIVE_LABELS = {
         "pdf": "PDF",
         "none": "Aucune lettre ne correspond.",
         "kilo": "ko",
+        "feed": "Fil Atom des lettres",
+        "draft": "Brouillon (non publié)",
+        "empty": "Aucune lettre publiée pour l’instant.",
+        "found": "Trouvé dans :",
+        "loading": "Chargement de l’index…",
     },
     "en": {
         "archive": "Archive",
@@ -271,5 +313,10 @@ _ARCHIVE_LABELS = {
         "pdf": "PDF",
         "none": "No letter matches.",
         "kilo": "KB",
+        "feed": "Atom feed of the letters",
+        "draft": "Draft (not published)",
+        "empty": "No letter published yet.",
+        "found": "Found in:",
+        "loading": "Loading the index…",
     },
 }

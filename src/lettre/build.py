@@ -1,25 +1,31 @@
 """Building one issue's editions: the table of contents of lettre's work.
 
-images for email → email HTML (within Gmail's budget) → text part → .eml
-images for print → print HTML + CSS → PDF/A
-then every file written atomically (`pipeline.py` decides which issues to build)
+Each edition is a function from the loaded issue to its files and warnings (EDITIONS):
+  print: images for print → print HTML + CSS → PDF/A
+  web:   images for the screen → the web page (every article whole)
+  email: images for the screen → email HTML (within Gmail's budget) → text part → .eml
+then every file written atomically (`pipeline.py` decides which issues to build). Every
+file's name and address comes from `names.py`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from lettre import mail, outlook, pdf
+from lettre import mail, outlook, pdf, web
+from lettre.codes import coded
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
 from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
+from lettre.names import Names, names
 from lettre.output import inside, write_together
 from lettre.repo import Repository
 from lettre.stamps import STAMP
@@ -39,6 +45,9 @@ class ImageMode(Enum):
     """Images are referenced by URL under base_url, and written next to the HTML for upload."""
 
 
+EMAIL, WEB, PRINT_EDITION = "email", "web", "print"
+
+
 @dataclass(frozen=True)
 class Options:
     """How to build: the same options give the same bytes."""
@@ -46,19 +55,23 @@ class Options:
     mode: ImageMode | None = None
     """None: cid without base_url, hosted with it."""
     print_marks: bool = False
-    print_edition: bool = True
-    """False for the preview's first, fast pass: the email alone."""
+    editions: tuple[str, ...] = ()
+    """The editions to build, by name (see EDITIONS); () for all of them. The preview's
+    first, fast pass names the email alone."""
 
     def image_mode(self, loaded: LoadedIssue) -> ImageMode:
         if self.mode:
             return self.mode
         return ImageMode.HOSTED if loaded.publication.base_url else ImageMode.CID
 
-    def as_dict(self) -> dict[str, str | bool | None]:
+    def builds(self, edition: str) -> bool:
+        return not self.editions or edition in self.editions
+
+    def as_dict(self) -> dict[str, str | bool | list[str] | None]:
         return {
             "mode": self.mode.value if self.mode else None,
             "print_marks": self.print_marks,
-            "print_edition": self.print_edition,
+            "editions": list(self.editions),
         }
 
 
@@ -70,19 +83,41 @@ class Editions:
     warnings: list[str] = field(default_factory=list)
 
 
-def file_stem(loaded: LoadedIssue) -> str:
-    return f"{loaded.publication.file_slug}-{loaded.issue.date.isoformat()}"
+@dataclass(frozen=True)
+class Setting:
+    """What an edition is given beside the issue."""
+
+    repo: Repository
+    out: Path
+    """The output folder: its image cache (out/.cache/images)."""
+    options: Options
+    names: Names
+    made: Mapping[str, bytes]
+    """The files the editions before it made (the email and the web page give the PDF's
+    size)."""
+
+
+Edition = Callable[[LoadedIssue, Setting], Editions]
+"""An edition: the loaded issue → its files (name → bytes) and its warnings."""
 
 
 def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:
-    """The email and print editions of one issue, in memory (images are cached in out/)."""
-    stem = file_stem(loaded)
-    files, warnings = _email_edition(loaded, repo, out, options.image_mode(loaded))
-    if options.print_edition:
-        files[f"{stem}.pdf"] = _print_edition(loaded, repo, out, marks=False)
-    if options.print_edition and options.print_marks:
-        files[f"{stem}-imprimeur.pdf"] = _print_edition(loaded, repo, out, marks=True)
-    return Editions(files, warnings)
+    """The editions `options` names, in memory (images are cached in out/)."""
+    unknown = sorted(set(options.editions) - set(EDITIONS))
+    if unknown:
+        raise LettreError(
+            _("no edition named {names}; the editions are {known}").format(
+                names=", ".join(unknown), known=", ".join(EDITIONS)
+            )
+        )
+    made = Editions()
+    for name, edition in EDITIONS.items():
+        if options.builds(name):
+            setting = Setting(repo, out, options, names(loaded), dict(made.files))
+            one = edition(loaded, setting)
+            made.files |= one.files
+            made.warnings += one.warnings
+    return made
 
 
 def write_editions(
@@ -107,36 +142,72 @@ def write_editions(
                 ) from None
 
 
-def _email_edition(
-    loaded: LoadedIssue, repo: Repository, out: Path, mode: ImageMode
-) -> tuple[dict[str, bytes], list[str]]:
+def email_edition(loaded: LoadedIssue, setting: Setting) -> Editions:
     """The email's HTML, text and .eml, and its images; with the warnings to give."""
-    variants = _variants(loaded, cache_folder(out))
-    stem = file_stem(loaded)
-    base = loaded.publication.base_url
-    view_online = f"{base.rstrip('/')}/{loaded.issue.date}/{stem}.html" if base else None
-    html_env, text_env = _environments(loaded, repo)
+    variants = _variants(loaded, cache_folder(setting.out))
+    named = setting.names
+    links = web.links(loaded, named, setting.made)
+    html_env, text_env = _environments(loaded, setting.repo)
     last_mjml = [""]
 
     def render(url: Callable[[Variant], str], shortened: frozenset[mail.ArticleKey]) -> str:
-        ctx = _context(loaded, variants, url, view_online, shortened)
+        ctx = _context(loaded, variants, url, links, shortened)
         last_mjml[0] = mail.render_mjml(html_env, ctx)
         return mail.compile_mjml(last_mjml[0])
 
-    mail_url = _hosted_url(loaded, base) if mode is ImageMode.HOSTED else _cid_url
+    mode = setting.options.image_mode(loaded)
+    mail_url = _hosted_url(named) if mode is ImageMode.HOSTED else _cid_url
     mail_html, shortened = mail.fit_to_budget(lambda s: render(mail_url, s), loaded.issue)
     layout = outlook.problems(last_mjml[0], mail_html)
-    web_html = render(_relative_url, shortened)
-    text_ctx = _context(loaded, variants, _relative_url, view_online, shortened)
+    shown_html = render(_relative_url, shortened)
+    text_ctx = _context(loaded, variants, _relative_url, links, shortened)
     text = mail.render_text(text_env, text_ctx)
     inline = [(_cid(v), v) for v in variants.values()] if mode is ImageMode.CID else []
     files = {
-        f"{stem}.html": web_html.encode(),
-        f"{stem}.txt": text.encode(),
-        f"{stem}.eml": mail.build_message(loaded, mail_html, text, inline),
+        named.email: shown_html.encode(),
+        named.text: text.encode(),
+        named.eml: mail.build_message(loaded, mail_html, text, inline),
     }
-    files |= {f"images/{v.name}": v.data for v in variants.values()}
-    return files, layout + _budget_warnings(loaded, mail_html, shortened)
+    files |= {named.image(v.name): v.data for v in variants.values()}
+    layout = [coded("outlook-width", warning) for warning in layout]
+    return Editions(files, layout + _budget_warnings(loaded, mail_html, shortened))
+
+
+def web_edition(loaded: LoadedIssue, setting: Setting) -> Editions:
+    """The web page: every article whole, for a browser from 320 to 1440 px."""
+    variants = _variants(loaded, cache_folder(setting.out))
+    named = setting.names
+    env = environment(setting.repo.root / "templates", loaded.publication.language)
+    first = next((i.src for i in loaded.issue.images() if i.src in variants), None)
+    pictures = web.Pictures(
+        url=lambda src: _relative_url(variants[src]),
+        pixels=lambda src: (variants[src].width, variants[src].height),
+        logo=_logo(variants.get(""), _relative_url),
+        logo_dark=_logo(variants.get(DARK_LOGO), _relative_url),
+        share=named.image_url(variants[first].name) if first else None,
+    )
+    page = web.render_web(env, loaded, named, setting.made, pictures)
+    files = {named.web: page.encode()}
+    files |= {named.image(v.name): v.data for v in variants.values()}
+    return Editions(files)
+
+
+def print_edition(loaded: LoadedIssue, setting: Setting) -> Editions:
+    """The PDF/A, and the printer's copy (crop marks, bleed) when the options ask for it."""
+    files = {setting.names.pdf: _print_edition(loaded, setting.repo, setting.out, marks=False)}
+    if setting.options.print_marks:
+        pdf_marks = _print_edition(loaded, setting.repo, setting.out, marks=True)
+        files[setting.names.printer_pdf] = pdf_marks
+    return Editions(files)
+
+
+EDITIONS: dict[str, Edition] = {
+    PRINT_EDITION: print_edition,
+    WEB: web_edition,
+    EMAIL: email_edition,
+}
+"""Every edition, in the order they are made: the print edition first, since the web page
+and the email give the PDF's size."""
 
 
 def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
@@ -179,29 +250,34 @@ def cache_folder(out: Path) -> Path:
     return cache
 
 
+DARK_LOGO = "\0dark"
+"""The dark logo's key among the variants (no src holds a NUL; the logo's is "")."""
+
+
 def _variants(loaded: LoadedIssue, cache: Path) -> dict[str, Variant]:
-    """Every image of the issue made ready for email, by src ("" for the logo)."""
+    """Every image of the issue made ready for the screen, by src ("" for the logo)."""
     variants = {src: email_variant(info, cache) for src, info in loaded.images.items()}
-    if loaded.logo and loaded.logo.format != "SVG":
-        variants[""] = email_variant(loaded.logo, cache)
+    for key, logo in (("", loaded.logo), (DARK_LOGO, loaded.logo_dark)):
+        if logo and logo.format != "SVG":
+            variants[key] = email_variant(logo, cache)
     return variants
+
+
+def _logo(image: Variant | None, url: Callable[[Variant], str]) -> dict[str, Any] | None:
+    """The logo as shown: {src, width, height}, its aspect ratio kept to the pixel."""
+    if not image:
+        return None
+    width, height = outlook.fit(image.width, image.height, LOGO_MAX_WIDTH, LOGO_HEIGHT, exact=True)
+    return {"src": url(image), "width": width, "height": height}
 
 
 def _context(
     loaded: LoadedIssue,
     variants: dict[str, Variant],
     url: Callable[[Variant], str],
-    view_online: str | None,
+    links: web.Links,
     shortened: frozenset[mail.ArticleKey],
 ) -> mail.EmailContext:
-    logo = variants.get("")
-    shown = None
-    if logo:
-        width, height = outlook.fit(
-            logo.width, logo.height, LOGO_MAX_WIDTH, LOGO_HEIGHT, exact=True
-        )
-        shown = {"src": url(logo), "width": width, "height": height}
-
     def image_width(src: str, box: int) -> int:
         image = variants[src]
         return outlook.fit(image.width, image.height, box)[0]
@@ -210,8 +286,9 @@ def _context(
         loaded,
         image_url=lambda src: url(variants[src]),
         image_width=image_width,
-        logo=shown,
-        view_online=view_online,
+        logo=_logo(variants.get(""), url),
+        logo_dark=_logo(variants.get(DARK_LOGO), url),
+        links=links,
         shortened=shortened,
     )
 
@@ -225,12 +302,16 @@ def _cid_url(variant: Variant) -> str:
 
 
 def _relative_url(variant: Variant) -> str:
-    return f"images/{variant.name}"
+    return Names.image(variant.name)
 
 
-def _hosted_url(loaded: LoadedIssue, base: str | None) -> Callable[[Variant], str]:
-    assert base, "hosted images need base_url (checked by the CLI)"
-    return lambda variant: f"{base.rstrip('/')}/{loaded.issue.date}/images/{variant.name}"
+def _hosted_url(named: Names) -> Callable[[Variant], str]:
+    def url(variant: Variant) -> str:
+        address = named.image_url(variant.name)
+        assert address, "hosted images need base_url (checked by the CLI)"
+        return address
+
+    return url
 
 
 def _budget_warnings(
@@ -239,18 +320,15 @@ def _budget_warnings(
     warnings = []
     size = len(html.encode())
     if size >= mail.WARN_AT:
-        warnings.append(
-            _(
-                "the email's HTML is {size} bytes; Gmail clips messages over {clip}: "
-                "shorten the issue"
-            ).format(size=f"{size:,}", clip=f"{mail.GMAIL_CLIP:,}")
-        )
+        message = _(
+            "the email's HTML is {size} bytes; Gmail clips messages over {clip}: shorten the issue"
+        ).format(size=f"{size:,}", clip=f"{mail.GMAIL_CLIP:,}")
+        warnings.append(coded("email-weight", message))
     for s, a in sorted(shortened):
         title = loaded.issue.sections[s].articles[a].title
-        warnings.append(
-            _(
-                "{title} is shortened in the email (title, summary and link) to stay under "
-                "Gmail's limit; the print edition keeps it in full"
-            ).format(title=quoted(title))
-        )
+        message = _(
+            "{title} is shortened in the email (title, summary and link) to stay under "
+            "Gmail's limit; the print edition keeps it in full"
+        ).format(title=quoted(title))
+        warnings.append(coded("article-shortened", message))
     return warnings

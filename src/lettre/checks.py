@@ -7,6 +7,8 @@ Errors stop a build; warnings are printed, and `--strict` makes them errors.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,25 +26,41 @@ WARN = Severity.WARNING
 MAX_TITLE, MAX_SUMMARY, MAX_PREHEADER = 120, 300, 150
 EMAIL_WIDTH = 600
 PLACEHOLDERS = ("À COMPLÉTER", "TO BE WRITTEN")
-"""What `lettre new` writes where text is missing; a warning until it is replaced."""
+"""What `lettre init` and `lettre new` write where text is missing; a warning until it is
+replaced, and `send` and `publish` refuse it (see lettre.codes)."""
+EXAMPLE_DOMAINS = re.compile(
+    r"(?:^|\.)(?:example\.(?:org|com|net)|example|invalid|localhost)$", re.IGNORECASE
+)
+"""The domains reserved for examples (RFC 2606): what `lettre init` writes as the sender."""
+
+
+def warning(doc: Document, path: Path_, code: str, message: str) -> Problem:
+    """A warning at `path`, with its stable code."""
+    return at(doc, path, message, WARN, code)
 
 
 def publication_problems(
     publication: Publication, doc: Document, repo: Repository
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if publication.logo:
+    for key in ("logo", "logo_dark"):  # the dark variant is checked as the logo is
         try:
-            info = logo_info(publication, repo)
+            info = logo_info(publication, repo, dark=key == "logo_dark")
         except (PathProblem, images.ImageProblem) as error:
-            problems.append(at(doc, ("logo",), str(error)))
+            problems.append(at(doc, (key,), str(error)))
         else:
             if info and info.format == "SVG":
                 message = _(
                     "most mail programs do not show SVG: the email will show the name only; "
                     "give a PNG"
                 )
-                problems.append(at(doc, ("logo",), message, WARN))
+                problems.append(warning(doc, (key,), "logo-svg", message))
+    if publication.email.articles == "teasers" and not publication.base_url:
+        message = _(
+            "teasers link each article to the web edition, which needs an address; add "
+            "base_url (https://…) or write articles: full"
+        )
+        problems.append(at(doc, ("email", "articles"), message))
     if publication.footer:
         problems += _markdown(publication.footer, doc, ("footer",))
     ratio = contrast(publication.colors.primary, WHITE)
@@ -51,14 +69,41 @@ def publication_problems(
             "white text on it has a contrast of {ratio}:1, under the {minimum}:1 "
             "readers need; headings will use the ink colour instead: choose a darker colour"
         ).format(ratio=f"{ratio:.1f}", minimum=MINIMUM_CONTRAST)
-        problems.append(at(doc, ("colors", "primary"), message, WARN))
+        problems.append(warning(doc, ("colors", "primary"), "contrast-low", message))
     if publication.unsubscribe and publication.unsubscribe.startswith("mailto:"):
         message = _(
             "only a mailto: link: Gmail and Yahoo ask bulk senders for one-click unsubscribe "
             "(RFC 8058), which needs an https:// link; give the list server's https address"
         )
-        problems.append(at(doc, ("unsubscribe",), message, WARN))
+        problems.append(warning(doc, ("unsubscribe",), "unsubscribe-mailto-only", message))
+    problems += _example_addresses(publication, doc)
+    for path, text in (
+        (("name",), publication.name),
+        (("organization",), publication.organization),
+        (("sender", "name"), publication.sender.name),
+    ):
+        problems += _placeholder([text], doc, path, lettre="init")
     return problems + link_problems(repo)
+
+
+def _example_addresses(publication: Publication, doc: Document) -> list[Problem]:
+    """The sender (or reply-to) `lettre init` wrote, at an example domain, still there."""
+    sender = _(
+        "{address} is an example address (its domain is reserved for examples): mail from it "
+        "is refused or lands in spam; give the address the cell sends from"
+    )
+    reply = _(
+        "{address} is an example address (its domain is reserved for examples): replies to it "
+        "are lost; give the address replies should reach, or remove reply_to"
+    )
+    found: list[tuple[Path_, str, str]] = [(("sender", "email"), publication.sender.email, sender)]
+    if publication.reply_to:
+        found.append((("reply_to",), publication.reply_to, reply))
+    return [
+        warning(doc, path, "example-sender", message.format(address=address))
+        for path, address, message in found
+        if EXAMPLE_DOMAINS.search(address.rpartition("@")[2].rstrip("."))
+    ]
 
 
 LINKED_FOLDERS = ("templates", "assets")
@@ -111,11 +156,14 @@ def _link_problem(link: Path, root: Path) -> str | None:
     return None
 
 
-def logo_info(publication: Publication, repo: Repository) -> ImageInfo | None:
-    """The checked logo, or None when the publication has none."""
-    if not publication.logo:
+def logo_info(
+    publication: Publication, repo: Repository, *, dark: bool = False
+) -> ImageInfo | None:
+    """The checked logo (`dark`: its dark-mode variant), or None when there is none."""
+    name = publication.logo_dark if dark else publication.logo
+    if not name:
         return None
-    return images.inspect(resolve_inside(repo.root, repo.root, publication.logo), allow_svg=True)
+    return images.inspect(resolve_inside(repo.root, repo.root, name), allow_svg=True)
 
 
 def issue_problems(
@@ -170,14 +218,14 @@ def _image(
         return None
     if info.width < EMAIL_WIDTH:
         problems.append(
-            at(
+            warning(
                 doc,
                 path,
+                "image-narrow",
                 _(
                     "only {width} px wide; the email shows photos {email} px wide, "
                     "so it will look blurred"
                 ).format(width=info.width, email=EMAIL_WIDTH),
-                WARN,
             )
         )
     return info
@@ -194,6 +242,7 @@ def _markdown(source: str, doc: Document, path: Path_) -> list[Problem]:
             path,
             finding.message,
             Severity.ERROR if finding.is_error else WARN,
+            "" if finding.is_error else "markdown-html",  # lint's only warnings: HTML shown as text
         )
         for finding in markdown.lint(source)
     ]
@@ -207,39 +256,53 @@ def _item_warnings(
         problems += _length(item.summary, MAX_SUMMARY, doc, (*path, "summary"), "summary")
     if item.date and item.date > issue.date and isinstance(item, Headline):
         problems.append(
-            at(
+            warning(
                 doc,
                 (*path, "date"),
+                "date-after-issue",
                 _("{date} is after the issue's date ({issue}); is it a typo?").format(
                     date=item.date, issue=issue.date
                 ),
-                WARN,
             )
         )
     body = item.body if isinstance(item, Article) else None
     if body:
         problems += _markdown(body, doc, (*path, "body"))
     if not item.url and not body:
-        problems.append(
-            at(
-                doc,
-                path,
-                _(
-                    "no link and no body: readers cannot read more than "
-                    "the summary; add a url or a body"
-                ),
-                WARN,
-            )
-        )
+        problems.append(warning(doc, path, "no-read-more", _no_read_more(item)))
     return problems + _placeholder([item.title, item.summary, body], doc, path)
 
 
-def _placeholder(texts: list[str | None], doc: Document, path: Path_) -> list[Problem]:
-    for placeholder in PLACEHOLDERS:
-        if any(placeholder in (text or "") for text in texts):
-            message = _("still holds '{placeholder}' from `lettre new`")
-            return [at(doc, path, message.format(placeholder=placeholder), WARN)]
+def _no_read_more(item: Headline | Article) -> str:
+    """The advice must be possible: a headline has no body, only a url."""
+    if isinstance(item, Headline):
+        return _(
+            "no link: readers cannot read more than the summary; "
+            "add a url (https://…) where they can"
+        )
+    return _("no link and no body: readers cannot read more than the summary; add a url or a body")
+
+
+def _placeholder(
+    texts: list[str | None], doc: Document, path: Path_, lettre: str = "new"
+) -> list[Problem]:
+    """The text `lettre init` or `lettre new` left to write, however it was retyped
+    (accents or not: "A COMPLETER"); lowercase "à compléter" is an editor's own words."""
+    for text in texts:
+        plain = _unaccented(" ".join((text or "").split()))
+        for placeholder in PLACEHOLDERS:
+            if _unaccented(placeholder) in plain:
+                message = _(
+                    "still holds '{placeholder}' from `lettre {command}`: write the text; "
+                    "send and publish refuse it"
+                ).format(placeholder=placeholder, command=lettre)
+                return [warning(doc, path, "placeholder", message)]
     return []
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _issue_warnings(issue: Issue, doc: Document) -> list[Problem]:
@@ -262,4 +325,4 @@ def _length(text: str, limit: int, doc: Document, path: Path_, what: str) -> lis
     message = _("{count} characters; keep {what} under {limit} so that readers take it in").format(
         count=len(text), what=_(_WHAT[what]), limit=limit
     )
-    return [at(doc, path, message, WARN)]
+    return [warning(doc, path, f"{what}-too-long", message)]

@@ -19,19 +19,20 @@ from typing import Any
 
 import click
 
-from lettre import __version__, messages, preview, publish, report, scaffold, send
-from lettre.archive import entries, left_out, make_archive
+from lettre import __version__, approval, messages, preview, publish, report, scaffold, send
+from lettre import proof as proofs
+from lettre.archive import left_out, make_archive
 from lettre.build import ImageMode, Options
 from lettre.errors import LettreError, Problem, UsageProblem
+from lettre.images import check_cache, checks_cached_in
 from lettre.load import Unreadable, load_publication, read_source
 from lettre.load import check as check_issues
-from lettre.messages import N_, _, ngettext
+from lettre.messages import N_, _, ngettext, together
 from lettre.paths import PathProblem, resolve_inside
 from lettre.pipeline import DEFAULT_LIMITS, Limits, Outcome, build_all
 from lettre.repo import (
     PUBLICATION_FILE,
     Repository,
-    coming_friday,
     find_repository,
     is_issue_name,
 )
@@ -198,7 +199,7 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
     show_default=True,
     help=N_("Name of the newsletter."),
 )
-@click.option("--organization", default="À COMPLÉTER", help=N_("Who publishes it."))
+@click.option("--organization", default=scaffold.EXAMPLES[0], help=N_("Who publishes it."))
 @click.option(
     "--language",
     type=click.Choice(["fr", "en"]),
@@ -214,7 +215,7 @@ def cli(ctx: click.Context, repo_option: Path | None, debug: bool) -> None:
 )
 @click.option(
     "--sender-email",
-    default="communication@example.org",
+    default=scaffold.EXAMPLES[1],
     show_default=True,
     help=N_("Address the issues are sent from."),
 )
@@ -226,6 +227,13 @@ def init(folder: Path, **settings: str) -> None:
             file=folder / "publication.yaml"
         )
     )
+    left = [value for value in settings.values() if value in scaffold.EXAMPLES]
+    if left:
+        message = _(
+            "Replace {left} in it: lettre check reminds you, and send and publish refuse them."
+        )
+        named = [_("'{value}'").format(value=value) for value in left]
+        echo(message.format(left=together(named)))
 
 
 @cli.command(help=N_("Create the next issue's folder with a commented issue.yaml; print its path."))
@@ -242,8 +250,20 @@ def new(settings: Settings, day: datetime | None) -> None:
     if checked.publication is None:
         _print_problems(checked.problems)
         raise LettreError(_("fix publication.yaml first"))
-    issue_day = day.date() if day else coming_friday(date.today())
+    taken: list[date] = []
+    if day:
+        issue_day = day.date()
+    else:
+        issue_day, taken = scaffold.next_free_friday(repo, date.today())
     path = scaffold.new_issue(repo, issue_day, checked.publication.language)
+    if taken:
+        message = ngettext(
+            "{taken} exists already: created the next free Friday, {day}",
+            "{taken} exist already: created the next free Friday, {day}",
+            len(taken),
+        )
+        folders = ", ".join(repo.shown(repo.bulletins / d.isoformat()) for d in taken)
+        echo(message.format(taken=folders, day=issue_day.isoformat()), err=True)
     echo(repo.shown(path))
 
 
@@ -265,16 +285,22 @@ def new(settings: Settings, day: datetime | None) -> None:
 @click.pass_obj
 def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bool) -> None:
     repo = settings.repository()
-    checked = check_issues(repo, settings.issue_folders(repo, paths))
+    with checks_cached_in(check_cache(repo.root / "dist")):  # photos checked before: not decoded
+        checked = check_issues(repo, settings.issue_folders(repo, paths))
     for loaded in checked.issues:
         echo(report.summary(loaded, repo.shown(loaded.folder)))
         if verbose:
             echo("\n".join(report.outline(loaded)))
     if not checked.checked:
         echo(_("No issue yet in bulletins/; create one with `lettre new`."))
-    _print_problems(checked.problems, verbose)
-    failed = any(p.is_error or strict for p in checked.problems)
-    echo(report.tally(checked.problems, checked.checked), err=failed)
+    _print_problems(checked.problems, checked.accepted, verbose)
+    failed = any(p.is_error or (strict and p not in checked.accepted) for p in checked.problems)
+    tally = report.tally(checked.problems, checked.checked)
+    if checked.accepted:
+        count = len(checked.accepted)
+        accepted = ngettext("{count} of them accepted.", "{count} of them accepted.", count)
+        tally += " " + accepted.format(count=count)
+    echo(tally, err=failed)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -442,6 +468,9 @@ def _run(
         return run(advance)
 
 
+FORCE_WARNINGS = N_("For emergencies: proceed despite warnings not accepted (each is printed).")
+
+
 @cli.command(
     name="publish",
     help=N_(
@@ -454,9 +483,15 @@ def _run(
 @OUT
 @IMAGES
 @PRINT_MARKS
+@click.option("--force", is_flag=True, help=FORCE_WARNINGS)
 @click.pass_obj
 def publish_command(
-    settings: Settings, path: Path, out: Path | None, image_mode: str | None, print_marks: bool
+    settings: Settings,
+    path: Path,
+    out: Path | None,
+    image_mode: str | None,
+    print_marks: bool,
+    force: bool,
 ) -> None:
     repo = settings.repository()
     folder = repo.issue_folder(path)
@@ -464,7 +499,7 @@ def publish_command(
     options = _options(repo, image_mode, print_marks)
     outcomes = _run(repo, [folder], output.parent, options, 1, False, None)
     _end_failed(outcomes, settings.debug)
-    record = publish.publish(repo, folder, output, options)
+    record = publish.publish(repo, folder, output, options, force=force, say=echo)
     count = len(record["files"])
     message = ngettext(
         "{issue}: published, {count} file recorded in {record}",
@@ -517,18 +552,91 @@ def verify(settings: Settings, paths: tuple[Path, ...]) -> None:
 @cli.command(
     name="archive",
     help=N_(
-        "Write the archive of the built issues: index.html, feed.xml, manifest.json, SHA256SUMS."
+        "Write the archive of the published issues: index.html (searchable), search.js, "
+        "feed.xml, manifest.json, SHA256SUMS."
     ),
 )
 @OUT
+@click.option("--drafts", is_flag=True,
+              help=N_("Also list the issues built but not published, marked as drafts (never in the feed)."))  # fmt: skip
 @click.pass_obj
-def archive_command(settings: Settings, out: Path | None) -> None:
+def archive_command(settings: Settings, out: Path | None, drafts: bool) -> None:
     repo = settings.repository()
     folder = out or repo.root / "dist"
-    for path in make_archive(repo, folder):
+    written, built = make_archive(repo, folder, drafts)
+    for path in written:
         echo(repo.shown(path))
-    for note in left_out(repo, folder, entries(repo, folder)):
+    for note in left_out(repo, folder, built, drafts):
         echo(_("warning: {message}").format(message=note), err=True, fg="yellow")
+
+
+@cli.command(
+    help=N_(
+        "Build the issue at PATH and write its proof (bon à tirer), dist/DATE/<stem>-bat.html: "
+        "subject, weight, images, links, contrast, the three editions' parity, warnings, "
+        "pages.\n\n"
+        "Exit status 1 when something would block the send."
+    )
+)
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--links", "check_links", is_flag=True,
+              help=N_("Also check every web link over HTTP (a timeout each, a few at once)."))  # fmt: skip
+@OUT
+@click.pass_obj
+def proof(settings: Settings, path: Path, check_links: bool, out: Path | None) -> None:
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    made = proofs.make_proof(repo, folder, output.parent, check_links)
+    report_path = proofs.write_report(repo, made, output)
+    for line in proofs.summary(made):
+        echo(line)
+    echo(_("Proof: {path}").format(path=repo.shown(report_path)))
+    if made.blockers:
+        echo(
+            ngettext(
+                "{issue}: {count} thing blocks the send (above, and in {report})",
+                "{issue}: {count} things block the send (above, and in {report})",
+                len(made.blockers),
+            ).format(
+                issue=repo.shown(folder), count=len(made.blockers), report=repo.shown(report_path)
+            ),
+            err=True,
+            fg="red",
+        )
+        raise click.exceptions.Exit(1)
+
+
+@cli.command(
+    help=N_(
+        "Approve the issue at PATH as built now: record the name, the time and the SHA-256 of "
+        "every output in bulletins/DATE/approved.json (builds it first if needed)."
+    )
+)
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "name", required=True, metavar="NAME",
+              help=N_('Who approves the issue, e.g. --by "Jeanne Martin" (recorded).'))  # fmt: skip
+@OUT
+@click.pass_obj
+def approve(settings: Settings, path: Path, name: str, out: Path | None) -> None:
+    repo = settings.repository()
+    folder = repo.issue_folder(path)
+    output = (out or repo.root / "dist") / folder.name
+    outcomes = _run(repo, [folder], output.parent, Options(), 1, False, None)
+    _end_failed(outcomes, settings.debug)
+    approved = approval.approve(repo, folder, output, name)
+    echo(
+        ngettext(
+            "{issue}: approved by {name}, {count} file recorded in {record}",
+            "{issue}: approved by {name}, {count} files recorded in {record}",
+            len(approved.files),
+        ).format(
+            issue=repo.shown(folder),
+            name=approved.by,
+            count=len(approved.files),
+            record=repo.shown(folder / approval.RECORD),
+        )
+    )
 
 
 def _smtp_address(
@@ -559,8 +667,9 @@ def _smtp_address(
     "--starttls", "security", flag_value="starttls", help=N_("Encrypt with STARTTLS (port 587).")
 )
 @click.option("--ssl", "security", flag_value="ssl", help=N_("Encrypt from the start (port 465)."))
-@click.option("--plain", "security", flag_value="none",
-              help=N_("No encryption: only for a relay on the local network (port 25)."))  # fmt: skip
+@click.option("--plain", "security", flag_value="plain",
+              help=N_("No encryption: only for a relay on the local network (port 25); "
+                      "the same as security: plain."))  # fmt: skip
 @click.option("--user", help=N_("Login; the password comes from LETTRE_SMTP_PASSWORD or a prompt."))
 @click.option("--cafile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=N_("The certificate of an internal authority, to trust the server."))  # fmt: skip
@@ -575,9 +684,7 @@ def _smtp_address(
 @click.option("--resume", is_flag=True,
               help=N_("Finish an interrupted send: only those not served yet get it."))  # fmt: skip
 @click.option("--again", is_flag=True, help=N_("Send to everyone an issue that was sent already."))
-@click.option(
-    "--force", is_flag=True, help=N_("Send despite warnings or an email over the weight budget.")
-)
+@click.option("--force", is_flag=True, help=FORCE_WARNINGS)
 @OUT
 @click.pass_obj
 def send_command(settings: Settings, /, path: Path, **given: Any) -> None:
@@ -619,9 +726,14 @@ def preview_command(settings: Settings, path: Path | None, port: int) -> None:
         preview.clean(server)
 
 
-def _print_problems(problems: list[Problem], verbose: bool = False) -> None:
+def _print_problems(
+    problems: list[Problem], accepted: frozenset[Problem] = frozenset(), verbose: bool = False
+) -> None:
     for problem in problems:
-        echo(problem.shown(verbose), err=True, fg="red" if problem.is_error else "yellow")
+        if problem in accepted:  # decided: still said, as decided
+            echo(_("{warning} (accepted)").format(warning=problem.shown(verbose)), err=True)
+        else:
+            echo(problem.shown(verbose), err=True, fg="red" if problem.is_error else "yellow")
 
 
 @cli.command(help=N_("Print the JSON Schema of issue.yaml (or publication.yaml), for editors."))

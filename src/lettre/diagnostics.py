@@ -43,22 +43,24 @@ def place_name(path: Path_, data: Any = None) -> str:
     """The place as an editor counts, 1-based, with each item's title when `data` gives one:
     ("sections", 1, "articles", 2, "image", "alt") → "Section 2 “Operations”, 3rd article ›
     image › alt" ("Rubrique 2 « Opérations », 3e article › image › alt" in French)."""
-    parts: list[tuple[str, bool]] = []  # (words, is an item of a list)
+    parts: list[tuple[str, str]] = []  # (words, the list's key when it is an item of one)
+    # an article is counted within its section ("Section 2, 3rd article"); any other list
+    # within an item is a field of it ("1st item › accept, item 1")
     node, i = data, 0
     while i < len(path):
         key, index = path[i], path[i + 1] if i + 1 < len(path) else None
         child = node.get(key) if isinstance(node, dict) and isinstance(key, str) else None
         if isinstance(key, str) and isinstance(index, int):
             item = child[index] if isinstance(child, list) and 0 <= index < len(child) else None
-            parts.append((_item_name(key, index, item), True))
+            parts.append((_item_name(key, index, item), key))
             node, i = item, i + 2
         else:
-            parts.append((f"[{key}]" if isinstance(key, int) else key, False))
+            parts.append((f"[{key}]" if isinstance(key, int) else key, ""))
             node, i = child, i + 1
     text = ""
-    for n, (words, is_item) in enumerate(parts):
+    for n, (words, items) in enumerate(parts):
         if n:
-            text += ", " if is_item and parts[n - 1][1] else " › "
+            text += ", " if items == "articles" and parts[n - 1][1] else " › "
         text += words
     return text
 
@@ -82,9 +84,12 @@ def _item_name(key: str, index: int, item: Any) -> str:
     return name
 
 
-def at(doc: Document, path: Path_, message: str, severity: Severity = Severity.ERROR) -> Problem:
+def at(
+    doc: Document, path: Path_, message: str, severity: Severity = Severity.ERROR, code: str = ""
+) -> Problem:
+    """A problem at `path` in `doc`; a warning has a `code` (see lettre.codes)."""
     place = doc.place(path)
-    return problem(place.file, place.line, place.column, doc, path, message, severity)
+    return problem(place.file, place.line, place.column, doc, path, message, severity, code)
 
 
 def problem(
@@ -95,10 +100,12 @@ def problem(
     path: Path_,
     message: str,
     severity: Severity = Severity.ERROR,
+    code: str = "",
 ) -> Problem:
-    """A problem about the value at `path` in `doc`, its place named as an editor counts."""
+    """A problem about the value at `path` in `doc`, its place named as an editor counts; a
+    warning has a `code` (see lettre.codes)."""
     name = place_name(path, doc.data)
-    return Problem(file, line, column, field_name(path), message, severity, name)
+    return Problem(file, line, column, field_name(path), message, severity, code, name)
 
 
 def from_validation(error: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:

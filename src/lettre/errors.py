@@ -33,6 +33,8 @@ class Problem:
     """Where in the document, as `sections[0].articles[2].title`; empty for the whole file."""
     message: str
     severity: Severity = Severity.ERROR
+    code: str = ""
+    """A warning's stable name (`date-after-issue`), what `accept:` lists; see `lettre.decisions`."""
     place: str = ""
     """The same place as an editor counts, "Section 1 “Operations”, 3rd article › title"
     (diagnostics.place_name): shown instead of `field`, which --verbose adds after it."""
@@ -52,7 +54,8 @@ class Problem:
             text = _("{place}: {message}").format(place=place, message=text)
         if self.severity is Severity.WARNING:
             text = _("warning: {message}").format(message=text)
-        return where + text
+        text = where + text
+        return f"{text} [{self.code}]" if self.code else text
 
     @property
     def is_error(self) -> bool:

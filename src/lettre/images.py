@@ -20,16 +20,18 @@ import struct
 import time
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
-from lettre import image_bounds, svg
+from lettre import image_bounds, image_cache, image_pixels, svg
+from lettre.errors import LettreError
+from lettre.image_pixels import Spec
 from lettre.messages import _
 from lettre.model import ImageInfo
-from lettre.output import write_atomic
 
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_BYTES = 30 * 1024 * 1024
@@ -45,7 +47,13 @@ class ImageProblem(Exception):
 
 
 DECODE_SECONDS = 60.0
-"""One image's full decoding, in a child process: a 50 Mpx photo takes a few seconds."""
+"""The longest one image's full decoding may last, in a child process, by the clock."""
+DECODE_CPU_BASE = 5.0
+PIXELS_PER_CPU_SECOND = 5_000_000
+"""Once its size is read, a decoding may use 5 s of processor time, and 1 s more for each
+5 Mpx in all its frames (a 50 Mpx photo decodes in about 2 s): a file that needs far more than
+its size explains is stopped then, not after a minute. Processor time, not the clock: a busy
+machine makes a check slower, never a refusal."""
 
 
 def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
@@ -63,7 +71,13 @@ def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
 
 
 def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, int, int]:
-    """Format, width and height of a bitmap, decoded in full in a child process."""
+    """Format, width and height of a bitmap, decoded in full in a child process; or what the
+    check cache (see `checks_cached_in`) recorded for the same content."""
+    key = _sha256(_CHECK_VERSION + _sha256(data).encode())
+    folder = _CHECK_CACHE.get()
+    if folder is not None and (found := _recalled(folder, key)):
+        _CHECKED.add(key)
+        return found
     try:
         image_bounds.check_structure(data)
     except image_bounds.TooMuchWork as error:
@@ -73,7 +87,53 @@ def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, 
     kind, *values = json.loads(answer)
     if kind != "ok":
         raise ImageProblem(values[0])
+    if len(_CHECKED) > 100_000:  # a preview open for months
+        _CHECKED.clear()
+    _CHECKED.add(key)
+    if folder is not None:
+        image_cache.write_check(folder, key, dict(zip(_RECORDED, values, strict=True)))
     return values[0], values[1], values[2]
+
+
+_CHECK_VERSION = (
+    f"lettre image check 1: {PHOTO_FORMATS} {MAX_BYTES} {MAX_PIXELS} {MAX_FRAMES} "
+    f"{image_bounds.MAX_SCANS} {image_bounds.MAX_METADATA_BYTES} {image_bounds.MAX_CHUNKS} "
+).encode()
+"""Part of a check's key: a change of the rules makes every image checked again."""
+_CHECK_CACHE: ContextVar[Path | None] = ContextVar("image_check_cache", default=None)
+_CHECKED: set[str] = set()
+"""The keys of the contents this process checked: `variant` decodes only those."""
+_RECORDED = ("format", "width", "height")
+
+
+def check_cache(out: Path) -> Path:
+    """Where the checks of images are recorded for the output folder `out`."""
+    return out / ".cache" / "checks"
+
+
+@contextlib.contextmanager
+def checks_cached_in(folder: Path) -> Iterator[None]:
+    """Within this block, image checks are recorded in `folder` (lettre's own, such as
+    dist/.cache/checks) by content hash, and a content checked before is not decoded again.
+    A folder that is a link, or that others may write to, is not used."""
+    token = _CHECK_CACHE.set(folder if image_cache.usable(folder) else None)
+    try:
+        yield
+    finally:
+        _CHECK_CACHE.reset(token)
+
+
+def _recalled(folder: Path, key: str) -> tuple[str, int, int] | None:
+    """A check recorded in `folder` for `key`, if it holds what a passed check gives."""
+    found = image_cache.read_check(folder, key)
+    if found is None or set(found) != {*_RECORDED, "key"}:
+        return None
+    image_format, width, height = (found[name] for name in _RECORDED)
+    if not (image_format in PHOTO_FORMATS and isinstance(width, int) and isinstance(height, int)):
+        return None
+    if not (0 < width <= 65_535 and 0 < height <= 65_535 and width * height <= MAX_PIXELS):
+        return None
+    return str(image_format), width, height
 
 
 def within_time(work: Callable[[], str], seconds: float) -> str:
@@ -87,7 +147,7 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     if pid == 0:  # the child: never returns
         os.close(read)
         try:
-            _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             limit = math.ceil(seconds) + 1
             limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
@@ -106,7 +166,7 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
         os.close(read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)  # done, or over its time, or Ctrl-C in the parent
-        _pid, status = os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
     if told is None:
         return json.dumps(
             [
@@ -116,6 +176,12 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
                 ),
             ]
         )
+    if not told and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        message = _(
+            "decoding it took more processor time than its size explains (a hostile file?); "
+            "export it again"
+        )
+        return json.dumps(["failed", message])
     if not told:
         return json.dumps(
             [
@@ -126,6 +192,17 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
             ]
         )
     return told
+
+
+def limit_processor_time(pixels: int) -> None:
+    """In the decoding child, once the image's size is read: the processor time its decoding
+    may still use (see PIXELS_PER_CPU_SECOND); over it, the system stops the child (SIGXCPU)."""
+    seconds = math.ceil(min(DECODE_SECONDS, DECODE_CPU_BASE + pixels / PIXELS_PER_CPU_SECOND))
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
 
 def _answer(read: int, seconds: float) -> str | None:
@@ -177,6 +254,7 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                     raise ImageProblem(
                         _("an animation with too many pixels in all; use a still photo")
                     )
+                limit_processor_time(width * height * getattr(image, "n_frames", 1))
                 if image.format not in PHOTO_FORMATS:
                     message = _("{format} images are not supported; use {wanted}")
                     raise ImageProblem(message.format(format=image.format, wanted=wanted))
@@ -207,7 +285,7 @@ def _inspect_svg(path: Path) -> ImageInfo:
     try:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
-        for _start, _end, encoded in svg.embedded_images(root):
+        for _element, _attribute, encoded in svg.embedded_images(root):
             inspect_bytes(base64.b64decode(encoded), _("JPEG, PNG or WebP"))
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None
@@ -219,26 +297,13 @@ def _inspect_svg(path: Path) -> ImageInfo:
     return ImageInfo(path, "SVG", width, height)
 
 
-@dataclass(frozen=True)
-class Spec:
-    """How images are made ready for one edition."""
-
-    name: str
-    max_width: int
-    max_height: int
-    quality: int
-
-    @property
-    def key(self) -> bytes:
-        """Part of the cache key: a change here makes new variants."""
-        return f"{self.name}-v3-{self.max_width}-{self.max_height}-{self.quality}".encode()
-
-
 EMAIL = Spec("email", 1200, 4000, 80)
 """Photos are shown 600 px wide: twice that stays sharp on high-density screens."""
 PRINT = Spec("print", 2000, 886, 82)
 """300 dpi at the printed size: at most the 170 mm of the text block, at most 75 mm high
 (print.css's figure limit)."""
+SPECS = (PRINT, EMAIL)
+"""Every edition's: made together, from one decoding."""
 
 
 @dataclass(frozen=True)
@@ -255,20 +320,44 @@ class Variant:
 
 
 def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
-    """The image resized for `spec`, recompressed, without metadata; cached by content hash."""
+    """The image made ready for `spec` (resized, recompressed or kept, without metadata: see
+    image_pixels), cached by content hash. Every edition's variant is made at once, so that
+    the next edition finds its own in the cache."""
     source = info.path.read_bytes()
-    key = hashlib.sha256(source + spec.key).hexdigest()
-    stem = f"{safe_stem(info.path.name)}-{key[:10]}"
-    found = _cached(cache, key) if cache is not None else None
+    digest = _sha256(source)
+    keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
+    name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
+    found = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
     if found:
         suffix, data, width, height = found
-        return Variant(f"{stem}{suffix}", data, width, height)
-    made = _make_variant(source, stem, spec)
-    if cache is not None:
-        suffix = Path(made.name).suffix
-        entry = f"{key}-{_sha256(made.data)}-{made.width}x{made.height}{suffix}"
-        write_atomic(cache / entry, made.data)
-    return made
+        return Variant(f"{name}{suffix}", data, width, height)
+    _checked(info, source)
+    # always every edition's, from the same pixels: the same bytes with or without a cache
+    made = _make_variant(source, list({s.name: s for s in (*SPECS, spec)}.values()))
+    for other, each in made.items():
+        if cache is not None:
+            size = (each.width, each.height)
+            image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
+    mine = made[spec.name]
+    return Variant(f"{name}{mine.suffix}", mine.data, mine.width, mine.height)
+
+
+def _make_variant(source: bytes, specs: list[Spec]) -> dict[str, image_pixels.Made]:
+    """The variants of `source` for `specs`, by spec name (tests stub this to see the cache
+    at work)."""
+    return image_pixels.make(source, specs)
+
+
+def _checked(info: ImageInfo, source: bytes) -> None:
+    """Only checked bytes are decoded: the file may have changed since the check (an editor
+    saving it during the build); it is then checked again, and refused if it must be."""
+    if _sha256(_CHECK_VERSION + _sha256(source).encode()) in _CHECKED:
+        return
+    try:
+        inspect_bytes(source)
+    except ImageProblem as problem:
+        message = _("{path}: changed during the build, and now refused: {problem}")
+        raise LettreError(message.format(path=info.path, problem=problem)) from None
 
 
 def email_variant(info: ImageInfo, cache: Path | None = None) -> Variant:
@@ -284,8 +373,9 @@ def svg_variant(info: ImageInfo) -> Variant:
         raise ImageProblem(str(error)) from None
     for element, attribute, encoded in svg.embedded_images(root):
         with Image.open(io.BytesIO(base64.b64decode(encoded))) as embedded:
-            clean = _encode(_pixels_only(embedded), "", PRINT)
-        data_url = f"data:image/{clean.subtype};base64,{base64.b64encode(clean.data).decode()}"
+            clean = image_pixels.encode(image_pixels.srgb(embedded), PRINT.quality)
+        subtype = "png" if clean.suffix == ".png" else "jpeg"
+        data_url = f"data:image/{subtype};base64,{base64.b64encode(clean.data).decode()}"
         element.set(attribute, data_url)
     data = svg.cleaned(root)
     name = f"{safe_stem(info.path.name)}-{_sha256(source)[:10]}.svg"
@@ -314,89 +404,5 @@ def safe_stem(file_name: str) -> str:
     return slug[:60].rstrip("-") or "image"
 
 
-_CACHE_ENTRY = re.compile(
-    r"[0-9a-f]{64}-(?P<sha>[0-9a-f]{64})-(?P<w>\d{1,5})x(?P<h>\d{1,5})(?P<suffix>\.jpg|\.png)"
-)
-
-
-def _cached(cache: Path, key: str) -> tuple[str, bytes, int, int] | None:
-    """The cache entry made for `key`, if its bytes are those its name vouches for.
-
-    An entry's name carries the SHA-256 of its bytes: a truncated or damaged entry is
-    removed (the cache is lettre's own) and made again, never sent.
-    """
-    for entry in sorted(cache.glob(f"{key}-*")):
-        parsed = _CACHE_ENTRY.fullmatch(entry.name)
-        try:
-            good = (
-                parsed is not None
-                and entry.is_file()
-                and not entry.is_symlink()
-                and entry.stat().st_size <= MAX_BYTES
-            )
-            data = entry.read_bytes() if good else b""
-        except OSError:
-            good = False
-        if parsed and good and _sha256(data) == parsed["sha"]:
-            return parsed["suffix"], data, int(parsed["w"]), int(parsed["h"])
-        log.info("cache entry %s is damaged; making it again", entry.name)
-        with contextlib.suppress(OSError):  # a folder there: left, and not used
-            entry.unlink(missing_ok=True)
-    return None
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _make_variant(source: bytes, stem: str, spec: Spec) -> Variant:
-    with Image.open(io.BytesIO(source)) as opened:
-        # thumbnail() lets the JPEG decoder scale down first (draft), then finishes with
-        # Lanczos: several times faster on large photos, the same quality at the final size.
-        # A photo turned by its EXIF orientation is turned first (which decodes it whole).
-        upright = (
-            opened if opened.getexif().get(0x0112, 1) == 1 else ImageOps.exif_transpose(opened)
-        )
-        upright.thumbnail(
-            (spec.max_width, spec.max_height), Image.Resampling.LANCZOS, reducing_gap=3.0
-        )
-        return _encode(_pixels_only(upright), stem, spec)
-
-
-def _pixels_only(image: Image.Image) -> Image.Image:
-    """The picture in sRGB, in a new image that carries nothing else: no comment, text,
-    colour profile, EXIF or XMP can reach the output (Pillow's savers write back some of
-    what `info` holds, the JPEG comment and the colour profile among them)."""
-    alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    mode = "RGBA" if alpha else "RGB"
-    converted = _to_srgb(image, mode)
-    return Image.frombytes(mode, converted.size, converted.tobytes())
-
-
-def _to_srgb(image: Image.Image, mode: str) -> Image.Image:
-    profile = image.info.get("icc_profile")
-    if profile and image.mode in ("RGB", "RGBA", "CMYK", "L"):
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            converted = ImageCms.profileToProfile(
-                image, source, ImageCms.createProfile("sRGB"), outputMode=mode
-            )
-            if converted is not None:
-                return converted
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a damaged profile: the pixels as they are
-    return image.convert(mode)
-
-
-def _encode(image: Image.Image, stem: str, spec: Spec) -> Variant:
-    """Recompressed without metadata: nothing but the pixels is passed on."""
-    buffer = io.BytesIO()
-    if image.mode == "RGBA":
-        image.save(buffer, "PNG", optimize=True)
-        name = f"{stem}.png"
-    else:
-        image.save(buffer, "JPEG", quality=spec.quality, progressive=True, optimize=True)
-        name = f"{stem}.jpg"
-    return Variant(name, buffer.getvalue(), image.width, image.height)

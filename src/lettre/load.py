@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from lettre import checks, messages
+from lettre import checks, codes, messages
 from lettre.characters import NONCHARACTERS
 from lettre.diagnostics import at, describe, from_validation
 from lettre.diagnostics import problem as located
@@ -23,7 +23,7 @@ from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
 from lettre.messages import _
-from lettre.model import Issue, LoadedIssue, Publication, RelativePath
+from lettre.model import ImageInfo, Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
 from lettre.yamlfile import Document, Place, YamlProblem, parse
@@ -53,6 +53,8 @@ class Loaded(Generic[T]):
 
     value: T | None = None
     problems: list[Problem] = field(default_factory=list)
+    accepted: frozenset[Problem] = frozenset()
+    """The warnings among `problems` that an `accept:` decided (see lettre.codes)."""
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,7 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
     if publication:
         result.problems += checks.publication_problems(publication, doc, repo)
         result.value = publication
+        result.accepted = codes.accepted(result.problems, None, publication)
     return result
 
 
@@ -98,14 +101,21 @@ def load_issue(
     if issue is None:
         return result
     images, found = checks.issue_problems(issue, doc, repo, folder, publication)
-    result.problems += found + _numbering_problems(issue, doc, numbers, folder)
+    result.problems += found + _numbering_problems(repo, issue, doc, numbers, folder)
+    result.accepted = codes.accepted(result.problems, issue, publication)
     issue = _fill_defaults(issue, numbers, folder, publication)
-    try:
-        logo = checks.logo_info(publication, repo)
-    except (PathProblem, ImageProblem):
-        logo = None  # reported with publication.yaml
-    result.value = LoadedIssue(publication, issue, folder.resolve(), tuple(sources), images, logo)
+    logo, logo_dark = (_logo(publication, repo, dark) for dark in (False, True))
+    result.value = LoadedIssue(
+        publication, issue, folder.resolve(), tuple(sources), images, logo, logo_dark
+    )
     return result
+
+
+def _logo(publication: Publication, repo: Repository, dark: bool) -> ImageInfo | None:
+    try:
+        return checks.logo_info(publication, repo, dark=dark)
+    except (PathProblem, ImageProblem):
+        return None  # reported with publication.yaml
 
 
 def _own_file(repo: Repository, folder: Path, name: str) -> Path:
@@ -123,17 +133,36 @@ def _own_file(repo: Repository, folder: Path, name: str) -> Path:
 
 
 def _numbering_problems(
-    issue: Issue, doc: Document, numbers: dict[str, int], folder: Path
+    repo: Repository, issue: Issue, doc: Document, numbers: dict[str, int], folder: Path
 ) -> list[Problem]:
-    """A number given by hand must come after the previous issue's."""
-    if issue.number is None:
+    """Two issues with one number is an error (each names the other); a number that goes
+    backwards, or skips some, is a warning. Numbers not written follow on, and never do."""
+    number = issue.number or numbers.get(folder.name)
+    if number is None:
         return []
+    place: tuple[str, ...] = ("number",) if issue.number else ("date",)
+    twins = [name for name, n in numbers.items() if n == number and name != folder.name]
+    if twins:
+        message = _(
+            "n° {number} is also the number of {other}; give each issue its own number "
+            "(or leave `number:` out: it follows the previous issue's)"
+        ).format(number=number, other=", ".join(repo.shown(repo.bulletins / t) for t in twins))
+        return [at(doc, place, message)]
     earlier = [n for name, n in numbers.items() if name < folder.name]
-    if earlier and issue.number <= earlier[-1]:
-        message = _("n° {number} does not come after the previous issue's n° {previous}").format(
-            number=issue.number, previous=earlier[-1]
-        )
-        return [at(doc, ("number",), message, Severity.WARNING)]
+    if not earlier or issue.number is None:
+        return []
+    if number < earlier[-1]:
+        message = _(
+            "n° {number} comes after n° {previous} (the previous issue's): the numbers go "
+            "backwards; is it a typo?"
+        ).format(number=number, previous=earlier[-1])
+        return [at(doc, place, message, Severity.WARNING, "number-backwards")]
+    if number > earlier[-1] + 1:
+        message = _(
+            "n° {number} follows n° {previous}: the numbers in between are missing; "
+            "is it a typo? (if those issues never were, accept it: accept: [number-gap])"
+        ).format(number=number, previous=earlier[-1])
+        return [at(doc, place, message, Severity.WARNING, "number-gap")]
     return []
 
 
@@ -202,8 +231,11 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
 
 
 def _problem_at(place: Place, message: str, *, warning: bool = False, field: str = "") -> Problem:
-    severity = Severity.WARNING if warning else Severity.ERROR
-    return Problem(place.file, place.line, place.column, field, message, severity)
+    if warning:
+        return Problem(
+            place.file, place.line, place.column, field, message, Severity.WARNING, "yaml-comment"
+        )
+    return Problem(place.file, place.line, place.column, field, message)
 
 
 def _language(doc: Document) -> str:
@@ -223,6 +255,7 @@ def _validate(
             p.path,
             p.message,
             Severity.WARNING if p.warning else Severity.ERROR,
+            "yaml-comment" if p.warning else "",
         )
         for p in doc.problems
     ]
@@ -359,6 +392,8 @@ class Checked:
     issues: list[LoadedIssue]
     problems: list[Problem]
     checked: int
+    accepted: frozenset[Problem] = frozenset()
+    """The warnings among `problems` that an `accept:` decided: listed, as accepted."""
 
 
 def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
@@ -369,15 +404,39 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     publication = loaded.value or Publication.model_construct(  # type: ignore[call-arg]
         name="", organization="", language="fr"
     )
-    issues, numbers = [], repo.numbers()
+    issues, numbers, accepted = [], repo.numbers(), set(loaded.accepted)
     folders = repo.issue_folders() if folders is None else folders
+    misnamed = [f for f in folders if not is_issue_name(f.name) and _MISWRITTEN_DATE.match(f.name)]
+    others = [f for f in folders if not is_issue_name(f.name) and f not in misnamed]
+    strays = [_not_an_issue(repo, folder) for folder in others]
+    accepted |= codes.accepted(strays, None, loaded.value)
+    problems += strays
+    for folder in misnamed:  # an issue, its date written another way: say how to name it
+        message = _("issue folders are named by the issue's date, YYYY-MM-DD; rename it")
+        problems.append(Problem(repo.shown(folder), 0, 0, "", message))
     for folder in folders:
-        if not is_issue_name(folder.name):
-            message = _("issue folders are named by the issue's date, YYYY-MM-DD; rename it")
-            problems.append(Problem(repo.shown(folder), 0, 0, "", message))
+        if folder in others or folder in misnamed:
             continue
         result = load_issue(repo, folder, publication, numbers)
         problems += result.problems
+        accepted |= result.accepted
         if result.value and result.ok:
             issues.append(result.value)
-    return Checked(loaded.value, issues, sorted(problems), len(folders))
+    checked = Checked(loaded.value, issues, sorted(problems), len(folders) - len(others))
+    checked.accepted = frozenset(accepted)
+    return checked
+
+
+_MISWRITTEN_DATE = re.compile(r"[0-9]{1,4}[-_. ][0-9]{1,2}[-_. ][0-9]{1,4}\Z|[0-9]{8}\Z")
+"""A date in another form (13-06-2025, 2025_06_13, 20250613): an issue, badly named. A date
+followed by more (`2026-12-04 - copie`) is a copy, not an issue."""
+
+
+def _not_an_issue(repo: Repository, folder: Path) -> Problem:
+    """A folder under bulletins/ not named by a date (`brouillons/`, `2026-12-04 - copie/`):
+    lettre leaves it out, and says so, without stopping any command."""
+    message = _(
+        "not an issue folder, so lettre leaves it out: issue folders are named by the issue's "
+        "date (YYYY-MM-DD); rename it if it is an issue, or move it out of {bulletins}/"
+    ).format(bulletins=repo.shown(repo.bulletins))
+    return Problem(repo.shown(folder), 0, 0, "", message, Severity.WARNING, "not-an-issue")

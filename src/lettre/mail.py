@@ -28,6 +28,7 @@ from lettre.images import Variant
 from lettre.messages import _
 from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
+from lettre.web import WORDS, Links
 
 GMAIL_CLIP = 102_000
 """Gmail hides what follows the first 102 KB of a message's HTML behind a link."""
@@ -49,6 +50,8 @@ class EmailContext(TypedDict):
     theme: dict[str, str]
     logo: dict[str, Any] | None
     """{src, width, height} of the logo as shown, or None."""
+    logo_dark: dict[str, Any] | None
+    """The same for the logo shown in dark mode (logo_dark), or None."""
     image_url: Callable[[str], str]
     """The address of an issue image (by its `src`) in this rendering: relative, cid: or absolute."""
     image_width: Callable[[str, int], int]
@@ -56,6 +59,12 @@ class EmailContext(TypedDict):
     `box`, and at most outlook.MAX_IMAGE_HEIGHT tall (Outlook sizes images by this number)."""
     view_online: str | None
     """The web version's address, when the publication has a base_url."""
+    links: Links
+    """The addresses the email links to: the web edition's places, the PDF, the archive."""
+    teasers: bool
+    """Articles as teasers (photo, title, chapô, link to the web edition), not whole."""
+    words: dict[str, str]
+    """The words of the links between editions (web.WORDS)."""
     shortened: frozenset[ArticleKey]
     """Articles shown as title, chapô and link only, to keep the email under Gmail's limit."""
 
@@ -66,7 +75,8 @@ def context(
     image_url: Callable[[str], str],
     image_width: Callable[[str, int], int],
     logo: dict[str, Any] | None,
-    view_online: str | None,
+    links: Links,
+    logo_dark: dict[str, Any] | None = None,
     shortened: frozenset[ArticleKey] = frozenset(),
 ) -> EmailContext:
     return EmailContext(
@@ -78,9 +88,13 @@ def context(
         != default_title(loaded.publication.name, loaded.issue.date, loaded.publication.language),
         theme=theme(loaded.publication.colors).tokens(),
         logo=logo,
+        logo_dark=logo_dark,
         image_url=image_url,
         image_width=image_width,
-        view_online=view_online,
+        view_online=links.web,
+        links=links,
+        teasers=loaded.publication.email.articles == "teasers" and links.web is not None,
+        words=WORDS[loaded.publication.language],
         shortened=shortened,
     )
 

@@ -106,6 +106,13 @@ def alternatives(words: list[str]) -> str:
     return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])
 
 
+def together(words: list[str]) -> str:
+    """ "a, b and c" / "a, b et c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return _("{some} and {last}").format(some=", ".join(words[:-1]), last=words[-1])
+
+
 def quoted(text: str) -> str:
     """« text » in French (no-break spaces inside), “text” in English."""
     return f"«\u202f{text}\u202f»" if language() == "fr" else f"“{text}”"

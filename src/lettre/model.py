@@ -11,6 +11,7 @@ typeset (`typography`) during validation when the context gives a language.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from lettre.characters import describe_character, encoded_word, hidden_character
+from lettre.codes import CODES, NEVER_ACCEPTED
 from lettre.messages import _, alternatives
 from lettre.typography import typeset
 
@@ -239,6 +241,33 @@ SocialNetwork = Literal[
 ]
 
 
+def _warning_code(value: str) -> str:
+    if value in CODES and value not in NEVER_ACCEPTED:
+        return value
+    shown = value if value.isascii() and value.isprintable() else ascii(value)[1:-1]
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"  # echoed: inert and short
+    if value in NEVER_ACCEPTED:
+        message = _(
+            "'{code}' cannot be accepted: nobody means to send it; "
+            "replace the placeholder text or the example address"
+        )
+        raise _fail("code_not_acceptable", message, code=shown)
+    close = difflib.get_close_matches(value.lower().strip(), list(CODES), n=1, cutoff=0.6)
+    if close:
+        message = _("unknown warning code '{code}'; did you mean '{close}'?")
+        raise _fail("unknown_code", message, code=shown, close=close[0])
+    message = _(
+        "unknown warning code '{code}'; copy it from the end of the warning's line, "
+        "where it stands in brackets"
+    )
+    raise _fail("unknown_code", message, code=shown)
+
+
+WarningCode = Annotated[str, AfterValidator(_warning_code)]
+Accept = tuple[WarningCode, ...]
+"""Warnings accepted where they stand: `accept: [date-after-issue]` (see lettre.decisions)."""
+
+
 class Strict(BaseModel):
     """Immutable, and an unknown key is an error (a typo must not drop content silently)."""
 
@@ -269,6 +298,10 @@ class Social(Strict):
     """The organisation's page on that network (https://…)."""
 
 
+def _plain(value: Any) -> Any:
+    return "plain" if value == "none" else value  # "none": the older spelling of "plain"
+
+
 class Smtp(Strict):
     """The organisation's mail server, for `lettre send` (its options win over these)."""
 
@@ -276,12 +309,22 @@ class Smtp(Strict):
     """The server's name, e.g. smtp.example.org."""
     port: int | None = Field(default=None, ge=1, le=65535)
     """Default: 587 with STARTTLS, 465 with SSL, 25 without."""
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    """How the connection is encrypted: STARTTLS (default), SSL from the start, or none."""
+    security: Annotated[Literal["starttls", "ssl", "plain"], BeforeValidator(_plain)] = "starttls"
+    """How the connection is encrypted: starttls (the default, port 587), ssl (from the start,
+    port 465), or plain: no encryption, only for a relay on the local network (port 25)."""
     user: Line | None = None
     """The login, when the server asks for one; the password is never written in a file."""
     recipients: tuple[Email, ...] = ()
     """Default recipients: typically the list address of the organisation's list server."""
+
+
+class EmailSettings(Strict):
+    """How the email edition is made."""
+
+    articles: Literal["full", "teasers"] = "full"
+    """`full`: every article whole in the email (an intranet without base_url); `teasers`:
+    each article as its photo, title, chapô and a link to its place in the web edition
+    (needs base_url)."""
 
 
 class Publication(Strict):
@@ -305,6 +348,11 @@ class Publication(Strict):
     """Unsubscribe link: https://… or mailto:…."""
     logo: RelativePath | None = None
     """Logo file, relative to publication.yaml: PNG, JPEG or SVG."""
+    logo_dark: RelativePath | None = None
+    """The logo for dark backgrounds (light on dark), shown by mail programs in dark mode;
+    without it the logo keeps a light plate behind it."""
+    email: EmailSettings = EmailSettings()
+    """How the email edition is made: `articles: full` (default) or `teasers`."""
     colors: Colors = Colors()
     """Theme colours, shared by the email and the print edition."""
     paper: Literal["A4", "A5", "letter"] = "A4"
@@ -315,6 +363,11 @@ class Publication(Strict):
     """Links to the organisation's social networks."""
     smtp: Smtp | None = None
     """The mail server `lettre send` uses."""
+    accept: Accept = ()
+    """Warnings every issue accepts, by their code, e.g. [unsubscribe-mailto-only]."""
+    approval: Literal["required", "optional"] = "optional"
+    """`required`: send and publish refuse an issue nobody approved (`lettre approve`), or
+    whose outputs changed since."""
 
     @property
     def file_slug(self) -> str:
@@ -353,6 +406,8 @@ class Headline(Strict):
     """Where to read more (http:// or https://)."""
     image: Image | None = None
     """A thumbnail."""
+    accept: Accept = ()
+    """Warnings accepted for this item, by their code, e.g. [date-after-issue]."""
 
 
 class Article(Strict):
@@ -374,6 +429,8 @@ class Article(Strict):
     """Keywords, for the archive's search and the PDF metadata."""
     image: Image | None = None
     """The article's photo."""
+    accept: Accept = ()
+    """Warnings accepted for this article, by their code, e.g. [image-narrow]."""
 
     @model_validator(mode="after")
     def _has_text(self) -> Article:
@@ -389,6 +446,8 @@ class Section(Strict):
     """Title of the section, e.g. "Opérations"."""
     articles: tuple[Article, ...] = Field(min_length=1)
     """The articles, in order: one or more."""
+    accept: Accept = ()
+    """Warnings accepted for this section and its articles, by their code."""
 
 
 class Editorial(Strict):
@@ -398,6 +457,8 @@ class Editorial(Strict):
     """Who signs it."""
     body: Markdown
     """The text, in Markdown."""
+    accept: Accept = ()
+    """Warnings accepted for the editorial, by their code."""
 
 
 class Issue(Strict):
@@ -417,6 +478,8 @@ class Issue(Strict):
     """"À la une": one or more items."""
     sections: tuple[Section, ...] = Field(min_length=1)
     """The sections, in order: one or more."""
+    accept: Accept = ()
+    """Warnings accepted for the whole issue, by their code, e.g. [email-weight]."""
 
     def articles(self) -> list[Article]:
         return [article for section in self.sections for article in section.articles]
@@ -448,6 +511,8 @@ class LoadedIssue:
     """Every image of the issue, by its `src`."""
     logo: ImageInfo | None = None
     """The publication's logo, checked."""
+    logo_dark: ImageInfo | None = None
+    """The publication's logo for dark mode, checked."""
 
     @property
     def number(self) -> int:

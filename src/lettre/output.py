@@ -126,11 +126,11 @@ def read_own(path: Path) -> str:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise OSError(errno.ELOOP, "a symbolic link, not the file lettre wrote") from None
+            raise OSError(errno.ELOOP, _("a symbolic link, not the file lettre wrote")) from None
         raise
     with open(descriptor, "rb") as handle:  # not os.fdopen: the full-disk tests count those
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(errno.EINVAL, "not a file lettre wrote")
+            raise OSError(errno.EINVAL, _("not a file lettre wrote"))
         return handle.read().decode("utf-8")
 
 
@@ -203,7 +203,7 @@ def mark(out: Path) -> None:
     save_marker(out, archive)
 
 
-ARCHIVE = ("index.html", "feed.xml", "manifest.json", "SHA256SUMS")
+ARCHIVE = ("index.html", "search.js", "feed.xml", "manifest.json", "SHA256SUMS")
 """What `lettre archive` writes at the top of an output folder."""
 
 

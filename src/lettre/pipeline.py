@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from lettre import names as output_names
 from lettre import publish
 from lettre.build import Options, make_editions, write_editions
 from lettre.errors import ContentError, LettreError, Problem, UsageProblem
+from lettre.images import check_cache, checks_cached_in
 from lettre.load import load_issue, load_publication
 from lettre.messages import _
 from lettre.model import Publication
+from lettre.names import Names
 from lettre.output import ARCHIVE, FULL, MARKER, TEMPORARY, claim, mark, write_failed
 from lettre.repo import Repository, is_issue_name
 from lettre.stamps import (
@@ -65,6 +68,11 @@ class Outcome:
     the build's exit status is then 3."""
     details: str = ""
     """The worker's traceback (or the stack of its crash): what --debug shows."""
+    names: Names | None = None
+    """The names of its files (names.py), when publication.yaml could be read."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Each file of its output folder, by name: those this build wrote, or, unchanged,
+    those its last build wrote. `send` takes the message from here."""
 
 
 @contextlib.contextmanager
@@ -279,6 +287,8 @@ def build_all(
             if job is None:
                 notes = stamp.warnings if stamp else []
                 outcome = Outcome(folder, out / folder.name, "unchanged", warnings=notes)
+                outcome.names = output_names.of(publication, folder.name)
+                outcome.files = {n: out / folder.name / n for n in stamp.outputs} if stamp else {}
                 outcomes.append(outcome)
                 done(outcome)
             else:
@@ -330,8 +340,10 @@ def run(job: Job) -> Outcome:
     output = job.out / job.folder.name
     outcome = Outcome(job.folder, output)
     try:
-        publication = _publication(repo)
-        loaded = load_issue(repo, job.folder, publication)
+        with checks_cached_in(check_cache(job.out)):  # an unchanged photo is not decoded again
+            publication = _publication(repo)
+            outcome.names = output_names.of(publication, job.folder.name)
+            loaded = load_issue(repo, job.folder, publication)
         outcome.problems = loaded.problems
         if loaded.value is None or not loaded.ok:
             outcome.status, outcome.error = "failed", _("the issue has errors")
@@ -358,6 +370,7 @@ def run(job: Job) -> Outcome:
         stamp = Stamp(current, seen, outputs, notes, sizes, options)
         write_editions(output, editions, set(before.outputs) if before else None, stamp.encode())
         outcome.sizes = {name: len(data) for name, data in editions.files.items()}
+        outcome.files = {name: output / name for name in editions.files}
         outcome.warnings = editions.warnings
     except ContentError as error:
         outcome.status, outcome.problems = "failed", error.problems

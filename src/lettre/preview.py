@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from lettre.build import Options
+from lettre.build import EMAIL, Options
 from lettre.errors import ContentError, LettreError, UsageProblem
 from lettre.messages import N_, _, language
 from lettre.pipeline import Outcome, build_all
@@ -77,7 +77,7 @@ class State:
         with self.building:
             if self.stop.is_set():
                 return
-            self._build(Options(print_edition=False), say)
+            self._build(Options(editions=(EMAIL,)), say)
             if self.outcome and self.outcome.status != "failed" and not self.stop.is_set():
                 self._build(Options(), say)
 
@@ -282,13 +282,13 @@ def served_file(root: Path, name: str) -> Path | None:
 def page(state: State) -> str:
     outcome = state.outcome
     files = sorted(p.name for p in state.files.glob("*")) if state.files.is_dir() else []
-    stem = next((name[:-5] for name in files if name.endswith(".html")), None)
+    named = outcome.names if outcome and outcome.names else None
     env = environment(state.repo.root / "templates", "fr")
     return env.get_template("preview.html.j2").render(
         _=_,
         lang=language(),
         issue=state.repo.shown(state.folder),
-        stem=stem,
+        names=named if named and named.email in files else None,
         generation=state.generation,
         problems=state.problems,
         warnings=(outcome.warnings if outcome else []),

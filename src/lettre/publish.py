@@ -13,12 +13,13 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettre import __version__
+from lettre import __version__, approval, decisions
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
@@ -117,7 +118,7 @@ def build_options(folder: Path, asked: Options, republish: bool) -> Options:
     if republish and named:
         return asked
     recorded = options_of(record, str(folder / RECORD))
-    return Options(recorded.mode, recorded.print_marks, asked.print_edition)
+    return Options(recorded.mode, recorded.print_marks, asked.editions)
 
 
 def guard(
@@ -219,8 +220,17 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def publish(repo: Repository, folder: Path, output: Path, options: Options) -> dict[str, Any]:
-    """Record the issue's current outputs (built, up to date) as published."""
+def publish(
+    repo: Repository,
+    folder: Path,
+    output: Path,
+    options: Options,
+    *,
+    force: bool = False,
+    say: Callable[..., None] = lambda *args, **kwargs: None,
+) -> dict[str, Any]:
+    """Record the issue's current outputs (built, up to date) as published, once its
+    warnings are accepted (or forced past: see `decisions.gate`)."""
     if read_record(folder):
         raise LettreError(
             _(
@@ -233,12 +243,19 @@ def publish(repo: Repository, folder: Path, output: Path, options: Options) -> d
         raise LettreError(
             _("{issue} is not built; run lettre build first").format(issue=repo.shown(folder))
         )
+    warnings = decisions.issue_warnings(repo, folder, stamp.warnings)
+    decisions.gate(
+        warnings, command="lettre publish", shown=repo.shown(folder), force=force, say=say
+    )
+    if (publication := load_publication(repo).value) is not None:
+        approval.gate(repo, folder, output, publication)
     record = {
         "published": _now(),
         "lettre": __version__,
         "options": options.as_dict(),
         "inputs": {name: seen.sha256 for name, seen in stamp.inputs.items()},
         "files": stamp.outputs,
+        "warnings": [{"warning": w.text, "code": w.code, "accepted": w.accepted} for w in warnings],
     }
     _write_record(folder, record)
     return record

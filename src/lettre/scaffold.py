@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from string import Template
@@ -12,7 +12,7 @@ from lettre.errors import LettreError
 from lettre.i18n import format_date
 from lettre.messages import _
 from lettre.output import write_atomic
-from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository
+from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository, coming_friday
 from lettre.schema import (
     ISSUE_SCHEMA_FILE,
     PUBLICATION_SCHEMA_FILE,
@@ -22,6 +22,9 @@ from lettre.schema import (
 )
 
 _SKELETONS = files("lettre") / "skeletons"
+EXAMPLES = ("À COMPLÉTER", "communication@example.org")
+"""What `lettre init` writes when it is not told the organisation or the sender's address
+(the defaults of its options): `check` warns on both, `send` and `publish` refuse them."""
 
 
 def _yaml_text(value: str) -> str:
@@ -98,3 +101,17 @@ def new_issue(repo: Repository, day: date, language: str) -> Path:
     path = folder / ISSUE_FILE
     write_atomic(path, text, overwrite=False)
     return path
+
+
+def next_free_friday(repo: Repository, today: date) -> tuple[date, list[date]]:
+    """The coming Friday, or the first Friday after it whose issue does not exist yet; with
+    the Fridays passed over (their issues exist: prepared ahead, or last week's finished)."""
+    day, taken = coming_friday(today), []
+    while _exists(repo.bulletins / day.isoformat()):
+        taken.append(day)
+        day += timedelta(days=7)
+    return day, taken
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()

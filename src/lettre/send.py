@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from lettre import sendrecord
+from lettre import approval, decisions, sendrecord
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
@@ -90,12 +90,9 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
     if publication is None:
         raise LettreError(_("publication.yaml has errors; run lettre check"))
     message, warnings = _built_message(repo, folder, request, publication)
-    if warnings and not request.force:
-        raise LettreError(
-            _("{issue} has warnings ({warning}); fix them or send with --force").format(
-                issue=repo.shown(folder), warning=warnings[0]
-            )
-        )
+    rehearsal = bool(request.test_address or request.dry_run)  # nobody gets the issue
+    decisions.gate(decisions.issue_warnings(repo, folder, warnings), command="lettre send",
+                   shown=repo.shown(folder), force=request.force, rehearsal=rehearsal, say=say)  # fmt: skip
     if request.test_address:
         _send_test(request, publication, test_copy(message), say)
         return
@@ -266,9 +263,15 @@ def _built_message(
                 issue=repo.shown(folder), reason=outcome.error
             )
         )
-    eml = outcome.output / f"{publication.file_slug}-{folder.name}.eml"
-    if not eml.is_file():
-        raise LettreError(_("no {name} in {folder}").format(name=eml.name, folder=outcome.output))
+    eml = outcome.files.get(outcome.names.eml) if outcome.names else None
+    if eml is None or not eml.is_file():
+        raise LettreError(
+            _("no message in {folder}: build it again (lettre build {issue})").format(
+                folder=outcome.output, issue=repo.shown(folder)
+            )
+        )
+    if not request.test_address:  # a test copy is how an issue gets checked before approval
+        approval.gate(repo, folder, outcome.output, publication)
     # a fresh build carries its check warnings as problems; an unchanged one, in its notes
     warnings = outcome.warnings + [str(p) for p in outcome.problems if not p.is_error]
     return eml.read_bytes(), warnings
@@ -303,11 +306,12 @@ def _server(request: Request, publication: Publication) -> Server:
     if port is None:
         port = configured.port if configured and configured.port else PORTS[security]
     user = request.user or (configured.user if configured else None)
-    if user and security == "none":
+    if user and security == "plain":
         raise UsageProblem(
             _(
-                "a login without encryption would send the password in clear; "
-                "use --starttls or --ssl"
+                "a login over a plain connection (--plain, or security: plain: no encryption) "
+                "would send the password in clear; use --starttls or --ssl "
+                "(security: starttls or ssl)"
             )
         )
     password = None

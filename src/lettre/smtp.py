@@ -27,7 +27,7 @@ from lettre.sendrecord import Journal
 
 log = logging.getLogger(__name__)
 
-PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Server:
     host: str
     port: int
     security: str
-    """starttls, ssl or none."""
+    """starttls, ssl or plain (no encryption: `security: plain`, `--plain`)."""
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     cafile: Path | None = None

@@ -74,6 +74,7 @@ def _walk(root: Path, inside: Path) -> list[Path]:
 def used_names(loaded: LoadedIssue, repo: Repository) -> list[str]:
     """The files a loaded issue uses, as the stamp names them."""
     paths = [*loaded.sources, *(info.path for info in loaded.images.values())]
+    paths += [loaded.logo_dark.path] if loaded.logo_dark else []  # the logo is given apart
     return sorted({_name(repo, loaded.folder, path) for path in paths})
 
 

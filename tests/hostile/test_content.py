@@ -89,7 +89,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {
         "root": root,
         "audit": audit,
-        "html": next(folder.glob("*.html")).read_text(),
+        "html": next(folder.glob("*-email.html")).read_text(),
         "text": next(folder.glob("*.txt")).read_text(),
         "eml_html": next(
             p for p in eml.walk() if p.get_content_type() == "text/html"

@@ -74,11 +74,9 @@ def test_a_huge_publication_is_not_read_to_find_its_language(
 def test_a_yaml_error_in_the_publication_is_told_in_its_language(
     lettre: Lettre, newsletter: Newsletter, language: str
 ) -> None:
-    broken = (
-        (MINIMAL / "publication.yaml")
-        .read_text("utf-8")
-        .replace("  email: test@example.org", "   email: test@example.org")
-    )
+    fine = (MINIMAL / "publication.yaml").read_text("utf-8")
+    broken = fine.replace("\n  email: ", "\n   email: ")  # one space too far
+    assert broken != fine
     root = newsletter({"publication.yaml": f"language: {language}\n" + broken})
     _french(lettre)
     if language == "fr":

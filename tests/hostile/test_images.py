@@ -389,7 +389,7 @@ def test_photos_with_awkward_names_build_and_link_to_safe_names(
     written = {p.name for p in (root / OUT / "images").iterdir()}
     assert len(written) == len(AWKWARD_NAMES)
     assert all(re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{10}\.jpg", name) for name in written), written
-    web = (root / OUT / f"{STEM}.html").read_text()
+    web = (root / OUT / f"{STEM}-email.html").read_text()
     linked = set(re.findall(r'src="images/([^"]+)"', web))
     assert linked == written
     assert "defile-du-14-juillet-" in " ".join(written)

@@ -143,7 +143,7 @@ def escapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "problems": [p for p in checked.problems if p.is_error],
         "result": result,
         "root": root,
-        "html": (root / f"{STEM}.html").read_text(),
+        "html": (root / f"{STEM}-email.html").read_text(),
         "text": (root / f"{STEM}.txt").read_text(),
         "eml_html": parts["text/html"],
         "eml_text": parts["text/plain"],
@@ -190,7 +190,7 @@ def test_the_text_part_and_subject_show_the_escapes_as_typed(
 def test_no_output_holds_a_nul_byte(escapes: dict[str, Any]) -> None:
     assert escapes["files"]
     texts = [p for p in escapes["files"] if p.suffix in (".html", ".txt", ".eml")]
-    assert len(texts) == 3 and [p.name for p in texts if b"\x00" in p.read_bytes()] == []
+    assert len(texts) == 4 and [p.name for p in texts if b"\x00" in p.read_bytes()] == []
     assert "\x00" not in pdf_text(next(p for p in escapes["files"] if p.suffix == ".pdf"))
 
 
@@ -373,7 +373,7 @@ def test_what_check_accepts_build_renders(
     assert result.exit_code == 0, result.output
     eml = email.message_from_bytes((root / f"{STEM}.eml").read_bytes(), policy=policy.default)
     assert str(eml["Subject"]) == subject
-    page = (root / f"{STEM}.html").read_text()
+    page = (root / f"{STEM}-email.html").read_text()
     assert subject in "".join(Parsed(page).text)
 
 
@@ -498,7 +498,7 @@ def test_nested_lists_up_to_the_limit_are_in_every_edition(
     root = newsletter({ISSUE: body_issue(items + "\n\nLa fin du texte.")})
     result = lettre("build", repo=root)
     assert result.exit_code == 0, result.output
-    page = (root / f"{STEM}.html").read_text()
+    page = (root / f"{STEM}-email.html").read_text()
     text = (root / f"{STEM}.txt").read_text()
     printed = pdf_text(root / f"{STEM}.pdf")
     for edition in (page, text, printed):
@@ -568,7 +568,7 @@ def test_a_long_word_neither_widens_nor_clips_the_email(
     browser: object, long_words: Path, width: int
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
-    page.goto((long_words / f"{STEM}.html").as_uri())
+    page.goto((long_words / f"{STEM}-email.html").as_uri())
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shown = page.evaluate("document.body.innerText")
     page.close()

@@ -1,6 +1,6 @@
 """Draw the example issue's photos and the logo with Pillow: nothing is downloaded.
 
-    python tests/tools/draw_example.py      # rewrites bulletins/2025-06-13/images/*.jpg, assets/logo.png
+    python tests/tools/draw_example.py      # rewrites bulletins/2025-06-13/images/*.jpg, assets/logo.png, assets/logo-dark.png
 
 The scenes are simple on purpose (gradients, silhouettes); they stand in for a cell's photos
 with the sizes and formats real ones have.
@@ -183,11 +183,24 @@ def logo() -> Image.Image:
     return image
 
 
+def logo_dark() -> Image.Image:
+    """The logo for dark backgrounds: its navy parts drawn light (publication.yaml: logo_dark)."""
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle([0, 0, 160, 160], radius=18, fill=(230, 233, 238))
+    for i, colour in enumerate([(0, 85, 164), (255, 255, 255), (206, 14, 45)]):
+        draw.rectangle([28 + i * 35, 28, 28 + (i + 1) * 35, 132], fill=colour)
+    draw.rectangle([200, 52, 470, 64], fill=(230, 233, 238))
+    draw.rectangle([200, 96, 400, 108], fill=(255, 107, 125))
+    return image
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     for number, (name, scene) in enumerate(PHOTOS.items()):
         scene(random.Random(number)).save(IMAGES / name, "JPEG", quality=84, optimize=True)
     logo().save(ROOT / "assets" / "logo.png", optimize=True)
+    logo_dark().save(ROOT / "assets" / "logo-dark.png", optimize=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""Making a checked photo ready for the editions, as cheaply as its quality allows.
+
+One decoding serves every edition: a JPEG is decoded at the smallest scale its decoder offers
+that still leaves twice the pixels needed (`draft`), turned upright, brought to sRGB, then each
+edition's size is resized from the smallest pixels already made that are large enough (the
+email's from the print's, when the print's are larger). A JPEG already within an edition's size
+and quality is not encoded again: its compressed data is kept as it is, only its metadata left
+out (byte for byte the source when it has none). Every output carries the pixels and nothing
+else: no comment, text, colour profile, EXIF (GPS position, thumbnail) or XMP.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image, ImageCms, ImageOps
+
+from lettre import image_bounds
+
+log = logging.getLogger(__name__)
+
+REDUCING_GAP = 2.0
+"""Decode (JPEG draft) and reduce by whole factors down to twice the final size, then resample
+with Lanczos: Pillow's measure for results indistinguishable from a full Lanczos."""
+ORIENTATION = 0x0112
+_TURNED = (5, 6, 7, 8)
+"""EXIF orientations that swap width and height."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How images are made ready for one edition."""
+
+    name: str
+    max_width: int
+    max_height: int
+    quality: int
+
+    @property
+    def key(self) -> bytes:
+        """Part of the cache key: a change here (or in how variants are made) makes new ones."""
+        return f"{self.name}-v4-{self.max_width}-{self.max_height}-{self.quality}".encode()
+
+    def fitted(self, size: tuple[int, int]) -> tuple[int, int]:
+        """`size` scaled down (never up) to fit within this edition's box, proportions kept."""
+        width, height = size
+        if width <= self.max_width and height <= self.max_height:
+            return size
+        scale = min(self.max_width / width, self.max_height / height)
+        return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+@dataclass(frozen=True)
+class Made:
+    suffix: str
+    data: bytes
+    width: int
+    height: int
+
+
+def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
+    """The variant of the image `source` for each of `specs`, by spec name."""
+    with Image.open(io.BytesIO(source)) as opened:
+        orientation = opened.getexif().get(ORIENTATION, 1)
+        stored = opened.size
+        upright = stored[::-1] if orientation in _TURNED else stored
+        sizes = {spec.name: spec.fitted(upright) for spec in specs}
+        kept = _kept_as_is(opened, source, orientation)
+        made = {
+            spec.name: Made(".jpg", kept, *stored)
+            for spec in specs
+            if kept and sizes[spec.name] == stored and jpeg_quality(opened) <= spec.quality
+        }
+        remaining = sorted(
+            (spec for spec in specs if spec.name not in made),
+            key=lambda spec: sizes[spec.name][0] * sizes[spec.name][1],
+            reverse=True,
+        )
+        if not remaining:
+            return made
+        largest = (
+            max(sizes[spec.name][0] for spec in remaining),
+            max(sizes[spec.name][1] for spec in remaining),
+        )
+        pixels = [_decoded(opened, largest, orientation)]
+        for spec in remaining:
+            size = sizes[spec.name]
+            base = min(
+                (p for p in pixels if p.width >= size[0] and p.height >= size[1]),
+                key=lambda p: p.width,
+            )
+            if base.size != size:
+                base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+                pixels.append(base)
+            made[spec.name] = encode(base, spec.quality)
+        return made
+
+
+def _decoded(opened: Image.Image, largest: tuple[int, int], orientation: int) -> Image.Image:
+    """The picture upright and in sRGB, decoded at the smallest scale that keeps at least
+    REDUCING_GAP times the `largest` size needed (JPEG only: other decoders ignore draft)."""
+    wanted = largest[::-1] if orientation in _TURNED else largest
+    opened.draft(None, (int(wanted[0] * REDUCING_GAP), int(wanted[1] * REDUCING_GAP)))
+    opened.load()
+    upright = opened if orientation == 1 else ImageOps.exif_transpose(opened)
+    return srgb(upright)
+
+
+def srgb(image: Image.Image) -> Image.Image:
+    """The picture in sRGB, as RGB or (when it has transparency) RGBA, 8 bits a channel."""
+    alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    mode = "RGBA" if alpha else "RGB"
+    profile = image.info.get("icc_profile")
+    if profile and image.mode in ("RGB", "RGBA", "CMYK", "L"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            converted = ImageCms.profileToProfile(
+                image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+            )
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a damaged profile: the pixels as they are
+    return image if image.mode == mode else image.convert(mode)
+
+
+def encode(image: Image.Image, quality: int) -> Made:
+    """Compressed from a new image that holds the pixels and nothing else: Pillow's savers
+    write back some of what `info` holds (the JPEG comment and the colour profile among them),
+    so nothing of the source's may reach them."""
+    bare = Image.frombytes(image.mode, image.size, image.tobytes())
+    buffer = io.BytesIO()
+    if bare.mode == "RGBA":
+        bare.save(buffer, "PNG", optimize=True)
+        return Made(".png", buffer.getvalue(), *bare.size)
+    bare.save(buffer, "JPEG", quality=quality, progressive=True, optimize=True)
+    return Made(".jpg", buffer.getvalue(), *bare.size)
+
+
+def _kept_as_is(opened: Image.Image, source: bytes, orientation: int) -> bytes | None:
+    """The JPEG's own compressed data without its metadata, when that alone is a good variant:
+    a colour photo (YCbCr) already upright, in sRGB (no profile, or one that says sRGB), that
+    every mail program decodes (see image_bounds.stripped_jpeg)."""
+    if opened.format != "JPEG" or opened.mode != "RGB" or orientation != 1:
+        return None
+    if "adobe" in opened.info or not _srgb_profile(opened.info.get("icc_profile")):
+        return None
+    return image_bounds.stripped_jpeg(source)
+
+
+def _srgb_profile(profile: bytes | None) -> bool:
+    if not profile:
+        return True
+    try:
+        described = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return False
+    return described.strip().lower().startswith("srgb")
+
+
+_IJG_LUMINANCE = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+"""The JPEG standard's example luminance table (Annex K), which libjpeg scales by quality."""
+
+
+def jpeg_quality(image: Image.Image) -> int:
+    """The libjpeg quality (1–100) a JPEG was saved at, from its luminance table: exact for
+    libjpeg's tables, the nearest finer quality for another encoder's; 100 when unknown."""
+    tables = getattr(image, "quantization", None) or {}
+    if 0 not in tables:
+        return 100
+    total = sum(tables[0])
+    return next((q for q in range(100, 0, -1) if _TABLE_SUMS[q] >= total), 1)
+
+
+def _table_sum(quality: int) -> int:
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return sum(min(255, max(1, (base * scale + 50) // 100)) for base in _IJG_LUMINANCE)
+
+
+_TABLE_SUMS = [0, *(_table_sum(q) for q in range(1, 101))]
