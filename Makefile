@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean system
+.PHONY: demo test lint format bench clean system messages
 
 demo: system $(STAMP)  ## check the example issue, print what it holds, build it into dist/
 	$(BIN)/lettre check --verbose
@@ -30,6 +30,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+LOCALE := src/lettre/locale
+PO := $(LOCALE)/fr/LC_MESSAGES/lettre.po
+messages: $(STAMP)  ## re-extract every message (lettre's and click's), update the French .po, compile it
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _fail:2 --no-location --sort-output \
+		--project lettre --copyright-holder lettre --msgid-bugs-address '' \
+		-o build/lettre.pot src/lettre \
+		$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')
+	test -f $(PO) || $(BIN)/pybabel init -D lettre -l fr -i build/lettre.pot -d $(LOCALE)
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D lettre -l fr \
+		-i build/lettre.pot -d $(LOCALE)
+	$(BIN)/pybabel compile --statistics -D lettre -l fr -d $(LOCALE)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,18 @@ MINIMAL = DATA / "valid" / "minimal"
 PROJECT = TESTS.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def english_messages() -> Iterator[None]:
+    """Messages in English for every test: the fixture publications are French (the default
+    language), and LC_MESSAGES overrides a publication's language (lettre.messages). The tests
+    that match message text are written in English; tests/test_messages.py asks for French."""
+    environment = pytest.MonkeyPatch()
+    environment.delenv("LC_ALL", raising=False)
+    environment.setenv("LC_MESSAGES", "en")
+    yield
+    environment.undo()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-snapshots",

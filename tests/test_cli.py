@@ -82,7 +82,7 @@ def test_strict_turns_warnings_into_failure(lettre: Lettre, newsletter: Newslett
     root = newsletter({ISSUE: text})
     relaxed, strict = lettre("check", repo=root), lettre("check", "--strict", repo=root)
     assert relaxed.exit_code == 0 and strict.exit_code == 1
-    warning = "bulletins/2025-06-13/issue.yaml:3:5: warning: headlines[0]: no link: readers cannot read more than the summary; add a url (https://…) where they can [no-read-more]\n"
+    warning = "bulletins/2025-06-13/issue.yaml:3:5: warning: Headlines, 1st item “Une nouvelle”: no link: readers cannot read more than the summary; add a url (https://…) where they can [no-read-more]\n"
     assert relaxed.stderr == warning
     assert strict.stderr == warning + "1 issue checked: no errors, 1 warning.\n"
 

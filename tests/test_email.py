@@ -322,7 +322,7 @@ def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
     result = lettre("build", "--out", str(tmp_path / "dist"), repo=root)
     assert result.exit_code == 0
     shortened = [
-        int(n) for n in re.findall(r"« Article (\d+) » is shortened in the email", result.stderr)
+        int(n) for n in re.findall(r"“Article (\d+)” is shortened in the email", result.stderr)
     ]
     assert shortened and shortened == list(range(30 - len(shortened), 30))  # the lowest ones
     html = (tmp_path / "dist/2025-06-13/lettre-de-test-2025-06-13-email.html").read_text()

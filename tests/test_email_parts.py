@@ -98,7 +98,7 @@ def test_a_light_primary_colour_is_a_warning_and_falls_back_to_ink(
     result = lettre("check", repo=publication.parent)
     assert result.exit_code == 0
     assert (
-        "publication.yaml:6:19: warning: colors.primary: white text on it has a contrast of 1.5:1"
+        "publication.yaml:6:19: warning: colors › primary: white text on it has a contrast of 1.5:1"
         in result.stderr
     )
     tokens = theme(Colors(primary="#ffcc00"))

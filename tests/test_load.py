@@ -130,7 +130,7 @@ def test_image_through_a_symlink_out_of_the_repository_is_refused(
     link.symlink_to(outside)
     [problem] = check(Repository(root)).problems
     assert str(problem) == (
-        "bulletins/2025-06-13/issue.yaml:13:16: sections[0].articles[0].image.src: "
+        "bulletins/2025-06-13/issue.yaml:13:16: Section 1 “Opérations”, 1st article “Un article” › image › src: "
         "'images/photo.jpg' leads outside the newsletter repository (through a link)"
     )
 
@@ -155,12 +155,12 @@ sections:
     lines = [str(p) for p in check(Repository(root)).problems]
     assert lines == [
         "bulletins/2025-06-13/issue.yaml:2:12: warning: preheader: 174 characters; keep a preheader under 150 so that readers take it in [preheader-too-long]",
-        "bulletins/2025-06-13/issue.yaml:4:5: warning: headlines[0]: no link: readers cannot read more than the summary; add a url (https://…) where they can [no-read-more]",
-        "bulletins/2025-06-13/issue.yaml:4:12: warning: headlines[0].title: 129 characters; keep a title under 120 so that readers take it in [title-too-long]",
-        "bulletins/2025-06-13/issue.yaml:5:14: warning: headlines[0].summary: 349 characters; keep a summary under 300 so that readers take it in [summary-too-long]",
-        "bulletins/2025-06-13/issue.yaml:6:11: warning: headlines[0].date: 2025-06-20 is after the issue's date (2025-06-13); is it a typo? [date-after-issue]",
-        "bulletins/2025-06-13/issue.yaml:10:9: warning: sections[0].articles[0]: no link and no body: readers cannot read more than the summary; add a url or a body [no-read-more]",
-        "bulletins/2025-06-13/issue.yaml:12:22: warning: sections[0].articles[0].image.src: only 400 px wide; the email shows photos 600 px wide, so it will look blurred [image-narrow]",
+        "bulletins/2025-06-13/issue.yaml:4:5: warning: Headlines, 1st item “Très long Très long Très long Très long…”: no link: readers cannot read more than the summary; add a url (https://…) where they can [no-read-more]",
+        "bulletins/2025-06-13/issue.yaml:4:12: warning: Headlines, 1st item “Très long Très long Très long Très long…” › title: 129 characters; keep a title under 120 so that readers take it in [title-too-long]",
+        "bulletins/2025-06-13/issue.yaml:5:14: warning: Headlines, 1st item “Très long Très long Très long Très long…” › summary: 349 characters; keep a summary under 300 so that readers take it in [summary-too-long]",
+        "bulletins/2025-06-13/issue.yaml:6:11: warning: Headlines, 1st item “Très long Très long Très long Très long…” › date: 2025-06-20 is after the issue's date (2025-06-13); is it a typo? [date-after-issue]",
+        "bulletins/2025-06-13/issue.yaml:10:9: warning: Section 1 “Opérations”, 1st article “Un article”: no link and no body: readers cannot read more than the summary; add a url or a body [no-read-more]",
+        "bulletins/2025-06-13/issue.yaml:12:22: warning: Section 1 “Opérations”, 1st article “Un article” › image › src: only 400 px wide; the email shows photos 600 px wide, so it will look blurred [image-narrow]",
     ]
 
 

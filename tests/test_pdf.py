@@ -253,7 +253,7 @@ def test_weasyprint_reads_nothing_lettre_did_not_hand_it(loaded, hostile: str) -
     html = (
         f"<!doctype html><html lang=fr><body><h3>Un article</h3><p>Texte</p>{hostile}</body></html>"
     )
-    with pytest.raises(LettreError, match=r"print edition \(in « Un article »\): refused to read"):
+    with pytest.raises(LettreError, match=r"print edition \(in “Un article”\): refused to read"):
         render_pdf(html, "", loaded, {})
 
 

@@ -90,7 +90,7 @@ def test_one_failing_issue_does_not_stop_the_others(newsletter: Newsletter, lett
     result = lettre("build", repo=root)
     assert result.exit_code == 1
     assert (
-        "bulletins/2025-06-06/issue.yaml:4:5: headlines[0].sumary: unknown field; did you mean 'summary'?"
+        "bulletins/2025-06-06/issue.yaml:4:5: Headlines, 1st item “Une nouvelle” › sumary: unknown field; did you mean 'summary'?"
         in result.stderr
     )
     assert "bulletins/2025-06-06: failed: the issue has errors" in result.stderr

@@ -61,7 +61,7 @@ def test_the_page_follows_the_files_as_they_are_saved(served: Any, browser: Any)
     page.locator("#problems", has_text="bulletins/2025-06-13/issue.yaml:2:1").wait_for(
         timeout=30_000
     )
-    assert "La construction a échoué" in page.inner_text("#problems")
+    assert "The build failed" in page.inner_text("#problems")  # LC_MESSAGES=en: tests/conftest.py
     page.close()
 
 

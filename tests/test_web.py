@@ -217,7 +217,7 @@ def test_teasers_without_base_url_are_a_located_error(tmp_path: Path) -> None:
     result = run()("check", repo=root)
     assert result.exit_code == 1
     assert re.search(
-        r"publication\.yaml:\d+:\d+: email\.articles: teasers link each article to the web "
+        r"publication\.yaml:\d+:\d+: email › articles: teasers link each article to the web "
         r"edition, which needs an address; add base_url \(https://…\) or write articles: full",
         result.output,
     ), result.output
@@ -226,7 +226,7 @@ def test_teasers_without_base_url_are_a_located_error(tmp_path: Path) -> None:
 def test_an_unknown_article_mode_is_a_located_error(tmp_path: Path) -> None:
     root = _mixed(tmp_path / "newsletter", "resume")
     result = run()("check", repo=root)
-    assert result.exit_code == 1 and "email.articles" in result.output, result.output
+    assert result.exit_code == 1 and "email › articles: " in result.output, result.output
 
 
 # --- the web page in a browser -------------------------------------------------------------

@@ -148,7 +148,9 @@ def test_accept_on_an_item_decides_that_item_only(newsletter: Newsletter, lettre
     result = lettre("check", "--strict", repo=root)  # the one not accepted still fails --strict
     assert result.exit_code == 1
     [accepted] = [line for line in result.stderr.splitlines() if line.endswith("(accepted)")]
-    assert accepted.startswith("bulletins/2025-06-13/issue.yaml:3:5: warning: headlines[0]:")
+    assert accepted.startswith(
+        "bulletins/2025-06-13/issue.yaml:3:5: warning: Headlines, 1st item “Première”:"
+    )
     assert "1 of them accepted." in result.stderr
 
 
@@ -219,7 +221,8 @@ def test_an_unknown_or_unacceptable_code_is_an_error_at_its_place(
     result = lettre("check", repo=root)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"bulletins/2025-06-13/issue.yaml:5:14: headlines[0].accept[0]: {message}"
+        f"bulletins/2025-06-13/issue.yaml:5:14: Headlines, 1st item “Une nouvelle” › accept, "
+        f"item 1: {message}"
     )
 
 
@@ -297,8 +300,8 @@ def test_send_refuses_every_warning_not_accepted_then_sends_once_they_are(
     assert refused.exit_code == 1 and mailbox.messages == []
     listed = [line.strip() for line in refused.stderr.splitlines() if ": warning: " in line]
     assert [line.split(": warning: ")[1].split(":")[0] for line in listed] == [
-        "headlines[0]",
-        "headlines[1]",
+        "Headlines, 1st item “Première”",
+        "Headlines, 2nd item “Seconde”",
     ]  # both, not the first only
     root = newsletter_again(newsletter, root, "accept: [no-read-more]\n" + issue)
     sent = send(lettre, root, port, "--plain", "--to", "a@example.org")  # no --force

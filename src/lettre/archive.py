@@ -95,7 +95,11 @@ def entries(repo: Repository, out: Path) -> list[Entry]:
         published = read_record(loaded.folder) is not None
         found.append(Entry(loaded, outputs.names(loaded), _files(output), published))
     if stale:
-        raise LettreError(f"built from older sources: {', '.join(stale)}; run lettre build first")
+        raise LettreError(
+            _("built from older sources: {issues}; run lettre build first").format(
+                issues=", ".join(stale)
+            )
+        )
     return sorted(found, key=lambda e: e.date, reverse=True)
 
 
@@ -108,8 +112,10 @@ def _files(output: Path) -> dict[str, tuple[int, str]]:
             path = Path(folder) / name
             if path.is_symlink():
                 raise LettreError(
-                    f"{path} is a symbolic link, which lettre never makes; remove it, then run "
-                    "lettre build and lettre archive again"
+                    _(
+                        "{path} is a symbolic link, which lettre never makes; remove it, then run "
+                        "lettre build and lettre archive again"
+                    ).format(path=path)
                 )
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in sorted(n for n in names if not n.startswith(".") and not is_proof(n)):
@@ -174,8 +180,10 @@ def make_archive(
             path = out / name
             if path.is_symlink() or (path.exists() and _sha(path) != recorded.get(name)):
                 raise LettreError(
-                    f"{path}: lettre did not write this file (or it was changed since); lettre "
-                    "overwrites only its own: move it away, then run lettre archive again"
+                    _(
+                        "{path}: lettre did not write this file (or it was changed since); lettre "
+                        "overwrites only its own: move it away, then run lettre archive again"
+                    ).format(path=path)
                 )
         recorded |= {name: digest(text.encode()) for name, text in written.items()}
         files = {name: text.encode() for name, text in written.items()}
@@ -208,7 +216,7 @@ def manifest(found: list[Entry]) -> str:
 
 
 def checksums(found: list[Entry]) -> str:
-    lines = [f"{sha}  {e.date}/{name}" for e in found for name, (_, sha) in e.files.items()]
+    lines = [f"{sha}  {e.date}/{name}" for e in found for name, (_size, sha) in e.files.items()]
     return "\n".join(lines) + "\n"
 
 

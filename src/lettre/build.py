@@ -22,7 +22,7 @@ from lettre import mail, outlook, pdf, web
 from lettre.codes import coded
 from lettre.errors import LettreError
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
-from lettre.messages import _
+from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
 from lettre.names import Names, names
 from lettre.options import EMAIL as EMAIL  # re-exported: callers found them here
@@ -103,7 +103,10 @@ def write_editions(
             try:
                 inside(folder, name).unlink(missing_ok=True)
             except OSError as error:
-                raise LettreError(f"cannot remove {folder / name}: {error.strerror}") from None
+                message = _("cannot remove {path}: {reason}")
+                raise LettreError(
+                    message.format(path=folder / name, reason=error.strerror)
+                ) from None
 
 
 def email_edition(loaded: LoadedIssue, setting: Setting) -> Editions:
@@ -208,7 +211,9 @@ def cache_folder(out: Path) -> Path:
     cache = out / ".cache" / "images"
     for path in (cache.parent, cache):
         if path.is_symlink():
-            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it")
+            raise LettreError(
+                _("{path} is a symbolic link, not lettre's; remove it").format(path=path)
+            )
     return cache
 
 
@@ -282,16 +287,15 @@ def _budget_warnings(
     warnings = []
     size = len(html.encode())
     if size >= mail.WARN_AT:
-        message = (
-            f"the email's HTML is {size:,} bytes; Gmail clips messages over "
-            f"{mail.GMAIL_CLIP:,}: shorten the issue"
-        )
+        message = _(
+            "the email's HTML is {size} bytes; Gmail clips messages over {clip}: shorten the issue"
+        ).format(size=f"{size:,}", clip=f"{mail.GMAIL_CLIP:,}")
         warnings.append(coded("email-weight", message))
     for s, a in sorted(shortened):
         title = loaded.issue.sections[s].articles[a].title
-        message = (
-            f"« {title} » is shortened in the email (title, summary and link) to stay under "
-            f"Gmail's limit; the print edition keeps it in full"
-        )
+        message = _(
+            "{title} is shortened in the email (title, summary and link) to stay under "
+            "Gmail's limit; the print edition keeps it in full"
+        ).format(title=quoted(title))
         warnings.append(coded("article-shortened", message))
     return warnings

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lettre import images, markdown
-from lettre.diagnostics import at, field_name
+from lettre.diagnostics import at, problem
 from lettre.errors import Problem, Severity
-from lettre.messages import _
+from lettre.messages import N_, _
 from lettre.model import Article, Headline, ImageInfo, Issue, Publication
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import Repository
@@ -65,13 +65,13 @@ def publication_problems(
         problems += _markdown(publication.footer, doc, ("footer",))
     ratio = contrast(publication.colors.primary, WHITE)
     if ratio < MINIMUM_CONTRAST:
-        message = (
-            f"white text on it has a contrast of {ratio:.1f}:1, under the {MINIMUM_CONTRAST}:1 "
+        message = _(
+            "white text on it has a contrast of {ratio}:1, under the {minimum}:1 "
             "readers need; headings will use the ink colour instead: choose a darker colour"
-        )
+        ).format(ratio=f"{ratio:.1f}", minimum=MINIMUM_CONTRAST)
         problems.append(warning(doc, ("colors", "primary"), "contrast-low", message))
     if publication.unsubscribe and publication.unsubscribe.startswith("mailto:"):
-        message = (
+        message = _(
             "only a mailto: link: Gmail and Yahoo ask bulk senders for one-click unsubscribe "
             "(RFC 8058), which needs an https:// link; give the list server's https address"
         )
@@ -147,12 +147,12 @@ def _link_problem(link: Path, root: Path) -> str | None:
     except FileNotFoundError:
         return None  # a broken link reads nothing; a template it names is simply not found
     except (OSError, RuntimeError):
-        return "a loop of symbolic links; remove the link"
+        return _("a loop of symbolic links; remove the link")
     if not target.is_relative_to(root):
-        return (
-            f"a symbolic link to {target}, outside the newsletter repository; lettre reads no "
+        return _(
+            "a symbolic link to {target}, outside the newsletter repository; lettre reads no "
             "file outside it: replace the link by a copy of what it points to"
-        )
+        ).format(target=target)
     return None
 
 
@@ -176,8 +176,10 @@ def issue_problems(
             at(
                 doc,
                 ("date",),
-                f"{issue.date} does not match the folder's name "
-                f"({folder.name}); rename the folder or fix the date",
+                _(
+                    "{date} does not match the folder's name ({folder}); "
+                    "rename the folder or fix the date"
+                ).format(date=issue.date, folder=folder.name),
             )
         )
     found: dict[str, ImageInfo] = {}
@@ -220,8 +222,10 @@ def _image(
                 doc,
                 path,
                 "image-narrow",
-                f"only {info.width} px wide; the email shows photos "
-                f"{EMAIL_WIDTH} px wide, so it will look blurred",
+                _(
+                    "only {width} px wide; the email shows photos {email} px wide, "
+                    "so it will look blurred"
+                ).format(width=info.width, email=EMAIL_WIDTH),
             )
         )
     return info
@@ -230,11 +234,12 @@ def _image(
 def _markdown(source: str, doc: Document, path: Path_) -> list[Problem]:
     place = doc.place(path)
     return [
-        Problem(
+        problem(
             place.file,
             place.line + finding.line - 1,
             place.column,
-            field_name(path),
+            doc,
+            path,
             finding.message,
             Severity.ERROR if finding.is_error else WARN,
             "" if finding.is_error else "markdown-html",  # lint's only warnings: HTML shown as text
@@ -255,7 +260,9 @@ def _item_warnings(
                 doc,
                 (*path, "date"),
                 "date-after-issue",
-                f"{item.date} is after the issue's date ({issue.date}); is it a typo?",
+                _("{date} is after the issue's date ({issue}); is it a typo?").format(
+                    date=item.date, issue=issue.date
+                ),
             )
         )
     body = item.body if isinstance(item, Article) else None
@@ -309,8 +316,13 @@ def _issue_warnings(issue: Issue, doc: Document) -> list[Problem]:
     return problems
 
 
+_WHAT = {"title": N_("a title"), "summary": N_("a summary"), "preheader": N_("a preheader")}
+
+
 def _length(text: str, limit: int, doc: Document, path: Path_, what: str) -> list[Problem]:
     if len(text) <= limit:
         return []
-    message = f"{len(text)} characters; keep a {what} under {limit} so that readers take it in"
+    message = _("{count} characters; keep {what} under {limit} so that readers take it in").format(
+        count=len(text), what=_(_WHAT[what]), limit=limit
+    )
     return [warning(doc, path, f"{what}-too-long", message)]

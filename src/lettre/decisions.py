@@ -58,7 +58,9 @@ def issue_warnings(
         code = codes.code_of(warning)
         if code in codes.CODES and code not in codes.EDITION_CODES:
             continue  # a check's warning, among a build's notes: found again above
-        text = warning if warning.startswith(where) else f"{where}: warning: {warning}"
+        if not warning.startswith(where):
+            warning = f"{where}: " + _("warning: {message}").format(message=warning)
+        text = warning
         decided.append(Decided(text, code, codes.accepts(code, issue, publication.value)))
     return decided
 

@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import click
 
+from lettre.messages import _, ngettext
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -33,12 +35,26 @@ class Problem:
     severity: Severity = Severity.ERROR
     code: str = ""
     """A warning's stable name (`date-after-issue`), what `accept:` lists; see `lettre.decisions`."""
+    place: str = ""
+    """The same place as an editor counts, "Section 1 “Operations”, 3rd article › title"
+    (diagnostics.place_name): shown instead of `field`, which --verbose adds after it."""
 
     def __str__(self) -> str:
+        return self.shown()
+
+    def shown(self, verbose: bool = False) -> str:
+        """`file:line:col: ` first (as editors and tools read it), then the place and the message
+        in the reader's language; `verbose` adds the YAML path after the place."""
         where = f"{self.file}:{self.line}:{self.column}: " if self.line else f"{self.file}: "
+        text = self.message
+        place = self.place or self.field
+        if verbose and self.place and self.field and self.place != self.field:
+            place = _("{place} ({path})").format(place=self.place, path=self.field)
+        if place:
+            text = _("{place}: {message}").format(place=place, message=text)
         if self.severity is Severity.WARNING:
-            where += "warning: "
-        text = where + (f"{self.field}: {self.message}" if self.field else self.message)
+            text = _("warning: {message}").format(message=text)
+        text = where + text
         return f"{text} [{self.code}]" if self.code else text
 
     @property
@@ -64,10 +80,15 @@ class ContentError(LettreError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
         errors = sum(p.is_error for p in self.problems)
-        super().__init__(f"Aborted: {errors} error{'s' if errors != 1 else ''} in the content.")
+        message = ngettext(
+            "Aborted: {count} error in the content.",
+            "Aborted: {count} errors in the content.",
+            errors,
+        )
+        super().__init__(message.format(count=errors))
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Every problem on its line, then the count (no "Error:" before a located line)."""
         for problem in self.problems:
-            click.echo(str(problem), err=True, file=file)
+            click.echo(problem.shown(), err=True, file=file)
         click.echo(self.format_message(), err=True, file=file)

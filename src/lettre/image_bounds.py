@@ -13,6 +13,8 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 
+from lettre.messages import N_, _
+
 MAX_SCANS = 64
 """A progressive JPEG has about 10 scans (libjpeg's default progression), mozjpeg's
 optimised ones a few more; thousands only make the decoder go over every block again."""
@@ -80,11 +82,11 @@ def _jpeg(data: bytes) -> None:
         segments += 1
         if marker == 0xFE or 0xE0 <= marker <= 0xEF:  # comments and APPn (EXIF, XMP, ICC…)
             metadata += end - start - 2
-        _bound(segments, MAX_CHUNKS, "segments", "export it again")
-        _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
+        _bound(segments, MAX_CHUNKS, N_("segments"), N_("export it again"))
+        _bound(metadata, MAX_METADATA_BYTES, METADATA, N_("export it without metadata"))
         if marker == 0xDA:
             scans += 1
-            _bound(scans, MAX_SCANS, "scans", "export it again as a baseline JPEG")
+            _bound(scans, MAX_SCANS, N_("scans"), N_("export it again as a baseline JPEG"))
 
 
 def _after_entropy_data(data: bytes, position: int) -> int:
@@ -187,15 +189,15 @@ def _count_chunks(
     for count, (kind, start, length) in enumerate(chunks, 1):
         frames += kind == frame
         metadata += metadata_of(kind, start, length, MAX_METADATA_BYTES - metadata + 1)
-        _bound(count, MAX_CHUNKS, "chunks", "export it again")
-        _bound(frames, MAX_FRAMES, "animation frames", "use a still photo")
-        _bound(metadata, MAX_METADATA_BYTES, "bytes of metadata", "export it without metadata")
+        _bound(count, MAX_CHUNKS, N_("chunks"), N_("export it again"))
+        _bound(frames, MAX_FRAMES, N_("animation frames"), N_("use a still photo"))
+        _bound(metadata, MAX_METADATA_BYTES, METADATA, N_("export it without metadata"))
 
 
 def _inflated(kind: bytes, chunk: bytes, limit: int) -> int | None:
     """How many bytes a compressed text or profile chunk inflates to (up to `limit`): a few
     kilobytes of zeros can inflate to megabytes."""
-    _, _, rest = chunk.partition(b"\0")  # after the keyword
+    _keyword, _nul, rest = chunk.partition(b"\0")  # after the keyword
     if kind in (b"zTXt", b"iCCP"):
         payload = rest[1:]
     elif kind == b"iTXt" and rest[:1] == b"\1":
@@ -210,11 +212,17 @@ def _inflated(kind: bytes, chunk: bytes, limit: int) -> int | None:
 
 def _bound(count: int, limit: int, what: str, fix: str) -> None:
     if count > limit:
-        shown = f"{limit // (1024 * 1024)} MB" if what == "bytes of metadata" else f"{limit:,}"
-        noun = (
-            "of metadata (text, colour profile, EXIF, XMP)" if what == "bytes of metadata" else what
-        )
-        raise TooMuchWork(
-            f"more than {shown} {noun}: decoding it would take too long "
-            f"(a hostile or broken file?); {fix}"
-        )
+        if what == METADATA:
+            message = _(
+                "more than {limit} MB of metadata (text, colour profile, EXIF, XMP): decoding it "
+                "would take too long (a hostile or broken file?); {fix}"
+            ).format(limit=limit // (1024 * 1024), fix=_(fix))
+        else:
+            message = _(
+                "more than {limit} {what}: decoding it would take too long "
+                "(a hostile or broken file?); {fix}"
+            ).format(limit=f"{limit:,}", what=_(what), fix=_(fix))
+        raise TooMuchWork(message)
+
+
+METADATA = "bytes of metadata"

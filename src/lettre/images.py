@@ -61,10 +61,11 @@ def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
     bounds on its size, its structure and the time decoding it takes."""
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise ImageProblem(f"{size // 1_000_000} MB is too large for an image; keep under 30 MB")
+        message = _("{size} MB is too large for an image; keep under 30 MB")
+        raise ImageProblem(message.format(size=size // 1_000_000))
     if allow_svg and path.suffix.lower() == ".svg":
         return _inspect_svg(path)
-    wanted = "JPEG, PNG, WebP or SVG" if allow_svg else "JPEG, PNG or WebP"
+    wanted = _("JPEG, PNG, WebP or SVG") if allow_svg else _("JPEG, PNG or WebP")
     image_format, width, height = inspect_bytes(path.read_bytes(), wanted)
     return ImageInfo(path, image_format, width, height)
 
@@ -152,7 +153,8 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
             resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
             answer = work()
         except BaseException as error:  # told to the parent, which reports it
-            answer = json.dumps(["failed", f"could not be decoded ({type(error).__name__})"])
+            message = _("could not be decoded ({error})").format(error=type(error).__name__)
+            answer = json.dumps(["failed", message])
         try:
             os.write(write, answer.encode())
         finally:
@@ -167,7 +169,12 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
         status = os.waitpid(pid, 0)[1]
     if told is None:
         return json.dumps(
-            ["failed", f"decoding it took over {seconds:.0f} s (a hostile file?); export it again"]
+            [
+                "failed",
+                _("decoding it took over {seconds} s (a hostile file?); export it again").format(
+                    seconds=f"{seconds:.0f}"
+                ),
+            ]
         )
     if not told and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
         message = _(
@@ -177,7 +184,12 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
         return json.dumps(["failed", message])
     if not told:
         return json.dumps(
-            ["failed", f"the decoder crashed on it ({_ending(status)}); export it again"]
+            [
+                "failed",
+                _("the decoder crashed on it ({ending}); export it again").format(
+                    ending=_ending(status)
+                ),
+            ]
         )
     return told
 
@@ -197,7 +209,9 @@ def _answer(read: int, seconds: float) -> str | None:
     """What the child wrote before it ended, or None when it is still at work at the limit."""
     deadline, chunks = time.monotonic() + seconds, list[bytes]()
     while True:
-        ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+        ready, _writable, _failed = select.select(
+            [read], [], [], max(0.0, deadline - time.monotonic())
+        )
         if not ready:
             return None
         chunk = os.read(read, 65536)
@@ -231,16 +245,19 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise ImageProblem(
-                        f"{width} × {height} pixels is too many for a photo (a decompression bomb?);"
-                        " resize it under 50 megapixels"
+                        _(
+                            "{width} × {height} pixels is too many for a photo "
+                            "(a decompression bomb?); resize it under 50 megapixels"
+                        ).format(width=width, height=height)
                     )
                 if width * height * getattr(image, "n_frames", 1) > 4 * MAX_PIXELS:
                     raise ImageProblem(
-                        "an animation with too many pixels in all; use a still photo"
+                        _("an animation with too many pixels in all; use a still photo")
                     )
                 limit_processor_time(width * height * getattr(image, "n_frames", 1))
                 if image.format not in PHOTO_FORMATS:
-                    raise ImageProblem(f"{image.format} images are not supported; use {wanted}")
+                    message = _("{format} images are not supported; use {wanted}")
+                    raise ImageProblem(message.format(format=image.format, wanted=wanted))
                 if image.format == "JPEG":
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 for frame in range(min(getattr(image, "n_frames", 1), MAX_FRAMES)):
@@ -249,12 +266,17 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                 return str(image.format), width, height
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(
-                "too many pixels for a photo (a decompression bomb?); resize it under 50 megapixels"
+                _(
+                    "too many pixels for a photo (a decompression bomb?); "
+                    "resize it under 50 megapixels"
+                )
             ) from None
         except UnidentifiedImageError:
-            raise ImageProblem(f"not an image lettre can read; use {wanted}") from None
+            message = _("not an image lettre can read; use {wanted}").format(wanted=wanted)
+            raise ImageProblem(message) from None
         except (OSError, SyntaxError, ValueError, struct.error) as error:
-            raise ImageProblem(f"damaged or incomplete image ({error}); export it again") from None
+            message = _("damaged or incomplete image ({error}); export it again")
+            raise ImageProblem(message.format(error=error)) from None
 
 
 def _inspect_svg(path: Path) -> ImageInfo:
@@ -264,13 +286,14 @@ def _inspect_svg(path: Path) -> ImageInfo:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
         for _element, _attribute, encoded in svg.embedded_images(root):
-            inspect_bytes(base64.b64decode(encoded), "JPEG, PNG or WebP")
+            inspect_bytes(base64.b64decode(encoded), _("JPEG, PNG or WebP"))
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None
     except binascii.Error:
-        raise ImageProblem("SVG with a damaged embedded image; export it again") from None
+        raise ImageProblem(_("SVG with a damaged embedded image; export it again")) from None
     except ImageProblem as error:
-        raise ImageProblem(f"SVG with an embedded image that is refused: {error}") from None
+        message = _("SVG with an embedded image that is refused: {reason}")
+        raise ImageProblem(message.format(reason=error)) from None
     return ImageInfo(path, "SVG", width, height)
 
 

@@ -6,7 +6,6 @@ when there is no error, and the list of problems (errors and warnings) in every 
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 from dataclasses import dataclass, field
@@ -15,9 +14,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from lettre import checks, codes
-from lettre.characters import NONCHARACTERS
-from lettre.diagnostics import at, describe, field_name, from_validation
+from lettre import checks, codes, messages
+from lettre.diagnostics import at, describe, from_validation
+from lettre.diagnostics import problem as located
 from lettre.errors import Problem, Severity
 from lettre.i18n import default_title
 from lettre.images import ImageProblem
@@ -25,21 +24,15 @@ from lettre.messages import _
 from lettre.model import ImageInfo, Issue, LoadedIssue, Publication, RelativePath
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, Repository, is_issue_name
+from lettre.sources import MAX_FILE_BYTES as MAX_FILE_BYTES
+from lettre.sources import Unreadable as Unreadable
+from lettre.sources import read_source as read_source
+from lettre.sources import unreadable as _unreadable
 from lettre.yamlfile import Document, Place, YamlProblem, parse
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 512 * 1024
-"""An issue is a few kilobytes of text; half a megabyte is already a mistake."""
 PREHEADER_LENGTH = 150
-
-
-class Unreadable(Exception):
-    """A source file that could not be read at all; `problem` says where and why."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,7 +58,9 @@ def load_publication(repo: Repository) -> Loaded[Publication]:
     result: Loaded[Publication] = Loaded()
     try:
         path = _own_file(repo, repo.root, repo.publication_file.name)
-        doc = _read_yaml(path, repo.shown(repo.publication_file))
+        text = read_source(path, repo.shown(repo.publication_file))
+        messages.use_language_of(text)  # its own errors are told in its language too
+        doc = _read_yaml(path, repo.shown(repo.publication_file), text=text)
     except Unreadable as error:
         result.problems.append(error.problem)
         return result
@@ -122,7 +117,9 @@ def _own_file(repo: Repository, folder: Path, name: str) -> Path:
     except PathProblem as error:
         shown = repo.shown(folder / name)
         if not (folder / name).exists() and not (folder / name).is_symlink():
-            message = f"no {name} here; create it (`lettre new --date {folder.name}`) or remove the folder"
+            message = _(
+                "no {name} here; create it (`lettre new --date {date}`) or remove the folder"
+            ).format(name=name, date=folder.name)
             raise _unreadable(shown, message) from None
         raise _unreadable(shown, str(error)) from None
 
@@ -161,51 +158,6 @@ def _numbering_problems(
     return []
 
 
-def read_source(path: Path, shown: str) -> str:
-    """A text file as UTF-8 (a BOM is accepted), or `Unreadable` naming the bad byte."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _unreadable(
-                shown,
-                f"{size:,} bytes is too large for an issue file "
-                f"(the limit is {MAX_FILE_BYTES:,}); split it or trim it",
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _unreadable(shown, "file not found") from None
-    except OSError as error:
-        raise _unreadable(shown, f"cannot be read: {error.strerror}") from None
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        bad = data[error.start : error.end].hex(" ")
-        message = f"invalid UTF-8 (byte {bad}); save the file as UTF-8"
-        raise Unreadable(Problem(shown, line, column, "", message)) from None
-    odd = _HIDDEN_BREAK.search(text)
-    if odd:  # YAML counts these as line breaks, editors do not: every line number would drift
-        line = text.count("\n", 0, odd.start()) + 1
-        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
-        message = f"character U+{ord(odd.group()):04X} (an invisible line break) is not allowed; delete it"
-        raise Unreadable(Problem(shown, line, column, "", message))
-    if odd := NONCHARACTERS.search(text):  # MRML refuses them; they are never text
-        line = text.count("\n", 0, odd.start()) + 1
-        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
-        message = f"U+{ord(odd.group()):04X} is a Unicode noncharacter, not text; delete it"
-        raise Unreadable(Problem(shown, line, column, "", message))
-    return text
-
-
-_HIDDEN_BREAK = re.compile("[\u2028\u2029\x85]")
-
-
-def _unreadable(shown: str, message: str) -> Unreadable:
-    return Unreadable(Problem(shown, 1, 1, "", message))
-
-
 def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = None) -> Document:
     if text is None:
         text = read_source(path, shown)
@@ -215,7 +167,8 @@ def _read_yaml(path: Path, shown: str, first_line: int = 1, text: str | None = N
         raise Unreadable(_problem_at(error.place, error.message)) from None
     if not isinstance(doc.data, dict):
         place = doc.values.get((), Place(shown, first_line, 1))
-        raise Unreadable(_problem_at(place, "expected fields (name: value), one per line"))
+        message = _("expected fields (name: value), one per line")
+        raise Unreadable(_problem_at(place, message))
     return doc
 
 
@@ -235,8 +188,17 @@ def _language(doc: Document) -> str:
 def _validate(
     model: type[M], doc: Document, context: dict[str, Any], problems: list[Problem]
 ) -> M | None:
-    problems += [  # YAML's only warning: text after ' #' read as a comment
-        _problem_at(p.place, p.message, warning=p.warning, field=field_name(p.path))
+    problems += [
+        located(
+            p.place.file,
+            p.place.line,
+            p.place.column,
+            doc,
+            p.path,
+            p.message,
+            Severity.WARNING if p.warning else Severity.ERROR,
+            "yaml-comment" if p.warning else "",
+        )
         for p in doc.problems
     ]
     try:
@@ -285,7 +247,9 @@ def _include(
             at(
                 doc,
                 (*path, extra[0]),
-                f"an included article takes all its fields from its file; move '{extra[0]}' there",
+                _(
+                    "an included article takes all its fields from its file; move '{field}' there"
+                ).format(field=extra[0]),
             )
         )
         return None
@@ -293,7 +257,7 @@ def _include(
     try:
         relative = _PATH.validate_python(article["include"])
         if not relative.endswith(".md"):
-            raise PathProblem(f"'{relative}' is not a Markdown file (.md)")
+            raise PathProblem(_("'{path}' is not a Markdown file (.md)").format(path=relative))
         file = resolve_inside(repo.root, folder, relative)
     except ValidationError as error:
         problems.append(at(doc, where, describe(error.errors()[0])))
@@ -322,17 +286,20 @@ def _read_front_matter(file: Path, shown: str) -> Document:
     if lines[0].strip() != "---":
         raise _unreadable(
             shown,
-            "expected front matter first: a '---' line, the fields "
-            "(title: …), a '---' line, then the text in Markdown",
+            _(
+                "expected front matter first: a '---' line, the fields "
+                "(title: …), a '---' line, then the text in Markdown"
+            ),
         )
     if "---" not in (line.strip() for line in lines[1:]):
-        message = "the front matter has no closing '---' line; add one after the fields"
+        message = _("the front matter has no closing '---' line; add one after the fields")
         raise _unreadable(shown, message)
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     doc = _read_yaml(file, shown, first_line=2, text="\n".join(lines[1:end]) + "\n")
     if "body" in doc.data:
         place = doc.keys[("body",)]
-        raise Unreadable(_problem_at(place, "the body goes after the front matter, not in it"))
+        message = _("the body goes after the front matter, not in it")
+        raise Unreadable(_problem_at(place, message))
     body = "\n".join(lines[end + 1 :])
     if body.strip():
         blank_lines = len(body) - len(body.lstrip("\n"))
@@ -387,7 +354,7 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
     accepted |= codes.accepted(strays, None, loaded.value)
     problems += strays
     for folder in misnamed:  # an issue, its date written another way: say how to name it
-        message = "issue folders are named by the issue's date, YYYY-MM-DD; rename it"
+        message = _("issue folders are named by the issue's date, YYYY-MM-DD; rename it")
         problems.append(Problem(repo.shown(folder), 0, 0, "", message))
     for folder in folders:
         if folder in others or folder in misnamed:

@@ -25,6 +25,7 @@ from lettre.characters import describe_character, encoded_word, hidden_character
 from lettre.errors import LettreError
 from lettre.i18n import default_title
 from lettre.images import Variant
+from lettre.messages import _
 from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
 from lettre.theme import Theme, theme
 from lettre.web import WORDS, Links
@@ -118,11 +119,12 @@ def _render(env: SandboxedEnvironment, name: str, ctx: EmailContext) -> str:
         return env.get_template(name).render(**ctx)
     except TemplateError as error:
         where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""  # type: ignore[attr-defined]
-        raise LettreError(f"template {name}: {where}{error}") from None
+        message = _("template {name}: {where}{error}")
+        raise LettreError(message.format(name=name, where=where, error=error)) from None
 
 
 def _no_includes(path: str) -> str:
-    raise ValueError(f"mj-include is not allowed ({path})")
+    raise ValueError(_("mj-include is not allowed ({path})").format(path=path))
 
 
 def compile_mjml(source: str) -> str:
@@ -145,7 +147,8 @@ def compile_mjml(source: str) -> str:
     try:
         html = mjml2html(source, disable_comments=True, include_loader=_no_includes)
     except ValueError as error:
-        raise LettreError(f"the email's MJML does not compile: {error}") from None
+        message = _("the email's MJML does not compile: {error}").format(error=error)
+        raise LettreError(message) from None
     if not found:
         return html
     # the stand-in holds a digest of the whole source, author text included: no author can
@@ -209,11 +212,14 @@ def email_styles(tokens: Theme) -> dict[str, str]:
 def _checked(name: str, value: str) -> str:
     """A header's text, refused again here whatever the model let through."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise LettreError(f"header {name}: a line break or control character in {value!r}")
+        message = _("header {name}: a line break or control character in {value}")
+        raise LettreError(message.format(name=name, value=repr(value)))
     if char := hidden_character(value):
-        raise LettreError(f"header {name}: the invisible character {describe_character(char)}")
+        message = _("header {name}: the invisible character {character}")
+        raise LettreError(message.format(name=name, character=describe_character(char)))
     if word := encoded_word(value):
-        raise LettreError(f"header {name}: {word[:40]!r} would be decoded into other text")
+        message = _("header {name}: {word} would be decoded into other text")
+        raise LettreError(message.format(name=name, word=repr(word[:40])))
     return value
 
 
@@ -221,7 +227,10 @@ def _checked_link(name: str, value: str) -> str:
     """A link that goes between < and > in a header: nothing in it may end it."""
     _checked(name, value)
     if found := HEADER_URL_BREAKERS.search(value):
-        raise LettreError(f"header {name}: {found.group()!r} in the link {value!r}")
+        message = _("header {name}: {character} in the link {value}")
+        raise LettreError(
+            message.format(name=name, character=repr(found.group()), value=repr(value))
+        )
     return value
 
 
@@ -262,7 +271,7 @@ def build_message(
     """
     publication = loaded.publication
     digest = hashlib.sha256(
-        b"\0".join([html.encode(), text.encode(), *(v.data for _, v in inline)])
+        b"\0".join([html.encode(), text.encode(), *(v.data for _cid, v in inline)])
     ).hexdigest()
     message = EmailMessage(policy=policy.SMTP)
     sender = Address(_checked("From", publication.sender.name), addr_spec=publication.sender.email)

@@ -19,6 +19,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
+from lettre.messages import N_, _
 from lettre.typography import typeset
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -56,7 +57,7 @@ def _link_allowed(url: str) -> bool:
     url = url.strip()
     if url.startswith("#"):
         return True
-    scheme, colon, _ = url.partition(":")
+    scheme, colon, _rest = url.partition(":")
     return bool(colon) and scheme.lower() in LINK_SCHEMES and not re.search(r"[\s\x00-\x1f]", url)
 
 
@@ -320,10 +321,10 @@ def lint(source: str) -> list[Finding]:
             depth -= 1
         if depth > MAX_DEPTH and not too_deep:
             too_deep = True
-            message = (
-                f"lists or quotes nested more than {MAX_DEPTH} levels deep; "
+            message = _(
+                "lists or quotes nested more than {count} levels deep; "
                 "flatten them: lettre does not show what lies deeper"
-            )
+            ).format(count=MAX_DEPTH)
             findings.append(Finding(line, message))
         inline_depth, deepest = 0, 0
         for token in block.children or ():
@@ -334,10 +335,10 @@ def lint(source: str) -> list[Finding]:
             if inline_depth > MAX_INLINE_DEPTH and not deepest:
                 deepest = line
         if deepest:
-            message = (
-                f"emphasis or links nested more than {MAX_INLINE_DEPTH} levels deep; "
+            message = _(
+                "emphasis or links nested more than {count} levels deep; "
                 "simplify the text: mail programs cannot show it"
-            )
+            ).format(count=MAX_INLINE_DEPTH)
             findings.append(Finding(deepest, message))
     return findings
 
@@ -345,29 +346,31 @@ def lint(source: str) -> list[Finding]:
 def _inline_findings(token: Token, line: int) -> list[Finding]:
     if token.type == "image" or (token.type == "text" and "![" in token.content):
         return [
-            Finding(line, "images in Markdown are not supported; use the article's image field")
+            Finding(line, _("images in Markdown are not supported; use the article's image field"))
         ]
     if token.type == "link_open" and not token.attrs.get("href"):
-        return [Finding(line, "a link with no address; write [text](https://…)")]
+        return [Finding(line, _("a link with no address; write [text](https://…)"))]
     if token.type != "text":
         return []
     text = token.content
     findings = [Finding(line, message) for message in _refused_links(text)]
     if "<!--" in text:
-        message = "an HTML comment is printed as text, not hidden; delete it"
+        message = _("an HTML comment is printed as text, not hidden; delete it")
         findings.append(Finding(line, message, is_error=False))
     elif raw := _RAW_HTML.search(text):
-        message = f"raw HTML ({raw.group(0)[:40]}) is shown as text, not interpreted; use Markdown instead"
+        message = _(
+            "raw HTML ({html}) is shown as text, not interpreted; use Markdown instead"
+        ).format(html=raw.group(0)[:40])
         findings.append(Finding(line, message, is_error=False))
     if re.search(r"\]\[[^\]]*\]", text):
-        message = (
+        message = _(
             "a reference link ([text][name]) with no valid definition; write [text](https://…)"
         )
         findings.append(Finding(line, message))
     return findings
 
 
-_REFUSED = "links must be http(s)://, mailto: or #anchor"
+_REFUSED = N_("links must be http(s)://, mailto: or #anchor")
 
 
 def _refused_links(text: str) -> list[str]:
@@ -376,16 +379,20 @@ def _refused_links(text: str) -> list[str]:
     for target in _LINK_TARGET.findall(text):
         url = target.strip()
         if not url:
-            messages.append("a link with no address; write [text](https://…)")
+            messages.append(_("a link with no address; write [text](https://…)"))
         elif re.search(r"\s", url):
-            messages.append(f"link to '{url}' has a space in its address; write it as %20")
+            message = _("link to '{url}' has a space in its address; write it as %20")
+            messages.append(message.format(url=url))
         else:
-            messages.append(f"link to '{url}' refused: {_REFUSED}")
+            message = _("link to '{url}' refused: {why}")
+            messages.append(message.format(url=url, why=_(_REFUSED)))
     for autolink in re.findall(r"<([a-zA-Z][\w+.-]*:[^\s<>]*)>", text):
         if not _link_allowed(autolink):
-            messages.append(f"link to '{autolink}' refused: {_REFUSED}")
+            message = _("link to '{url}' refused: {why}")
+            messages.append(message.format(url=autolink, why=_(_REFUSED)))
     for definition in re.findall(r"^\s*\[[^\]]+\]:\s*(\S+)", text, re.MULTILINE):
-        messages.append(f"link definition to '{definition}' refused: {_REFUSED}")
+        message = _("link definition to '{url}' refused: {why}")
+        messages.append(message.format(url=definition, why=_(_REFUSED)))
     return messages
 
 

@@ -34,7 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from lettre.characters import describe_character, encoded_word, hidden_character
 from lettre.codes import CODES, NEVER_ACCEPTED
-from lettre.messages import _
+from lettre.messages import _, alternatives
 from lettre.typography import typeset
 
 _CONTROL = re.compile(
@@ -45,7 +45,8 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, context)
+    """The message is marked for the catalogue by its place (`pybabel extract -k _fail:2`)."""
+    return PydanticCustomError(kind, _(message), context)
 
 
 def _control(char: str) -> PydanticCustomError:
@@ -128,7 +129,7 @@ def _url(value: str, schemes: tuple[str, ...]) -> str:
         or (parts.scheme.lower() == "mailto" and "@" not in parts.path)
         or not port_ok
     ):
-        wanted = " or ".join(f"{s}:" for s in schemes)
+        wanted = alternatives([f"{s}:" for s in schemes])
         raise _fail(
             "url",
             "'{value}' is not a valid link; it must start with {wanted}",

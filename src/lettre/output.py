@@ -22,6 +22,7 @@ from typing import Any
 
 from lettre import __version__
 from lettre.errors import LettreError, UsageProblem
+from lettre.messages import N_, _
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
 MARKER = ".lettre-output.json"
@@ -34,10 +35,12 @@ def write_failed(path: Path, error: OSError) -> LettreError:
     """The error to report when writing `path` failed: a full disk says so, naming the folder."""
     if error.errno in FULL:
         return LettreError(
-            f"the disk is full: cannot write into {path.parent} ({error.strerror}); "
-            "nothing was changed there: free some space, then run lettre again"
+            _(
+                "the disk is full: cannot write into {folder} ({reason}); "
+                "nothing was changed there: free some space, then run lettre again"
+            ).format(folder=path.parent, reason=error.strerror)
         )
-    return LettreError(f"cannot write {path}: {error.strerror}")
+    return LettreError(_("cannot write {path}: {reason}").format(path=path, reason=error.strerror))
 
 
 def write_atomic(path: Path, data: bytes | str, *, overwrite: bool = True) -> None:
@@ -46,7 +49,9 @@ def write_atomic(path: Path, data: bytes | str, *, overwrite: bool = True) -> No
     With `overwrite=False` an existing file is an error and is left as it was.
     """
     if not overwrite and path.exists():
-        raise LettreError(f"{path} already exists; lettre does not overwrite it")
+        raise LettreError(
+            _("{path} already exists; lettre does not overwrite it").format(path=path)
+        )
     temporary = _temporary(path, data)
     try:
         if overwrite:
@@ -72,13 +77,13 @@ def write_together(folder: Path, files: dict[str, bytes]) -> None:
             path = inside(folder, name)
             written.append((_temporary(path, data), path))
     except BaseException:
-        _remove([temporary for temporary, _ in written])
+        _remove([temporary for temporary, _path in written])
         raise
     for temporary, path in written:
         try:
             os.replace(temporary, path)  # a rename in the same folder needs no new space
         except OSError as error:
-            _remove([t for t, _ in written])
+            _remove([t for t, _path in written])
             raise write_failed(path, error) from None
 
 
@@ -121,11 +126,11 @@ def read_own(path: Path) -> str:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise OSError(errno.ELOOP, "a symbolic link, not the file lettre wrote") from None
+            raise OSError(errno.ELOOP, _("a symbolic link, not the file lettre wrote")) from None
         raise
     with open(descriptor, "rb") as handle:  # not os.fdopen: the full-disk tests count those
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(errno.EINVAL, "not a file lettre wrote")
+            raise OSError(errno.EINVAL, _("not a file lettre wrote"))
         return handle.read().decode("utf-8")
 
 
@@ -141,7 +146,11 @@ def inside(folder: Path, name: str) -> Path:
     """`folder / name`, refused unless `name` stays in `folder` (links included)."""
     path = folder / name
     if not safe_name(name) or not path.parent.resolve().is_relative_to(folder.resolve()):
-        raise LettreError(f"{path}: leaves {folder}; lettre writes and deletes only inside it")
+        raise LettreError(
+            _("{path}: leaves {folder}; lettre writes and deletes only inside it").format(
+                path=path, folder=folder
+            )
+        )
     return path
 
 
@@ -163,7 +172,8 @@ def claim(out: Path, adoptable: Callable[[Path], bool]) -> None:
     try:
         present = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     except OSError as error:
-        raise UsageProblem(f"{out}: cannot be read ({error.strerror})") from None
+        message = _("{path}: cannot be read ({reason})").format(path=out, reason=error.strerror)
+        raise UsageProblem(message) from None
     made = [name for name in present if name not in ARCHIVE and adoptable(out / name)]
     foreign = [
         name
@@ -173,8 +183,10 @@ def claim(out: Path, adoptable: Callable[[Path], bool]) -> None:
     if foreign:
         shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
         raise UsageProblem(
-            f"{out}: this folder is not empty and lettre did not make it ({shown}); "
-            "lettre writes only into a folder of its own: give --out a new or empty folder"
+            _(
+                "{path}: this folder is not empty and lettre did not make it ({names}); "
+                "lettre writes only into a folder of its own: give --out a new or empty folder"
+            ).format(path=out, names=shown)
         )
 
 
@@ -186,7 +198,8 @@ def mark(out: Path) -> None:
     try:
         archive = {name: _digest(out / name) for name in ARCHIVE if _regular(out / name)}
     except OSError as error:
-        raise LettreError(f"{out}: cannot be read ({error.strerror})") from None
+        message = _("{path}: cannot be read ({reason})").format(path=out, reason=error.strerror)
+        raise LettreError(message) from None
     save_marker(out, archive)
 
 
@@ -202,16 +215,18 @@ def marker(out: Path) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
-        raise LettreError(f"{path}: cannot be read ({error}); {_MARKER_FIX}") from None
+        message = _("{path}: cannot be read ({error}); {fix}")
+        raise LettreError(message.format(path=path, error=error, fix=_(_MARKER_FIX))) from None
     written = data.get("written") if isinstance(data, dict) else None
     if not isinstance(written, dict) or not all(
         name in ARCHIVE and _is_digest(sha) for name, sha in written.items()
     ):
-        raise LettreError(f"{path}: damaged (its 'written' list is not lettre's); {_MARKER_FIX}")
+        message = _("{path}: damaged (its 'written' list is not lettre's); {fix}")
+        raise LettreError(message.format(path=path, fix=_(_MARKER_FIX)))
     return dict(written)
 
 
-_MARKER_FIX = (
+_MARKER_FIX = N_(
     "delete it if this folder holds only lettre's output; lettre will then check the folder again"
 )
 

@@ -25,6 +25,7 @@ from lettre.errors import LettreError
 from lettre.fitting import fit
 from lettre.hyphenation import protect, stacked
 from lettre.images import Variant
+from lettre.messages import _, quoted
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.theme import theme
 
@@ -197,7 +198,8 @@ def render_pdf(
         return bytes(document.write_pdf(**options))
     except FatalURLFetchingError as error:
         refused = str(error.__cause__ or error)
-        raise LettreError(f"print edition{_where(html, refused)}: {refused}") from None
+        message = _("print edition{where}: {reason}")
+        raise LettreError(message.format(where=_where(html, refused), reason=refused)) from None
     finally:  # WeasyPrint removes the fonts' temporary folder only when garbage-collected
         if getattr(fonts, "_folder", None):
             shutil.rmtree(fonts._folder, ignore_errors=True)
@@ -228,7 +230,9 @@ def _where(html: str, message: str) -> str:
     url = re.search(r"read (.+?): the print edition", message)
     position = html.find(url.group(1)) if url else -1
     headings = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html[:position] if position >= 0 else "")
-    return f" (in « {re.sub('<[^>]+>', '', headings[-1])} »)" if headings else ""
+    if not headings:
+        return ""
+    return " " + _("(in {title})").format(title=quoted(re.sub("<[^>]+>", "", headings[-1])))
 
 
 def _source_name(path: Path, folder: Path) -> str:

@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lettre import __version__
 from lettre import names as output_names
 from lettre.errors import ContentError, LettreError, Problem, Severity, UsageProblem
+from lettre.messages import _
 from lettre.names import Names
 from lettre.options import Options
 from lettre.output import (
@@ -112,9 +113,11 @@ def locked(out: Path) -> Iterator[int]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = handle.read().strip() or _("another process")
             raise LettreError(
-                f"another lettre build ({holder}) is writing {out}; wait for it to end"
+                _("another lettre build ({holder}) is writing {folder}; wait for it to end").format(
+                    holder=holder, folder=out
+                )
             ) from None
         try:
             handle.seek(0)
@@ -138,11 +141,12 @@ def _open_lock(path: Path) -> IO[str]:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise LettreError(f"{path} is a symbolic link, not lettre's; remove it") from None
+            message = _("{path} is a symbolic link, not lettre's; remove it").format(path=path)
+            raise LettreError(message) from None
         raise
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        raise LettreError(f"{path} is not a file lettre wrote; remove it")
+        raise LettreError(_("{path} is not a file lettre wrote; remove it").format(path=path))
     return open(descriptor, "a+")  # noqa: PTH123 (a descriptor; os.fdopen is the full-disk tests')
 
 
@@ -176,7 +180,7 @@ def _files_below(folder: Path) -> list[Path]:
     if folder.is_symlink() or not folder.is_dir():
         return []
     found = []
-    for parent, _, names in os.walk(folder):
+    for parent, _subfolders, names in os.walk(folder):
         found += [Path(parent) / name for name in names]
     return [p for p in found if not p.is_symlink()]
 
@@ -187,7 +191,7 @@ def _temporaries_below(folder: Path) -> list[Path]:
     if folder.is_symlink() or not folder.is_dir():
         return []
     found = []
-    for parent, _, names in os.walk(folder):
+    for parent, _folders, names in os.walk(folder):
         found += [Path(parent) / n for n in names if TEMPORARY.fullmatch(n)]
     return [p for p in found if not p.is_symlink()]
 
@@ -256,16 +260,20 @@ def check_output(repo: Repository, out: Path) -> None:
     for sources in (repo.bulletins, repo.root / "templates", repo.root / "assets"):
         if resolved.is_relative_to(sources.resolve()):
             raise UsageProblem(
-                f"{out}: the output folder cannot be inside {repo.shown(sources)}/; use dist/"
+                _("{out}: the output folder cannot be inside {sources}/; use dist/").format(
+                    out=out, sources=repo.shown(sources)
+                )
             )
     if repo.root.resolve().is_relative_to(resolved) or resolved == _home():
         raise UsageProblem(
-            f"{out}: the output folder cannot be the newsletter repository, a folder that "
-            "contains it, or your home folder; lettre cleans its output folder: use dist/ or a "
-            "new folder"
+            _(
+                "{out}: the output folder cannot be the newsletter repository, a folder that "
+                "contains it, or your home folder; lettre cleans its output folder: use dist/ or "
+                "a new folder"
+            ).format(out=out)
         )
     if resolved.exists() and not resolved.is_dir():
-        raise UsageProblem(f"{out} exists and is not a folder")
+        raise UsageProblem(_("{out} exists and is not a folder").format(out=out))
     claim(out, _adoptable)
 
 
@@ -555,7 +563,7 @@ def run(job: Job) -> Outcome:
             loaded = load_issue(repo, job.folder, publication)
         outcome.problems = loaded.problems
         if loaded.value is None or not loaded.ok:
-            outcome.status, outcome.error = "failed", "the issue has errors"
+            outcome.status, outcome.error = "failed", _("the issue has errors")
             return outcome
         editions = make_editions(loaded.value, repo, job.out, job.options)
         # the files this issue uses are known now: the stamp records those, and only those
@@ -565,12 +573,15 @@ def run(job: Job) -> Outcome:
         if job.published:
             publish.guard(repo, job.folder, output, editions, seen, job.reason, job.options)
         if output.is_symlink():
-            raise LettreError(f"{output} is a symbolic link, not lettre's; remove it")
+            raise LettreError(
+                _("{path} is a symbolic link, not lettre's; remove it").format(path=output)
+            )
         before = Stamp.load(output)
         outputs = {name: digest(data) for name, data in editions.files.items()}
         where = f"{repo.shown(job.folder)}/issue.yaml"
+        warning = _("warning: {message}")
         notes = [str(p) for p in loaded.problems] + [
-            f"{where}: warning: {w}" for w in editions.warnings
+            f"{where}: " + warning.format(message=w) for w in editions.warnings
         ]
         sizes = {name: len(data) for name, data in editions.files.items()}
         stamp = Stamp(current, seen, outputs, notes, sizes, options)
@@ -580,7 +591,7 @@ def run(job: Job) -> Outcome:
         outcome.warnings = editions.warnings
     except ContentError as error:
         outcome.status, outcome.problems = "failed", error.problems
-        outcome.error = "publication.yaml has errors"
+        outcome.error = _("publication.yaml has errors")
     except LettreError as error:
         outcome.status, outcome.error = "failed", error.format_message()
     except Exception as error:
@@ -609,7 +620,12 @@ def write_editions(
 def _failure(error: Exception) -> str:
     """What to tell of an unexpected failure (its traceback goes back in the outcome)."""
     if isinstance(error, OSError) and error.errno in FULL:
-        return f"the disk is full ({error.strerror}); free some space, then build again"
+        return _("the disk is full ({reason}); free some space, then build again").format(
+            reason=error.strerror
+        )
     if out_of_memory(error):
-        return "the build needed more memory than its limit (--memory): is a table, a list or a word enormous?"
-    return f"internal error: {type(error).__name__}: {error}"
+        return _(
+            "the build needed more memory than its limit (--memory): "
+            "is a table, a list or a word enormous?"
+        )
+    return _("internal error: {kind}: {error}").format(kind=type(error).__name__, error=error)

@@ -27,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from lettre.errors import ContentError, LettreError, UsageProblem
+from lettre.messages import N_, _, language
 from lettre.options import EMAIL, PRINT_EDITION, Options
 from lettre.pipeline import Outcome, build_all
 from lettre.repo import Repository
@@ -43,6 +44,10 @@ MAX_TARGET = 2048
 """The longest request target answered: the build's file names are far shorter."""
 STOPPING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 """Signals that stop the preview the way Ctrl-C does: its build folder is removed."""
+
+
+STATUSES = {"built": N_("built"), "unchanged": N_("unchanged"), "failed": N_("failed")}
+"""A build's status, as the preview prints it."""
 
 
 class BadRequest(Exception):
@@ -103,6 +108,7 @@ class State:
             self.stages[self.generation] = stage
             self.stages.pop(self.generation - KEPT_STAGES, None)
             self.changed.notify_all()
+        status = _(STATUSES[outcome.status if outcome else "failed"])
         say(f"{self.repo.shown(self.folder)}: {status}" + "".join(f"\n  {p}" for p in problems))
 
     @property
@@ -118,7 +124,7 @@ def watched(repo: Repository, folder: Path) -> list[Path]:
 def watch(state: State, stop: threading.Event, say: Callable[[str], None]) -> None:
     from watchfiles import watch as changes
 
-    for _ in changes(
+    for _changes in changes(
         *watched(state.repo, state.folder), stop_event=stop, debounce=DEBOUNCE_MS, step=50
     ):
         state.rebuild(say)
@@ -154,7 +160,7 @@ def parse_target(target: str) -> tuple[str, dict[str, str]]:
         raise BadRequest(HTTPStatus.REQUEST_URI_TOO_LONG, "request target too long")
     if not TARGET.fullmatch(target):
         raise BadRequest(HTTPStatus.BAD_REQUEST, "characters not allowed in a request target")
-    raw_path, _, raw_query = target.partition("?")
+    raw_path, _mark, raw_query = target.partition("?")
     query: dict[str, str] = {}
     for pair in raw_query.split("&") if raw_query else []:
         name, equals, value = pair.partition("=")
@@ -301,6 +307,8 @@ def page(state: State) -> str:
     named = outcome.names if outcome and outcome.names else None
     env = environment(state.repo.root / "templates", "fr")
     return env.get_template("preview.html.j2").render(
+        _=_,
+        lang=language(),
         issue=state.repo.shown(state.folder),
         names=named if named and named.email in files else None,
         generation=state.generation,
@@ -333,8 +341,8 @@ class Server(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         log.debug("request from %s failed", client_address, exc_info=True)
         if not isinstance(error, OSError):  # a page closed mid-answer is not worth a line
-            print(f"preview: a request failed ({type(error).__name__}); the preview goes on",
-                  file=sys.stderr)  # fmt: skip
+            message = _("preview: a request failed ({error}); the preview goes on")
+            print(message.format(error=type(error).__name__), file=sys.stderr)
 
 
 def serve(
@@ -359,7 +367,9 @@ def serve(
             server = Server(("127.0.0.1", port), handler)
         except OSError as error:
             raise UsageProblem(
-                f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try --port 0"
+                _("cannot listen on 127.0.0.1:{port} ({reason}); try --port 0").format(
+                    port=port, reason=error.strerror
+                )
             ) from None
         server.state, server.previous, server.cleanup = state, previous, cleanup
         state.rebuild(say)

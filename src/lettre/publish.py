@@ -23,6 +23,7 @@ from lettre import __version__, approval, decisions
 from lettre.build import Editions, ImageMode, Options, make_editions
 from lettre.errors import LettreError
 from lettre.load import load_issue, load_publication
+from lettre.messages import N_, _
 from lettre.output import inside, read_own, safe_name, write_atomic, write_failed
 from lettre.repo import Repository
 from lettre.stamps import Seen, Stamp, digest, file_digest
@@ -42,22 +43,24 @@ def read_record(folder: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
-        raise LettreError(f"{path} cannot be read ({error}); {_RESTORE}") from None
+        message = _("{path} cannot be read ({error}); {fix}")
+        raise LettreError(message.format(path=path, error=error, fix=_(_RESTORE))) from None
     try:
         _check_version(record)
         history = record.get("history", [])
         if not isinstance(history, list):
-            raise _Damaged("history: not a list")
+            raise _Damaged(_("history: not a list"))
         for number, previous in enumerate(history):
             _check_version(previous, f"history[{number}].")
         if not isinstance(record.get("options", {}), dict):
-            raise _Damaged("options: not a mapping")
+            raise _Damaged(_("options: not a mapping"))
     except _Damaged as error:
-        raise LettreError(f"{path}: damaged ({error}); {_RESTORE}") from None
+        message = _("{path}: damaged ({error}); {fix}")
+        raise LettreError(message.format(path=path, error=error, fix=_(_RESTORE))) from None
     return dict(record)
 
 
-_RESTORE = "restore it from git (git checkout -- the file)"
+_RESTORE = N_("restore it from git (git checkout -- the file)")
 
 
 class _Damaged(Exception):
@@ -67,18 +70,20 @@ class _Damaged(Exception):
 def _check_version(record: Any, where: str = "") -> None:
     """One published version: when, and the SHA-256 of every file and input."""
     if not isinstance(record, dict):
-        raise _Damaged(f"{where or 'the record'}: not a mapping")
+        raise _Damaged(_("{where}: not a mapping").format(where=where or _("the record")))
     if not isinstance(record.get("published"), str) or not record["published"]:
-        raise _Damaged(f"{where}published: missing")
+        raise _Damaged(_("{where}published: missing").format(where=where))
     for key in ("files", "inputs"):
         value = record.get(key)
         if not isinstance(value, dict) or (key == "files" and not value):
-            raise _Damaged(f"{where}{key}: missing or empty")
+            raise _Damaged(_("{where}{key}: missing or empty").format(where=where, key=key))
         for name, sha in value.items():
             if not safe_name(name):
-                raise _Damaged(f"{where}{key}: {name!r} leaves its folder")
+                message = _("{where}{key}: {name} leaves its folder")
+                raise _Damaged(message.format(where=where, key=key, name=repr(name)))
             if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
-                raise _Damaged(f"{where}{key}: {name!r} has no SHA-256")
+                message = _("{where}{key}: {name} has no SHA-256")
+                raise _Damaged(message.format(where=where, key=key, name=repr(name)))
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -95,7 +100,9 @@ def options_of(record: dict[str, Any], where: str = RECORD) -> Options:
     saved = record.get("options", {})
     modes = [m.value for m in ImageMode]
     if not isinstance(saved, dict) or saved.get("mode") not in (None, *modes):
-        raise LettreError(f"{where}: options: not options lettre wrote; restore it from git")
+        raise LettreError(
+            _("{where}: options: not options lettre wrote; restore it from git").format(where=where)
+        )
     mode = ImageMode(saved["mode"]) if saved.get("mode") else None
     return Options(mode, saved.get("print_marks") is True)
 
@@ -145,10 +152,16 @@ def guard(
             if inputs.get(n) != record["inputs"].get(n)
         )
         raise LettreError(
-            f"{repo.shown(folder)} was published on {record['published'][:10]}; this build would "
-            f"change {', '.join(changed)} (changed since: {', '.join(causes) or 'lettre itself'}). "
-            f"Nothing was written. To publish a new version: lettre build {repo.shown(folder)} "
-            '--republish --reason "…"'
+            _(
+                "{issue} was published on {date}; this build would change {files} "
+                "(changed since: {causes}). Nothing was written. To publish a new version: "
+                'lettre build {issue} --republish --reason "…"'
+            ).format(
+                issue=repo.shown(folder),
+                date=record["published"][:10],
+                files=", ".join(changed),
+                causes=", ".join(causes) or _("lettre itself"),
+            )
         )
     version = len(record.get("history", [])) + 1
     for name in changed:
@@ -194,7 +207,9 @@ def _keep(output: Path, name: str, published: str | None, version: int) -> None:
     if kept.exists() or kept.is_symlink():
         if not kept.is_symlink() and file_digest(kept) == published:
             return  # kept already
-        raise LettreError(f"{kept} already exists; lettre does not overwrite a kept version")
+        raise LettreError(
+            _("{path} already exists; lettre does not overwrite a kept version").format(path=kept)
+        )
     try:
         os.link(path, kept)
     except OSError as error:
@@ -218,12 +233,16 @@ def publish(
     warnings are accepted (or forced past: see `decisions.gate`)."""
     if read_record(folder):
         raise LettreError(
-            f"{repo.shown(folder)} is already published; to publish a new version: "
-            f'lettre build {repo.shown(folder)} --republish --reason "…"'
+            _(
+                "{issue} is already published; to publish a new version: "
+                'lettre build {issue} --republish --reason "…"'
+            ).format(issue=repo.shown(folder))
         )
     stamp = Stamp.load(output)
     if stamp is None or not stamp.outputs_intact(output):
-        raise LettreError(f"{repo.shown(folder)} is not built; run lettre build first")
+        raise LettreError(
+            _("{issue} is not built; run lettre build first").format(issue=repo.shown(folder))
+        )
     warnings = decisions.issue_warnings(repo, folder, stamp.warnings)
     decisions.gate(
         warnings, command="lettre publish", shown=repo.shown(folder), force=force, say=say
@@ -253,13 +272,19 @@ def verify(repo: Repository, folder: Path) -> list[Verdict]:
     """Rebuild a published issue in a temporary folder and compare every file with the record."""
     record = read_record(folder)
     if record is None:
-        raise LettreError(f"{repo.shown(folder)} is not published: there is nothing to verify")
+        raise LettreError(
+            _("{issue} is not published: there is nothing to verify").format(
+                issue=repo.shown(folder)
+            )
+        )
     publication = load_publication(repo)
     if publication.value is None or not publication.ok:
-        raise LettreError("publication.yaml has errors; run lettre check")
+        raise LettreError(_("publication.yaml has errors; run lettre check"))
     loaded = load_issue(repo, folder, publication.value)
     if loaded.value is None or not loaded.ok:
-        raise LettreError(f"{repo.shown(folder)} has errors; run lettre check")
+        raise LettreError(
+            _("{issue} has errors; run lettre check").format(issue=repo.shown(folder))
+        )
     with tempfile.TemporaryDirectory(prefix="lettre-verify-") as temporary:
         editions = make_editions(loaded.value, repo, Path(temporary), options_of(record))
     made = {name: digest(data) for name, data in editions.files.items()}

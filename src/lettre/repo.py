@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from lettre.errors import UsageProblem
+from lettre.messages import _
 from lettre.paths import PathProblem, resolve_inside
 
 PUBLICATION_FILE = "publication.yaml"
@@ -56,8 +57,10 @@ class Repository:
             path = path.parent
         if not path.is_dir() or path.parent != self.bulletins.resolve():
             raise UsageProblem(
-                f"{argument}: not an issue folder; give a folder of {self.shown(self.bulletins)}/, "
-                f"such as {BULLETINS}/2025-06-13"
+                _(
+                    "{argument}: not an issue folder; give a folder of {bulletins}/, "
+                    "such as {example}/2025-06-13"
+                ).format(argument=argument, bulletins=self.shown(self.bulletins), example=BULLETINS)
             )
         return path
 
@@ -104,8 +107,10 @@ def find_repository(start: Path, *, upward: bool = True) -> Repository:
         if (folder / PUBLICATION_FILE).is_file():
             return Repository(folder)
     raise UsageProblem(
-        f"no {PUBLICATION_FILE} in {start} or any folder above it; run this inside a newsletter "
-        "repository, give --repo DIR, or create one with `lettre init DIR`"
+        _(
+            "no {file} in {start} or any folder above it; run this inside a newsletter "
+            "repository, give --repo DIR, or create one with `lettre init DIR`"
+        ).format(file=PUBLICATION_FILE, start=start)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lettre.errors import Problem
+from lettre.messages import _, ngettext
 from lettre.repo import Repository
 
 if TYPE_CHECKING:  # not imported by a no-op build (see pipeline.py)
@@ -20,12 +21,22 @@ def tally(problems: list[Problem], issues: int) -> str:
     """ "Aborted: 2 errors, 1 warning in 1 issue." or "1 issue checked: no errors, 1 warning."."""
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
-    counts = plural(errors, "error") if errors else "no errors"
+    counts = (
+        ngettext("{count} error", "{count} errors", errors).format(count=errors)
+        if errors
+        else _("no errors")
+    )
     if warnings:
-        counts += f", {plural(warnings, 'warning')}"
+        counts = _("{errors}, {warnings}").format(
+            errors=counts,
+            warnings=ngettext("{count} warning", "{count} warnings", warnings).format(
+                count=warnings
+            ),
+        )
+    in_issues = ngettext("{count} issue", "{count} issues", issues).format(count=issues)
     if errors:
-        return f"Aborted: {counts} in {plural(issues, 'issue')}."
-    return f"{plural(issues, 'issue')} checked: {counts}."
+        return _("Aborted: {counts} in {issues}.").format(counts=counts, issues=in_issues)
+    return _("{issues} checked: {counts}.").format(issues=in_issues, counts=counts)
 
 
 def summary(loaded: LoadedIssue, shown: str) -> str:
@@ -34,21 +45,34 @@ def summary(loaded: LoadedIssue, shown: str) -> str:
 
     issue = loaded.issue
     day = format_date(issue.date, loaded.publication.language)
-    return (
-        f"{shown}: n° {loaded.number}, {day} — {plural(len(issue.headlines), 'headline')}, "
-        f"{plural(len(issue.sections), 'section')}, {plural(len(issue.articles()), 'article')}, "
-        f"{plural(len(loaded.images), 'image')}"
+    return _("{issue}: n° {number}, {date} — {headlines}, {sections}, {articles}, {images}").format(
+        issue=shown,
+        number=loaded.number,
+        date=day,
+        headlines=ngettext("{count} headline", "{count} headlines", len(issue.headlines)).format(
+            count=len(issue.headlines)
+        ),
+        sections=ngettext("{count} section", "{count} sections", len(issue.sections)).format(
+            count=len(issue.sections)
+        ),
+        articles=ngettext("{count} article", "{count} articles", len(issue.articles())).format(
+            count=len(issue.articles())
+        ),
+        images=ngettext("{count} image", "{count} images", len(loaded.images)).format(
+            count=len(loaded.images)
+        ),
     )
 
 
 def outline(loaded: LoadedIssue) -> list[str]:
     """The issue's contents as an indented list, for `check --verbose`."""
     issue = loaded.issue
-    lines = [f"  {loaded.title}", f"  Preheader: {issue.preheader}"]
+    lines = [f"  {loaded.title}", "  " + _("Preheader: {text}").format(text=issue.preheader)]
     if issue.editorial:
         author = f" — {issue.editorial.author}" if issue.editorial.author else ""
-        lines.append(f"  Editorial: {issue.editorial.title or '…'}{author}")
-    lines += [f"  À la une: {headline.title}" for headline in issue.headlines]
+        title = issue.editorial.title or "…"
+        lines.append("  " + _("Editorial: {title}").format(title=title + author))
+    lines += ["  " + _("Headline: {title}").format(title=h.title) for h in issue.headlines]
     for section in issue.sections:
         lines.append(f"  {section.title}")
         lines += [f"    - {article.title}" for article in section.articles]
@@ -64,13 +88,22 @@ def outcome(result: Outcome, repo: Repository) -> list[tuple[str, bool]]:
     where = repo.shown(result.folder)
     lines = [(str(p), p.is_error) for p in result.problems]
     if result.status == "unchanged":  # its warnings, kept from the build that made it
-        return [*lines, *((w, True) for w in result.warnings), (f"{where}: unchanged", False)]
+        unchanged = _("{issue}: unchanged").format(issue=where)
+        return [*lines, *((w, True) for w in result.warnings), (unchanged, False)]
     if result.status == "failed":
-        return [*lines, (f"{where}: failed: {result.error}", True)]
+        failed = _("{issue}: failed: {reason}").format(issue=where, reason=result.error)
+        return [*lines, (failed, True)]
     documents = [f"{name} {size(n)}" for name, n in result.sizes.items() if "/" not in name]
     images = sum("/" in name for name in result.sizes)
-    built = f"{repo.shown(result.output)}: {', '.join(documents)}, {plural(images, 'image')}"
-    warnings = [(f"{where}/issue.yaml: warning: {w}", True) for w in result.warnings]
+    built = _("{folder}: {files}, {images}").format(
+        folder=repo.shown(result.output),
+        files=", ".join(documents),
+        images=ngettext("{count} image", "{count} images", images).format(count=images),
+    )
+    warning = _("warning: {message}")
+    warnings = [
+        (f"{where}/issue.yaml: " + warning.format(message=w), True) for w in result.warnings
+    ]
     return [*lines, *warnings, (built, False)]
 
 
@@ -79,6 +112,8 @@ def build_tally(outcomes: list[Outcome]) -> str:
         status: sum(o.status == status for o in outcomes)
         for status in ("built", "unchanged", "failed")
     }
-    text = f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed."
+    text = _("{built} built, {unchanged} unchanged, {failed} failed.").format(**counts)
     failures = [o.folder.name for o in outcomes if o.status == "failed"]
-    return text + (f" Failed: {', '.join(failures)}." if failures else "")
+    if failures:
+        text += " " + _("Failed: {issues}.").format(issues=", ".join(failures))
+    return text

@@ -10,6 +10,7 @@ from string import Template
 
 from lettre.errors import LettreError
 from lettre.i18n import format_date
+from lettre.messages import _
 from lettre.output import write_atomic
 from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository, coming_friday
 from lettre.schema import (
@@ -42,7 +43,9 @@ def init_repository(
     """Create a newsletter repository in `folder`; refuse if one is there already."""
     if (folder / PUBLICATION_FILE).exists():
         raise LettreError(
-            f"{folder / PUBLICATION_FILE} already exists; lettre does not overwrite it"
+            _("{path} already exists; lettre does not overwrite it").format(
+                path=folder / PUBLICATION_FILE
+            )
         )
     publication = Template(_SKELETONS.joinpath("publication.yaml").read_text("utf-8"))
     text = publication.substitute(
@@ -82,7 +85,9 @@ def new_issue(repo: Repository, day: date, language: str) -> Path:
     folder = repo.bulletins / day.isoformat()
     if folder.exists():
         raise LettreError(
-            f"{repo.shown(folder)} already exists; lettre does not overwrite an issue"
+            _("{path} already exists; lettre does not overwrite an issue").format(
+                path=repo.shown(folder)
+            )
         )
     earlier = [n for name, n in repo.numbers().items() if name < day.isoformat()]
     skeleton = Template(_SKELETONS.joinpath(f"issue.{language}.yaml").read_text("utf-8"))

@@ -26,7 +26,7 @@ from lettre import names as output_names
 from lettre.build import Options
 from lettre.errors import LettreError, UsageProblem
 from lettre.load import load_publication
-from lettre.messages import _
+from lettre.messages import _, ngettext
 from lettre.model import Publication, is_email
 from lettre.pipeline import build_all
 from lettre.repo import Repository
@@ -89,7 +89,7 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
     _check_request(request)
     publication = load_publication(repo).value
     if publication is None:
-        raise LettreError("publication.yaml has errors; run lettre check")
+        raise LettreError(_("publication.yaml has errors; run lettre check"))
     message, warnings = _built_message(repo, folder, request, publication)
     rehearsal = bool(request.test_address or request.dry_run)  # nobody gets the issue
     decisions.gate(decisions.issue_warnings(repo, folder, warnings), command="lettre send",
@@ -112,10 +112,19 @@ def send_issue(repo: Repository, folder: Path, request: Request, say: Callable[.
         report.delivered[:0] = served
         record.complete(len(report.delivered), len(report.failed))
     for address, answer in sorted(report.failed.items()):
-        say(f"refused: {address}: {answer}", err=True, fg="red")
-    say(f"{shown}: sent to {len(report.delivered)} of {len(recipients)} recipients")
+        say(
+            _("refused: {address}: {answer}").format(address=address, answer=answer),
+            err=True,
+            fg="red",
+        )
+    sent = ngettext(
+        "{issue}: sent to {count} of {total} recipient",
+        "{issue}: sent to {count} of {total} recipients",
+        len(recipients),
+    )
+    say(sent.format(issue=shown, count=len(report.delivered), total=len(recipients)))
     if report.failed:
-        say("To send it to a refused address once it is fixed: --again --to ADDRESS", err=True)
+        say(_("To send it to a refused address once it is fixed: --again --to ADDRESS"), err=True)
         raise click.exceptions.Exit(1)
 
 
@@ -123,17 +132,20 @@ def _check_request(request: Request) -> None:
     """Options that contradict each other, and a --test address, before anything is built."""
     if request.resume and request.again:
         raise UsageProblem(
-            "--resume finishes an interrupted send, --again sends to everyone again: choose one"
+            _("--resume finishes an interrupted send, --again sends to everyone again: choose one")
         )
     if request.test_address is None:
         return
     if request.resume or request.again or request.recipients:
         raise UsageProblem(
-            "--test sends one copy to ADDRESS only, and records nothing: "
-            "leave out --to, --resume and --again"
+            _(
+                "--test sends one copy to ADDRESS only, and records nothing: "
+                "leave out --to, --resume and --again"
+            )
         )
     if not is_email(request.test_address):
-        raise UsageProblem(f"--test: not an e-mail address: {request.test_address}")
+        message = _("--test: not an e-mail address: {address}")
+        raise UsageProblem(message.format(address=request.test_address))
 
 
 def _progress(
@@ -149,24 +161,39 @@ def _progress(
         if progress is None or not record.interrupted:
             raise UsageProblem(_nothing_to_resume(shown, last))
         if progress.in_flight:
-            say(f"warning: {len(progress.in_flight)} recipients were being sent the issue when "
-                "it stopped; the server may have accepted them already, so they may get it twice",
-                err=True)  # fmt: skip
+            count = len(progress.in_flight)
+            message = ngettext(
+                "warning: {count} recipient was being sent the issue when it stopped; the server "
+                "may have accepted it already, so they may get it twice",
+                "warning: {count} recipients were being sent the issue when it stopped; the server "
+                "may have accepted them already, so they may get it twice",
+                count,
+            )
+            say(message.format(count=count), err=True)
         if progress.message_id != message_id:
-            say("note: the issue changed since this send started; "
-                "the recipients not served yet get it as it is now", err=True)  # fmt: skip
+            message = _(
+                "note: the issue changed since this send started; "
+                "the recipients not served yet get it as it is now"
+            )
+            say(message, err=True)
         return progress
     if record.interrupted and not request.again:
         assert progress is not None
         raise LettreError(
-            f"a send of {shown} started on {progress.started[:10]} stopped after "
-            f"{len(progress.served)} recipients; finish it with --resume (nobody served gets "
-            "it twice), or send it to everyone from the start with --again"
+            _(
+                "a send of {issue} started on {date} stopped after {count} recipients; finish it "
+                "with --resume (nobody served gets it twice), or send it to everyone from the "
+                "start with --again"
+            ).format(issue=shown, date=progress.started[:10], count=len(progress.served))
         )
     if last and not request.again:
         raise LettreError(
-            f"{shown} was sent on {str(last.get('sent', '?'))[:10]} to "
-            f"{last.get('recipients', '?')} recipients; to send it to everyone again: --again"
+            _(
+                "{issue} was sent on {date} to {count} recipients; "
+                "to send it to everyone again: --again"
+            ).format(
+                issue=shown, date=str(last.get("sent", "?"))[:10], count=last.get("recipients", "?")
+            )
         )
     record.progress = sendrecord.Progress.start(message_id)
     return record.progress
@@ -174,12 +201,13 @@ def _progress(
 
 def _nothing_to_resume(shown: str, last: dict[str, Any] | None) -> str:
     if last is None:
-        return f"{shown} has no interrupted send to resume: it was never sent; leave out --resume"
-    return (
-        f"{shown} has no interrupted send to resume: it was sent in full on "
-        f"{str(last.get('sent', '?'))[:10]} to {last.get('recipients', '?')} recipients; "
-        "to send it to everyone again, use --again"
-    )
+        return _(
+            "{issue} has no interrupted send to resume: it was never sent; leave out --resume"
+        ).format(issue=shown)
+    return _(
+        "{issue} has no interrupted send to resume: it was sent in full on {date} to {count} "
+        "recipients; to send it to everyone again, use --again"
+    ).format(issue=shown, date=str(last.get("sent", "?"))[:10], count=last.get("recipients", "?"))
 
 
 def _deliver_all(
@@ -192,15 +220,16 @@ def _deliver_all(
 ) -> Report:
     journal = Journal(record)  # its first save, "in progress", comes before the first batch
     already = len(journal.progress.served)
-    with click.progressbar(length=len(recipients), label="Sending", file=sys.stderr) as bar:
+    with click.progressbar(length=len(recipients), label=_("Sending"), file=sys.stderr) as bar:
         try:
             return deliver(server, publication.sender.email, recipients, message,
                            batch_size=request.batch_size, journal=journal, done=bar.update)  # fmt: skip
         except Stopped as stopped:
             raise LettreError(
-                f"the send stopped after {already + stopped.delivered} recipients "
-                f"({stopped.why}); run the same command with --resume to finish it: "
-                "nobody served gets the issue twice"
+                _(
+                    "the send stopped after {count} recipients ({why}); run the same command "
+                    "with --resume to finish it: nobody served gets the issue twice"
+                ).format(count=already + stopped.delivered, why=stopped.why)
             ) from None
 
 
@@ -213,9 +242,13 @@ def _send_test(
         return
     report = deliver(_server(request, publication), publication.sender.email, [address], message)
     for refused, answer in report.failed.items():
-        say(f"refused: {refused}: {answer}", err=True, fg="red")
+        say(
+            _("refused: {address}: {answer}").format(address=refused, answer=answer),
+            err=True,
+            fg="red",
+        )
         raise click.exceptions.Exit(1)
-    say(f"test copy sent to {address} (nothing recorded)")
+    say(_("test copy sent to {address} (nothing recorded)").format(address=address))
 
 
 def _built_message(
@@ -226,7 +259,11 @@ def _built_message(
     if outcome.status == "failed":
         for problem in outcome.problems:
             click.echo(str(problem), err=True)
-        raise LettreError(f"{repo.shown(folder)} cannot be sent: {outcome.error}")
+        raise LettreError(
+            _("{issue} cannot be sent: {reason}").format(
+                issue=repo.shown(folder), reason=outcome.error
+            )
+        )
     named = outcome.names or output_names.of(publication, folder.name)  # unchanged: not read
     eml = outcome.files.get(named.eml)
     if eml is None or not eml.is_file():
@@ -248,11 +285,11 @@ def _recipients(request: Request, publication: Publication) -> list[str]:
     )
     if not chosen:
         raise UsageProblem(
-            "no recipient: give --to ADDRESS, or smtp.recipients in publication.yaml"
+            _("no recipient: give --to ADDRESS, or smtp.recipients in publication.yaml")
         )
     bad = [a for a in chosen if not is_email(a)]
     if bad:
-        raise UsageProblem(f"not an e-mail address: {bad[0]}")
+        raise UsageProblem(_("not an e-mail address: {address}").format(address=bad[0]))
     once: dict[str, str] = {}  # one copy per mailbox: the record knows an address in any case
     for address in chosen:
         once.setdefault(address.lower(), address)
@@ -265,7 +302,7 @@ def _server(request: Request, publication: Publication) -> Server:
     host = host or (configured.host if configured else "")
     if not host:
         raise UsageProblem(
-            "no mail server: give --smtp HOST[:PORT], or smtp.host in publication.yaml"
+            _("no mail server: give --smtp HOST[:PORT], or smtp.host in publication.yaml")
         )
     security = request.security or (configured.security if configured else "starttls")
     if port is None:
@@ -282,7 +319,7 @@ def _server(request: Request, publication: Publication) -> Server:
     password = None
     if user:
         password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
-            f"Password for {user}", hide_input=True
+            _("Password for {user}").format(user=user), hide_input=True
         )
     return Server(host, port, security, user, password, request.cafile)
 
@@ -290,8 +327,8 @@ def _server(request: Request, publication: Publication) -> Server:
 def _show(message: bytes, recipients: list[str], say: Callable[..., None]) -> None:
     for name, value in headers(message).items():
         say(f"{name}: {value}")
-    shown = ", ".join(recipients[:10]) + (
-        f", … ({len(recipients)} in all)" if len(recipients) > 10 else ""
-    )
-    say(f"Recipients ({len(recipients)}): {shown}")
-    say(f"Size: {len(message):,} bytes. Dry run: nothing was sent.")
+    shown = ", ".join(recipients[:10])
+    if len(recipients) > 10:
+        shown += ", " + _("… ({count} in all)").format(count=len(recipients))
+    say(_("Recipients ({count}): {addresses}").format(count=len(recipients), addresses=shown))
+    say(_("Size: {size} bytes. Dry run: nothing was sent.").format(size=f"{len(message):,}"))

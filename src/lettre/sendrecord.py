@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lettre.errors import LettreError
+from lettre.messages import _
 from lettre.output import read_own, write_atomic
 
 FILE = "sent.json"
@@ -125,12 +126,13 @@ def read(folder: Path, shown: str) -> Record:
     except FileNotFoundError:
         return Record(path)
     except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
-        raise LettreError(f"{where}: cannot be read ({error}); restore it from git") from None
+        message = _("{path}: cannot be read ({error}); restore it from git")
+        raise LettreError(message.format(path=where, error=error)) from None
     if not isinstance(data, dict):
-        raise _damaged(where, "not an object")
+        raise _damaged(where, _("not an object"))
     sends = data.get("sends", [])
     if not isinstance(sends, list) or not all(isinstance(s, dict) for s in sends):
-        raise _damaged(where, "sends: not a list of sends")
+        raise _damaged(where, _("sends: not a list of sends"))
     if not sends and "sent" in data:  # written before the history was kept
         sends = [{k: data[k] for k in ("sent", "recipients", "refused", "message_id") if k in data}]
     return Record(path, sends, _progress(data.get("progress"), where))
@@ -140,18 +142,20 @@ def _progress(data: Any, shown: str) -> Progress | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise _damaged(shown, "progress: not an object")
+        raise _damaged(shown, _("progress: not an object"))
     state, key = data.get("state"), data.get("key")
     if state not in (IN_PROGRESS, COMPLETED):
-        raise _damaged(shown, f'progress.state: "{IN_PROGRESS}" or "{COMPLETED}" expected')
+        message = _('progress.state: "{one}" or "{other}" expected')
+        raise _damaged(shown, message.format(one=IN_PROGRESS, other=COMPLETED))
     if not isinstance(key, str) or len(key) != 64 or not _HEX.fullmatch(key):
-        raise _damaged(shown, "progress.key: 64 hexadecimal digits expected")
+        raise _damaged(shown, _("progress.key: 64 hexadecimal digits expected"))
     lists = {name: data.get(name, []) for name in ("served", "in_flight")}
     for name, value in lists.items():
         if not isinstance(value, list) or not all(
             isinstance(v, str) and _HEX.fullmatch(v) for v in value
         ):
-            raise _damaged(shown, f"progress.{name}: a list of hashes expected")
+            message = _("progress.{name}: a list of hashes expected").format(name=name)
+            raise _damaged(shown, message)
     started, message_id = data.get("started", ""), data.get("message_id", "")
     return Progress(
         key, str(started), str(message_id), set(lists["served"]), lists["in_flight"], state
@@ -159,7 +163,7 @@ def _progress(data: Any, shown: str) -> Progress | None:
 
 
 def _damaged(shown: str, what: str) -> LettreError:
-    return LettreError(f"{shown}: {what}; restore the file from git")
+    return LettreError(_("{path}: {what}; restore the file from git").format(path=shown, what=what))
 
 
 class Journal:
@@ -186,13 +190,16 @@ def locked(folder: Path, shown: str) -> Iterator[None]:
     try:
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as error:
-        raise LettreError(f"cannot open {shown}: {error.strerror}") from None
+        message = _("cannot open {path}: {reason}").format(path=shown, reason=error.strerror)
+        raise LettreError(message) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LettreError(
-                f"{shown} is being sent by another lettre send right now; wait for it to end"
+                _(
+                    "{issue} is being sent by another lettre send right now; wait for it to end"
+                ).format(issue=shown)
             ) from None
         yield
     finally:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lettre.errors import LettreError
+from lettre.messages import _
 from lettre.sendrecord import Journal
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,10 @@ def connect(server: Server, timeout: float = 30) -> smtplib.SMTP:
             if not client.has_extn("starttls"):
                 client.quit()
                 raise LettreError(
-                    f"{server.host} does not offer STARTTLS: nothing was sent and no password "
-                    "was given; check the server, or use --ssl"
+                    _(
+                        "{host} does not offer STARTTLS: nothing was sent and no password "
+                        "was given; check the server, or use --ssl"
+                    ).format(host=server.host)
                 )
             client.starttls(context=_context(server.cafile))
             client.ehlo()
@@ -74,7 +77,9 @@ def connect(server: Server, timeout: float = 30) -> smtplib.SMTP:
             _login(client, server.user, server.password or "")
     except (OSError, smtplib.SMTPException) as error:
         raise LettreError(
-            f"cannot send through {server.host}:{server.port}: {_reason(error)}"
+            _("cannot send through {host}:{port}: {reason}").format(
+                host=server.host, port=server.port, reason=_reason(error)
+            )
         ) from None
     return client
 
@@ -90,7 +95,7 @@ def _login(client: smtplib.SMTP, user: str, password: str) -> None:
         login = user.encode("utf-8", "surrogateescape")
     except UnicodeError:
         raise smtplib.SMTPAuthenticationError(
-            0, "the login or the password cannot be encoded in UTF-8"
+            0, _("the login or the password cannot be encoded in UTF-8")
         ) from None
     offered = str(client.esmtp_features.get("auth", "")).upper().split()
     if "PLAIN" in offered:
@@ -104,8 +109,10 @@ def _login(client: smtplib.SMTP, user: str, password: str) -> None:
         return
     else:
         raise smtplib.SMTPNotSupportedError(
-            f"it offers no login lettre can use ({' '.join(offered) or 'no AUTH'}); "
-            "PLAIN or LOGIN are needed, over STARTTLS or SSL"
+            _(
+                "it offers no login lettre can use ({offered}); "
+                "PLAIN or LOGIN are needed, over STARTTLS or SSL"
+            ).format(offered=" ".join(offered) or _("no AUTH"))
         )
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, answer)
@@ -119,11 +126,13 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPAuthenticationError):
         if error.smtp_code == 0:
             return str(error.smtp_error)
-        return "the server refused the login (check --user and the password)"
+        return _("the server refused the login (check --user and the password)")
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return str(error)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return f"its certificate cannot be trusted ({error.verify_message}); --cafile for an internal CA"
+        return _(
+            "its certificate cannot be trusted ({reason}); --cafile for an internal CA"
+        ).format(reason=error.verify_message)
     return f"{type(error).__name__}: {error}"
 
 
@@ -207,9 +216,11 @@ def _send_batch(
                 client.rset()
                 continue
             raise Refused(
-                f"the server refused the message: {_text((error.smtp_code, error.smtp_error))}"
+                _("the server refused the message: {answer}").format(
+                    answer=_text((error.smtp_code, error.smtp_error))
+                )
             ) from None
-        temporary = [a for a, (code, _) in rejected.items() if 400 <= code < 500]
+        temporary = [a for a, (code, _answer) in rejected.items() if 400 <= code < 500]
         refused |= {a: _text(answer) for a, answer in rejected.items() if a not in temporary}
         if not temporary or attempt == retries:
             return refused | {a: _text(rejected[a]) for a in temporary}
@@ -234,15 +245,15 @@ def parse_address(text: str) -> tuple[str, int | None]:
     if text.startswith("["):
         host, bracket, rest = text[1:].partition("]")
         if not bracket or not _is_ipv6(host):
-            raise ValueError("only an IPv6 address goes in brackets, as [2001:db8::25]:587")
+            raise ValueError(_("only an IPv6 address goes in brackets, as [2001:db8::25]:587"))
         if rest and not rest.startswith(":"):
-            raise ValueError("after [IPv6 address] only :PORT may follow")
+            raise ValueError(_("after [IPv6 address] only :PORT may follow"))
         return host, _port(rest[1:]) if rest else None
     if text.count(":") > 1:  # ::1:25 could be an address, or ::1 and a port: say which
-        raise ValueError("write an IPv6 address in brackets, with the port after: [::1]:2525")
+        raise ValueError(_("write an IPv6 address in brackets, with the port after: [::1]:2525"))
     host, colon, port = text.partition(":")
     if not _HOST.fullmatch(host) or not _encodable(host):
-        raise ValueError("not a host name or address; write HOST or HOST:PORT")
+        raise ValueError(_("not a host name or address; write HOST or HOST:PORT"))
     return host, _port(port) if colon else None
 
 
@@ -264,5 +275,5 @@ def _encodable(host: str) -> bool:
 
 def _port(text: str) -> int:
     if not _PORT.fullmatch(text) or not 1 <= int(text) <= 65535:
-        raise ValueError("the port must be a number from 1 to 65535")
+        raise ValueError(_("the port must be a number from 1 to 65535"))
     return int(text)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from lettre import __version__
 from lettre.errors import LettreError
+from lettre.messages import _
 from lettre.output import read_own, safe_name, write_atomic
 from lettre.paths import PathProblem, resolve_inside
 from lettre.repo import ISSUE_FILE, PUBLICATION_FILE, Repository
@@ -272,7 +273,7 @@ class Stamp:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, RecursionError) as error:  # JSON nested too deep
-            raise _damaged(path, f"it cannot be read: {error}") from None
+            raise _damaged(path, _("it cannot be read: {error}").format(error=error)) from None
         try:
             stamp = cls._parse(data)
             return replace(stamp, written_ns=written)
@@ -282,25 +283,26 @@ class Stamp:
     @classmethod
     def _parse(cls, data: Any) -> Stamp:
         if not isinstance(data, dict) or not isinstance(data.get("fingerprint"), str):
-            raise _Damaged("no fingerprint")
+            raise _Damaged(_("no fingerprint"))
         inputs = {}
         for name, value in _mapping(data, "inputs").items():
             # [size, mtime, sha256], and since 13 [… ctime, inode]
             if not (
                 isinstance(value, list) and len(value) in (3, 5) and _ints(value[:2] + value[3:])
             ):
-                raise _Damaged(f"inputs: {name!r} is not [size, time, sha256, ctime, inode]")
+                message = _("inputs: {name} is not [size, time, sha256, ctime, inode]")
+                raise _Damaged(message.format(name=repr(name)))
             inputs[name] = Seen(value[0], value[1], _text(value[2], "inputs"), *value[3:])
         outputs = {n: _text(v, "outputs") for n, v in _mapping(data, "outputs").items()}
         sizes = _mapping(data, "sizes", required=False)
         if not _ints(sizes.values()):
-            raise _Damaged("sizes: not numbers")
+            raise _Damaged(_("sizes: not numbers"))
         warnings = data.get("warnings", [])
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-            raise _Damaged("warnings: not a list of messages")
+            raise _Damaged(_("warnings: not a list of messages"))
         options = data.get("options", {})
         if not isinstance(options, dict):
-            raise _Damaged("options: not a mapping")
+            raise _Damaged(_("options: not a mapping"))
         return cls(data["fingerprint"], inputs, outputs, warnings, dict(sizes), options)
 
     def outputs_intact(self, folder: Path) -> bool:
@@ -319,7 +321,10 @@ class _Damaged(Exception):
 
 def _damaged(path: Path, why: str) -> LettreError:
     return LettreError(
-        f"{path}: damaged ({why}); delete this file and build again: lettre then rebuilds the issue"
+        _(
+            "{path}: damaged ({why}); delete this file and build again: "
+            "lettre then rebuilds the issue"
+        ).format(path=path, why=why)
     )
 
 
@@ -327,10 +332,10 @@ def _mapping(data: dict[str, Any], key: str, *, required: bool = True) -> dict[s
     """`data[key]`, a mapping whose every name stays inside its folder."""
     value = data.get(key, None if required else {})
     if not isinstance(value, dict):
-        raise _Damaged(f"{key}: missing or not a mapping")
+        raise _Damaged(_("{key}: missing or not a mapping").format(key=key))
     for name in value:
         if not safe_name(name):
-            raise _Damaged(f"{key}: {name!r} leaves its folder")
+            raise _Damaged(_("{key}: {name} leaves its folder").format(key=key, name=repr(name)))
     return value
 
 
@@ -340,7 +345,7 @@ def _ints(values: Iterable[Any]) -> bool:
 
 def _text(value: Any, key: str) -> str:
     if not isinstance(value, str):
-        raise _Damaged(f"{key}: a checksum is not text")
+        raise _Damaged(_("{key}: a checksum is not text").format(key=key))
     return value
 
 

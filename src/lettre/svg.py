@@ -13,6 +13,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
+from lettre.messages import _
+
 NAMESPACE = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
 XML = "http://www.w3.org/XML/1998/namespace"
@@ -46,20 +48,21 @@ class SvgProblem(Exception):
 def parse(data: bytes) -> ET.Element:
     """The checked SVG's root element, or SvgProblem saying what is wrong."""
     if len(data) > MAX_BYTES:
-        raise SvgProblem("SVG over 1 MB; simplify it or export a PNG")
+        raise SvgProblem(_("SVG over 1 MB; simplify it or export a PNG"))
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        raise SvgProblem("SVG not saved as UTF-8; export it again as UTF-8") from None
+        raise SvgProblem(_("SVG not saved as UTF-8; export it again as UTF-8")) from None
     refused = _REFUSED_TEXT.search(text)
     if refused:
-        raise SvgProblem(f"SVG with {refused.group(0)[:20]!r} is refused: a logo needs only shapes")
+        message = _("SVG with {text} is refused: a logo needs only shapes")
+        raise SvgProblem(message.format(text=repr(refused.group(0)[:20])))
     try:
         root = ET.fromstring(text)
     except ET.ParseError as error:
-        raise SvgProblem(f"not a valid SVG file ({error})") from None
+        raise SvgProblem(_("not a valid SVG file ({error})").format(error=error)) from None
     if root.tag != f"{{{NAMESPACE}}}svg":
-        raise SvgProblem("not an SVG file: its root element is not <svg>")
+        raise SvgProblem(_("not an SVG file: its root element is not <svg>"))
     for element in root.iter():
         _check_element(element)
     _check_drawing_work(root)
@@ -74,8 +77,10 @@ def size(root: ET.Element) -> tuple[int, int]:
     for value in [*numbers, width, height]:
         if value is not None and not (math.isfinite(value) and abs(value) <= MAX_SIZE):
             raise SvgProblem(
-                f"SVG size {value:g} is absurd (width, height or viewBox over {MAX_SIZE:,});"
-                " export it again at its real size"
+                _(
+                    "SVG size {size} is absurd (width, height or viewBox over {limit}); "
+                    "export it again at its real size"
+                ).format(size=f"{value:g}", limit=f"{MAX_SIZE:,}")
             )
     if numbers and numbers[2] is not None and numbers[3] is not None:
         return round(numbers[2]), round(numbers[3])
@@ -126,17 +131,20 @@ def _check_element(element: ET.Element) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     namespace, name = tag[1:].split("}", 1) if tag.startswith("{") else ("", tag)
     if namespace != NAMESPACE or name in _REFUSED_ELEMENTS or name.startswith("fe"):
-        raise SvgProblem(f"SVG with <{name}> is refused: a logo needs only shapes")
+        message = _("SVG with <{element}> is refused: a logo needs only shapes")
+        raise SvgProblem(message.format(element=name))
     for attribute, value in element.attrib.items():
         local = _local(attribute)
         if local.lower().startswith("on"):
-            raise SvgProblem(f"SVG with an event handler ({local}) is refused")
+            raise SvgProblem(_("SVG with an event handler ({name}) is refused").format(name=local))
         if local == "href" and not (value.startswith("#") or _EMBEDDED.match(value)):
-            raise SvgProblem(f"SVG refers to another file ({value[:60]}); embed it")
+            raise SvgProblem(
+                _("SVG refers to another file ({file}); embed it").format(file=value[:60])
+            )
     if name == "style" and "url(" in (element.text or ""):
         # a rule applies to every element it selects: its references cannot be counted
         raise SvgProblem(
-            "SVG style sheet with url(…) is refused; set fill or clip-path on the shapes"
+            _("SVG style sheet with url(…) is refused; set fill or clip-path on the shapes")
         )
 
 
@@ -148,20 +156,24 @@ def _check_drawing_work(root: ET.Element) -> None:
     def count(element: ET.Element, depth: int, following: tuple[int, ...]) -> int:
         if depth > MAX_DEPTH:
             raise SvgProblem(
-                f"SVG nested more than {MAX_DEPTH} levels deep (references followed);"
-                " flatten the logo"
+                _(
+                    "SVG nested more than {count} levels deep (references followed); "
+                    "flatten the logo"
+                ).format(count=MAX_DEPTH)
             )
         key = id(element)
         if key in following:
-            raise SvgProblem("SVG whose references loop back on themselves; flatten the logo")
+            raise SvgProblem(_("SVG whose references loop back on themselves; flatten the logo"))
         if key not in drawn:
             inner = (*following, key)
             total = 1 + sum(count(child, depth + 1, inner) for child in element)
             total += sum(count(t, depth + 1, inner) for t in _references(element, by_id))
             if total > MAX_DRAWN:
                 raise SvgProblem(
-                    f"SVG that draws over {MAX_DRAWN:,} elements once its <use> and url(#…) "
-                    "references are followed (a billion laughs?); flatten the logo"
+                    _(
+                        "SVG that draws over {count} elements once its <use> and url(#…) "
+                        "references are followed (a billion laughs?); flatten the logo"
+                    ).format(count=f"{MAX_DRAWN:,}")
                 )
             drawn[key] = total
         return drawn[key]

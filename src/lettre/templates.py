@@ -36,6 +36,7 @@ from markupsafe import Markup
 from lettre.errors import LettreError
 from lettre.i18n import LABELS, SOCIAL_NAMES, format_date
 from lettre.markdown import add_styles, render_html, render_text
+from lettre.messages import _
 from lettre.typography import typeset
 
 
@@ -58,21 +59,31 @@ class _RepositoryLoader(FileSystemLoader):
         except (FileNotFoundError, NotADirectoryError):
             raise TemplateNotFound(template) from None
         except (OSError, RuntimeError):
-            raise LettreError(f"{shown}: a loop of symbolic links; remove the link") from None
+            message = _("{path}: a loop of symbolic links; remove the link").format(path=shown)
+            raise LettreError(message) from None
         if not real.is_relative_to(self.root.resolve()):
             raise LettreError(
-                f"{shown}: leads outside the newsletter repository (through a symbolic link); "
-                "lettre reads no file outside it: put a copy of the template in templates/"
+                _(
+                    "{path}: leads outside the newsletter repository (through a symbolic link); "
+                    "lettre reads no file outside it: put a copy of the template in templates/"
+                ).format(path=shown)
             )
         if not stat.S_ISREG(real.stat().st_mode):
-            raise LettreError(f"{shown}: not a regular file (a folder, a device, a pipe…)")
+            raise LettreError(
+                _("{path}: not a regular file (a folder, a device, a pipe…)").format(path=shown)
+            )
         try:
             contents = real.read_text("utf-8")
         except UnicodeDecodeError as error:
-            raise LettreError(f"{shown}: invalid UTF-8 (byte {error.object[error.start]:02x}); "
-                              "save it as UTF-8") from None  # fmt: skip
+            message = _("{path}: invalid UTF-8 (byte {byte}); save it as UTF-8")
+            raise LettreError(
+                message.format(path=shown, byte=f"{error.object[error.start]:02x}")
+            ) from None
         except OSError as error:
-            raise LettreError(f"{shown}: cannot be read ({error.strerror})") from None
+            message = _("{path}: cannot be read ({reason})").format(
+                path=shown, reason=error.strerror
+            )
+            raise LettreError(message) from None
         mtime = real.stat().st_mtime_ns
         return contents, str(candidate), lambda: _mtime(real) == mtime
 

@@ -43,6 +43,8 @@ from typing import IO, TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 if TYPE_CHECKING:  # multiprocessing and ctypes are imported when a worker starts: a no-op
     from multiprocessing.connection import Connection  # rebuild needs neither
 
+from lettre.messages import _
+
 log = logging.getLogger(__name__)
 
 J = TypeVar("J")
@@ -285,7 +287,7 @@ def _end(
     except (EOFError, OSError):  # it died without a result (or before it was whole)
         result = None
     worker.results.close()
-    _, status, usage = os.wait4(worker.pid, 0)
+    _pid, status, usage = os.wait4(worker.pid, 0)
     if result is None:
         crash = (worker.folder / "crash").read_text(encoding="utf-8", errors="replace")
         mapped = _address_space(worker.folder)
@@ -315,45 +317,60 @@ def _failure(
     peak = usage.ru_maxrss // 1024  # kB on Linux
     if stuck:
         return Failure(
-            f"stopped after {limits.stuck_after:.0f} s, having computed only {computed:.1f} s: "
-            "it was stuck, which is a bug in lettre",
+            _(
+                "stopped after {seconds} s, having computed only {computed} s: "
+                "it was stuck, which is a bug in lettre"
+            ).format(seconds=f"{limits.stuck_after:.0f}", computed=f"{computed:.1f}"),
             internal=True,
         )
     if code == -signal.SIGXCPU or (code == -signal.SIGKILL and computed > limits.seconds + 1):
         return Failure(
-            f"stopped after {math.ceil(limits.seconds)} s of computing (--timeout): is a "
-            "table, a list or a word enormous?",
+            _(
+                "stopped after {seconds} s of computing (--timeout): is a "
+                "table, a list or a word enormous?"
+            ).format(seconds=math.ceil(limits.seconds)),
             internal=False,
         )
     if code == -signal.SIGKILL:
         return Failure(
-            f"killed by SIGKILL from outside lettre (the system's out-of-memory killer, or a "
-            f"person?) after {computed:.1f} s of computing, at {peak} MB",
+            _(
+                "killed by SIGKILL from outside lettre (the system's out-of-memory killer, or a "
+                "person?) after {computed} s of computing, at {peak} MB"
+            ).format(computed=f"{computed:.1f}", peak=peak),
             internal=False,
         )
     if code == OUT_OF_MEMORY:
         return Failure(
-            "the build needed more memory than its limit (--memory): is a table, a list or a "
-            "word enormous?",
+            _(
+                "the build needed more memory than its limit (--memory): "
+                "is a table, a list or a word enormous?"
+            ),
             internal=False,
         )
     if code >= 0:
-        return Failure(f"the build ended (exit status {code}) without a result", internal=True)
+        return Failure(
+            _("the build ended (exit status {code}) without a result").format(code=code),
+            internal=True,
+        )
     killed = f"{signal.Signals(-code).name} ({signal.strsignal(-code)}){_place(crash)}"
     # GLib (under pango) ends the process with SIGTRAP when it cannot map memory or start a
     # thread: under RLIMIT_AS that is the limit, even when little memory is resident
     glib = code == -signal.SIGTRAP
     if peak >= limits.memory_mb / 2 or mapped >= 0.9 * limits.memory_mb or glib:
         return Failure(
-            f"the build was killed by {killed} at {peak} MB of its {limits.memory_mb} MB "
-            "(--memory): over its memory limit, most likely; is a table, a list or a word "
-            "enormous?",
+            _(
+                "the build was killed by {signal} at {peak} MB of its {limit} MB "
+                "(--memory): over its memory limit, most likely; is a table, a list or a word "
+                "enormous?"
+            ).format(signal=killed, peak=peak, limit=limits.memory_mb),
             internal=False,
             details=crash,
         )
     return Failure(
-        f"the build crashed: {killed}, at {peak} MB of its {limits.memory_mb} MB (--memory), "
-        "so not for lack of memory",
+        _(
+            "the build crashed: {signal}, at {peak} MB of its {limit} MB (--memory), "
+            "so not for lack of memory"
+        ).format(signal=killed, peak=peak, limit=limits.memory_mb),
         internal=True,
         details=crash,
     )
@@ -368,4 +385,6 @@ def _place(crash: str) -> str:
     if not ours:
         return ""
     file, line, function = ours[0]
-    return f" in {function} ({Path(file).name}:{line})"
+    return " " + _("in {function} ({file}:{line})").format(
+        function=function, file=Path(file).name, line=line
+    )

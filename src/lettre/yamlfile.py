@@ -25,6 +25,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from lettre.characters import NONCHARACTERS
+from lettre.messages import N_, _, ngettext
 
 MAX_DEPTH = 40
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -122,24 +123,32 @@ class _Composer(Reader, Scanner, Parser, Composer, BaseResolver):
         if isinstance(event, AliasEvent):
             raise YamlProblem(
                 self.place(event.start_mark),
-                f"YAML aliases (*{event.anchor}) are not allowed; write the value out in full",
+                _("YAML aliases ({alias}) are not allowed; write the value out in full").format(
+                    alias=f"*{event.anchor}"
+                ),
             )
         if getattr(event, "anchor", None):
             raise YamlProblem(
                 self.place(event.start_mark),
-                f"YAML anchors (&{event.anchor}) are not allowed; write the value out in full",
+                _("YAML anchors ({anchor}) are not allowed; write the value out in full").format(
+                    anchor=f"&{event.anchor}"
+                ),
             )
         tag = getattr(event, "tag", None)
         if isinstance(event, ScalarEvent | CollectionStartEvent) and tag not in (None, "!"):
             raise YamlProblem(
                 self.place(event.start_mark),
-                f"YAML tags ({tag}) are not allowed; remove the tag and write plain text",
+                _("YAML tags ({tag}) are not allowed; remove the tag and write plain text").format(
+                    tag=tag
+                ),
             )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise YamlProblem(
                 self.place(event.start_mark),
-                f"nested more than {MAX_DEPTH} levels deep; an issue is never this deep",
+                _("nested more than {count} levels deep; an issue is never this deep").format(
+                    count=MAX_DEPTH
+                ),
             )
         try:
             node = super().compose_node(parent, index)
@@ -157,13 +166,19 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + first_line, mark.column + 1) if mark else (first_line, 1)
-        raise YamlProblem(Place(file, line, column), _syntax_message(error, text, mark)) from None
+        message = _syntax_message(error, text, mark, first_line)
+        if mark and message.startswith(_misaligned_start()):  # the place: where the line starts
+            here = text.split("\n")[mark.line]
+            column = len(here) - len(here.lstrip(" ")) + 1
+        raise YamlProblem(Place(file, line, column), message) from None
     except ReaderError as error:  # a control character YAML refuses
         before = text[: error.position]
         line = before.count("\n") + first_line
         column = error.position - (before.rfind("\n") + 1) + 1
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        message = f"control character U+{code:04X} is not allowed; delete it"
+        message = _("control character {code} is not allowed; delete it").format(
+            code=f"U+{code:04X}"
+        )
         raise YamlProblem(Place(file, line, column), message) from None
     document = Document(None)
     if root is not None:
@@ -171,33 +186,116 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     return document
 
 
-def _syntax_message(error: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
+def _syntax_message(error: yaml.MarkedYAMLError, text: str, mark: Any, first_line: int) -> str:
     problem = error.problem or "invalid YAML"
     context = error.context or ""
     line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
     if any(f"while scanning an {what}" in context for what in ("alias", "anchor")) or (
         "while scanning a tag" in context
     ):
-        return "YAML syntax: a text that starts with *, & or ! must be put in quotes"
+        return _("YAML syntax: a text that starts with *, & or ! must be put in quotes")
     if "expected <block end>" in problem and re.search(r":\s+[\"'\[{]", line):
-        return (
+        return _(
             "YAML syntax: text follows a quoted or bracketed value on this line; "
             "put the whole text in quotes"
         )
     if "'\\t'" in problem or "\\t" in problem:
-        return "YAML syntax: a tab character; indent with spaces, not tabs"
+        return _("YAML syntax: a tab character; indent with spaces, not tabs")
+    misaligned = _misaligned(text, mark, first_line)
+    if misaligned and (
+        "expected <block end>" in problem
+        or "expected <block mapping end>" in problem
+        or ("mapping values are not allowed" in problem and _key_colon_at(line, mark.column))
+    ):
+        return misaligned
     if "expected <block end>" in problem or "expected <block mapping end>" in problem:
-        return "YAML syntax: this line is not indented like the lines it belongs with"
-    context = f" ({context})" if context else ""
-    hint = ""
+        return _("YAML syntax: this line is not indented like the lines it belongs with")
+    # PyYAML's own words: the English of a parser, kept as a detail after lettre's sentence
+    detail = f"{problem} ({context})" if context else problem
     if "mapping values are not allowed" in problem:
-        hint = "; a text that contains ': ' must be put in quotes"
-    elif "found character" in problem and "cannot start any token" in problem:
-        hint = "; put the text in quotes"
-    return f"YAML syntax: {problem}{context}{hint}"
+        return _("YAML syntax: {detail}; a text that contains ': ' must be put in quotes").format(
+            detail=detail
+        )
+    if "found character" in problem and "cannot start any token" in problem:
+        return _("YAML syntax: {detail}; put the text in quotes").format(detail=detail)
+    return _("YAML syntax: {detail}").format(detail=detail)
 
 
-HASHTAG = (
+_KEY = re.compile(r"[ ]*(?:-[ ]+)*([A-Za-z_][\w-]*)[ ]*:(?:[ \t]|$)")
+"""A line that starts with a key (lettre's keys are names: no space, no quote)."""
+
+
+def _key_colon_at(line: str, column: int) -> bool:
+    """The parser stopped on the colon of the key that starts the line: a key, indented so
+    that YAML read it as the continuation of the text above, not a text holding ': '."""
+    found = _KEY.match(line)
+    return found is not None and found.end(1) <= column <= found.end()
+
+
+def _columns(line: str) -> list[int]:
+    """Where the things of a line start: its first character, and a key after each '- '."""
+    found = re.match(r"[ ]*(?:-[ ]+)*", line)
+    assert found is not None
+    starts = [len(line) - len(line.lstrip(" "))]
+    starts += [m.end() for m in re.finditer(r"-[ ]+", found.group())]
+    return starts
+
+
+def _misaligned_start() -> str:
+    """How the indentation message starts, in the reader's language."""
+    return _("YAML syntax: indentation: {detail}").format(detail="")
+
+
+def _misaligned(text: str, mark: Any, first_line: int) -> str | None:
+    """The indentation mistake told as such: how far this line is from the nearest line above
+    it that it should line up with, and which one; None when the line is not that mistake."""
+    if not mark:
+        return None
+    lines = text.split("\n")
+    here = lines[mark.line] if mark.line < len(lines) else ""
+    if not here.strip() or (not _KEY.match(here) and not here.lstrip(" ").startswith("-")):
+        return None
+    column = _columns(here)[0]
+    is_item = here.lstrip(" ").startswith("-")  # an item lines up with items, a key with keys
+    nearest: tuple[int, int, int] | None = None  # (distance, line index, column there)
+    for number in range(mark.line - 1, -1, -1):
+        above = lines[number]
+        if not above.strip() or above.lstrip().startswith("#"):
+            continue
+        starts = _columns(above)[:1] if is_item else reversed(_columns(above))
+        for start in starts:  # a key wins over the '-' before it
+            distance = abs(start - column)
+            if distance and (nearest is None or distance < nearest[0]):
+                nearest = (distance, number, start)
+        if _columns(above)[0] < column:
+            break  # the block this line is in starts here
+    if nearest is None:
+        return None
+    distance, number, start = nearest
+    word = lines[number][start:].split(":")[0].split()[0]
+    further = column > start
+    message = (
+        ngettext(
+            "this line starts {count} space further right than "
+            "'{word}' on line {line}; line up the keys that belong together, with spaces",
+            "this line starts {count} spaces further right than "
+            "'{word}' on line {line}; line up the keys that belong together, with spaces",
+            distance,
+        )
+        if further
+        else ngettext(
+            "this line starts {count} space further left than "
+            "'{word}' on line {line}; line up the keys that belong together, with spaces",
+            "this line starts {count} spaces further left than "
+            "'{word}' on line {line}; line up the keys that belong together, with spaces",
+            distance,
+        )
+    )
+    detail = message.format(count=distance, word=word, line=number + first_line)
+    return _("YAML syntax: indentation: {detail}").format(detail=detail)
+
+
+HASHTAG = N_(
     "the text after ' #' is a YAML comment and is left out; put the whole text in quotes "
     "if the # belongs to it (a hashtag)"
 )
@@ -219,7 +317,9 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
         if node.style is None and node.value in NULLS:
             return None
         if node.style is None and _comment_follows(node):
-            doc.problems.append(YamlProblem(composer.place(node.end_mark), HASHTAG, warning=True))
+            doc.problems.append(
+                YamlProblem(composer.place(node.end_mark), _(HASHTAG), warning=True)
+            )
         return _text(node.value, path, doc)
     if isinstance(node, SequenceNode):
         return [_convert(item, (*path, i), doc, composer) for i, item in enumerate(node.value)]
@@ -228,11 +328,14 @@ def _convert(node: Node, path: Path_, doc: Document, composer: _Composer) -> Any
     for key_node, value_node in node.value:
         key_place = composer.place(key_node.start_mark)
         if not isinstance(key_node, ScalarNode):
-            raise YamlProblem(key_place, "a key must be a plain name, not a list or a mapping")
+            message = _("a key must be a plain name, not a list or a mapping")
+            raise YamlProblem(key_place, message)
         key = _text(key_node.value, path, doc, key_place)
         if key in result:
             first = doc.keys[(*path, key)]
-            message = f"duplicate key '{key}' (first given at line {first.line}); keep only one"
+            message = _("duplicate key '{key}' (first given at line {line}); keep only one").format(
+                key=key, line=first.line
+            )
             doc.problems.append(YamlProblem(key_place, message))
             continue
         doc.keys[(*path, key)] = key_place
@@ -254,18 +357,22 @@ def _text(value: str, path: Path_, doc: Document, place: Place | None = None) ->
     value = _PAIR.sub(_join, value)
     if found := _SURROGATE.search(value):
         code = ord(found.group())
-        message = (
-            f"\\u{code:04x} is half of a UTF-16 surrogate pair, without its other half; "
+        message = _(
+            "{escape} is half of a UTF-16 surrogate pair, without its other half; "
             "write the character itself, or both halves (\\ud83c\\udf89 is 🎉)"
-        )
+        ).format(escape=f"\\u{code:04x}")
         doc.problems.append(YamlProblem(place, message, path=path))
         value = _SURROGATE.sub("\ufffd", value)
     if found := NONCHARACTERS.search(value):
-        message = f"U+{ord(found.group()):04X} is a Unicode noncharacter, not text; delete it"
+        message = _("{code} is a Unicode noncharacter, not text; delete it").format(
+            code=f"U+{ord(found.group()):04X}"
+        )
         doc.problems.append(YamlProblem(place, message, path=path))
         value = NONCHARACTERS.sub("\ufffd", value)
     if found := _CONTROL.search(value):
-        message = f"control character U+{ord(found.group()):04X} is not allowed; delete it"
+        message = _("control character {code} is not allowed; delete it").format(
+            code=f"U+{ord(found.group()):04X}"
+        )
         doc.problems.append(YamlProblem(place, message, path=path))
         value = _CONTROL.sub("\ufffd", value)
     return value

@@ -208,8 +208,8 @@ def test_dangerous_markdown_links_are_check_errors(newsletter: Newsletter, link:
     ("where", "field"),
     [
         ("title", "title"),
-        ("sender.name", "sender.name"),
-        ("credit", "sections[0].articles[0].image.credit"),
+        ("sender.name", "sender › name"),  # the place as an editor counts
+        ("credit", "Section 1 “Opérations”, 1st article “Un article” › image › credit"),
     ],
 )
 def test_a_line_break_in_a_header_field_is_an_error_naming_it(

@@ -19,7 +19,10 @@ from tests.conftest import Lettre, Newsletter
 from tests.hostile.test_images import PHOTO, SLOW_IMAGES, bomb, progressive_jpeg
 
 CHECKS = "dist/.cache/checks"
-PLACE = "bulletins/2025-06-13/issue.yaml:13:16: sections[0].articles[0].image.src: "
+PLACE = (  # the place as an editor counts it (the session speaks English)
+    "bulletins/2025-06-13/issue.yaml:13:16: Section 1 “Opérations”, 1st article “Un article” "
+    "› image › src: "
+)
 
 
 def decodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:

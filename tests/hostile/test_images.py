@@ -200,7 +200,7 @@ def test_images_too_costly_to_decode_are_refused_by_check_and_build(
         result = lettre(command, repo=root)
         assert result.exit_code == 1, result.output
         assert (
-            "bulletins/2025-06-13/issue.yaml:13:16: sections[0].articles[0].image.src: "
+            "bulletins/2025-06-13/issue.yaml:13:16: Section 1 “Opérations”, 1st article “Un article” › image › src: "
             f"{message}" in result.stderr
         )
         assert "Traceback" not in result.output

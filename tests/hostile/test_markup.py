@@ -331,7 +331,12 @@ def test_build_refuses_them_the_same_way_never_with_an_internal_error(
     root, _ = with_value(newsletter, field, f'"Avant {escape} après"')
     result = lettre("build", repo=root)
     assert result.exit_code == 1
-    assert f"{FIELDS[field][2]}: " in result.stderr and message in result.stderr
+    shown = {
+        "title": "title",
+        "article body": "Section 1 “Opérations”, 1st article “Un article” › body",
+        "sender name": "sender › name",
+    }
+    assert f"{shown[field]}: " in result.stderr and message in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert not (root / "dist").exists() or not list((root / "dist").rglob("*.html"))
 

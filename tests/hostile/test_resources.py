@@ -54,7 +54,7 @@ def test_bad_images_are_refused_before_rendering(
     result = lettre("build", repo=root)
     assert result.exit_code == 1
     assert (
-        "bulletins/2025-06-13/issue.yaml:13:16: sections[0].articles[0].image.src: "
+        "bulletins/2025-06-13/issue.yaml:13:16: Section 1 “Opérations”, 1st article “Un article” › image › src: "
         in result.stderr
     )
     assert message in result.stderr

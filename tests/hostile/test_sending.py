@@ -206,7 +206,7 @@ def test_a_crash_after_the_server_accepted_a_batch_resends_that_batch_only(
     assert len(record(root)["progress"]["in_flight"]) == 1
     resumed = send(lettre, root, port, "--plain", "--resume", "--batch-size", "1", *TO)
     assert resumed.exit_code == 0, resumed.output
-    assert "1 recipients were being sent the issue when it stopped" in resumed.stderr
+    assert "1 recipient was being sent the issue when it stopped" in resumed.stderr
     assert delivered(mailbox) == [PEOPLE[0], PEOPLE[1], PEOPLE[1], PEOPLE[2]]
 
 
