@@ -315,9 +315,13 @@ def test_the_dark_logo_is_the_one_shown_in_dark_mode(
         page.goto(page_file.as_uri())
         shown[scheme] = page.evaluate(SHOWN_LOGO)
         page.close()
-    assert [i["src"] for i in shown["light"]] == [
-        next(f"images/{p.name}" for p in (with_dark_logo / "images").glob("logo-[0-9a-f]*"))
+    # "logo-[0-9a-f]*" would match "logo-dark-…" too ("d" is a hex digit): name it exactly
+    [light] = [
+        f"images/{p.name}"
+        for p in (with_dark_logo / "images").glob("logo-*")
+        if not p.name.startswith("logo-dark-")
     ]
+    assert [i["src"] for i in shown["light"]] == [light]
     assert [i["src"] for i in shown["dark"]] == [
         next(f"images/{p.name}" for p in (with_dark_logo / "images").glob("logo-dark-*"))
     ]
