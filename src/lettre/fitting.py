@@ -77,20 +77,24 @@ class Opening:
     for the opening to fit (px; 0 when the text alone does not fit)."""
 
 
-def fit(render: Any, first: Any) -> Any:
+def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
     """The best of up to PASSES further layouts of a document (`render(css)` lays it out
-    with one more stylesheet), starting from `first`; returns the laid-out document."""
+    with one more stylesheet), starting from `first`; returns the laid-out document.
+
+    `stale`: `first` is not to be returned, since the document changed since (a word the
+    hyphenation keeps whole): at least one layout is made, with the frames `first` asks
+    for, and the best of the layouts after it is returned."""
     rules: dict[str, str] = {}
-    best, document = first, first
+    best, document = (None if stale else first), first
     for _ in range(PASSES):
-        if _score(document)[1] == 0:
+        if best is not None and _score(document)[1] == 0:
             break  # every page but the last is full: another layout is not worth its cost
-        found = rules_for(document, rules)
-        if not found:
+        found = rules_for(document, rules) if _score(document)[1] else {}
+        if not found and best is not None:
             break
         rules.update(found)
         document = render("".join(rule for _, rule in sorted(rules.items())))
-        if _score(document) < _score(best):
+        if best is None or _score(document) < _score(best):
             best = document
     return best
 

@@ -219,10 +219,11 @@ def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
 
     first = render("")
     words = stacked(first)
-    if words:  # a third hyphenated line in a row: its word kept whole, laid out again
+    if words:  # a third hyphenated line in a row: its word kept whole in the next layout,
+        # which the fitting makes anyway (with its frames, read from this one: a word kept
+        # whole moves a line or two at most), rather than one more layout of its own
         source[0] = HTML(string=protect(html, words), base_url="lettre:/", url_fetcher=fetcher)
-        first = render("")
-    return fit(render, first)
+    return fit(render, first, stale=bool(words))
 
 
 def _where(html: str, message: str) -> str:
