@@ -185,7 +185,9 @@ def test_warnings_block_the_send_and_exit_1(newsletter: Newsletter, lettre: Lett
     )
     result = lettre("proof", str(root / "bulletins" / DAY), repo=root)
     assert result.exit_code == 1
-    assert "  blocks the send: warning: " in result.stdout
+    [blocker] = [line for line in result.stdout.splitlines() if "blocks the send" in line]
+    assert blocker.startswith(f"  blocks the send: bulletins/{DAY}/issue.yaml:")  # its place
+    assert blocker.count("warning") == 1 and blocker.endswith("[title-too-long]")
     assert result.stderr == f"bulletins/{DAY}: 1 thing blocks the send (above, and in {REPORT})\n"
     report = (root / REPORT).read_text()
     assert 'id="blockers"' in report and "characters; keep a title under 120" in report

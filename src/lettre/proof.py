@@ -267,9 +267,7 @@ def _contrasts(loaded: LoadedIssue) -> list[ContrastRow]:
 
 def _blockers(proof: Proof) -> list[str]:
     """What `lettre send` would refuse, or what a reader would miss."""
-    found = [
-        _("warning: {warning}").format(warning=w.text) for w in proof.warnings if not w.accepted
-    ]
+    found = [w.text for w in proof.warnings if not w.accepted]  # each says it is a warning
     if proof.weight >= proof.clip:
         found.append(
             _(
