@@ -506,3 +506,28 @@ def test_no_module_that_translates_binds_the_name_underscore() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 bound.append(f"{path.name}:{node.lineno}")
     assert not bound, f"write _name instead of _ at: {bound}"
+
+
+def test_no_message_is_translated_when_its_module_is_imported() -> None:
+    """A `_()` run at import time freezes the language of whoever imported the module first
+    (a constant translated once: approval.py's did, and a French refusal then reached an
+    English session). Module-level messages are marked with N_() and translated where used."""
+    import ast
+
+    frozen = []
+    for path in sorted((PROJECT / "src/lettre").glob("*.py")):
+
+        def visit(node: ast.AST, in_function: bool, path: Path = path) -> None:
+            for child in ast.iter_child_nodes(node):
+                inside = in_function or isinstance(
+                    child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                )
+                called = child.func.id if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) else ""  # fmt: skip
+                if not inside and called in ("_", "ngettext"):
+                    frozen.append(f"{path.name}:{child.lineno}")
+                visit(child, inside)
+
+        visit(ast.parse(path.read_text("utf-8")), False)
+    assert frozen == [], (
+        "translated at import time (use N_ and translate where used): " + ", ".join(frozen)
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 from lettre import __version__
 from lettre.errors import LettreError, UsageProblem
-from lettre.messages import _
+from lettre.messages import N_, _
 from lettre.model import Publication
 from lettre.names import PROOF_SUFFIX
 from lettre.output import read_own, safe_name, write_atomic
@@ -78,7 +78,7 @@ def read(repo: Repository, folder: Path) -> Approval | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, RecursionError) as error:
-        raise LettreError(_RESTORE.format(file=shown, why=str(error))) from None
+        raise LettreError(_(_RESTORE).format(file=shown, why=str(error))) from None
     if not (
         isinstance(data, dict)
         and isinstance(data.get("approved_by"), str)
@@ -90,11 +90,11 @@ def read(repo: Repository, folder: Path) -> Approval | None:
             for n, s in data["files"].items()
         )
     ):
-        raise LettreError(_RESTORE.format(file=shown, why=_("not a record lettre wrote")))
+        raise LettreError(_(_RESTORE).format(file=shown, why=_("not a record lettre wrote")))
     return Approval(data["approved_by"], data["approved"], dict(data["files"]))
 
 
-_RESTORE = _(
+_RESTORE = N_(
     "{file}: damaged ({why}); restore it from git, or approve the issue again: "
     'lettre approve PATH --by "NAME"'
 )
