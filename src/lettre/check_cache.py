@@ -1,6 +1,6 @@
 """What `lettre check` found in each issue, so that an unchanged year is not checked again.
 
-For each issue folder, a record in dist/.cache/checks/issues/ holds the stat fingerprint and
+For each issue folder, a record in dist/.cache/issue-checks/ holds the stat fingerprint and
 SHA-256 of every file its check read (issue.yaml, the Markdown it includes, its images,
 publication.yaml and its logos: the names `lettre.stamps` gives them), what else decides its
 result (lettre's version, the language messages are told in, every issue's number, the
@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,13 +52,13 @@ class Recalled:
 
 def folder_of(out: Path) -> Path:
     """Where the records are kept, beside the image checks (see images.check_cache)."""
-    return out / ".cache" / "checks" / "issues"
+    return out / ".cache" / "issue-checks"
 
 
 def usable(records: Path) -> bool:
-    """No link on the way from dist/.cache (see image_cache.usable), and the folder of the
-    image checks usable too."""
-    return not records.is_symlink() and image_cache.usable(records.parent)
+    """No link on the way from dist/, a folder only its owner may write to (as the image
+    checks: see image_cache.usable)."""
+    return image_cache.usable(records)
 
 
 def _context(repo: Repository, numbers: dict[str, int]) -> dict[str, Any]:
@@ -161,6 +162,8 @@ def record(repo: Repository, records: Path, checked: Checked, numbers: dict[str,
             sort_keys=True,
         ).encode()
         try:
+            if not usable(records):  # never through a link
+                return
             records.mkdir(mode=0o700, parents=True, exist_ok=True)
             if usable(records):
                 write_atomic(records / f"{folder.name}.json", body + b"\n" + _sha(body).encode())
@@ -227,8 +230,15 @@ class Result:
     checked: int
 
 
-def check(repo: Repository, out: Path, folders: list[Path] | None, verbose: bool) -> Result:
-    """`load.check`, each unchanged issue told from its record (see the module's text)."""
+def check(
+    repo: Repository,
+    out: Path,
+    folders: list[Path] | None,
+    verbose: bool,
+    load: Callable[[Repository, list[Path] | None], Checked],
+) -> Result:
+    """`load` (load.check) of the issues whose check has no current record, the others told
+    from their records (see the module's text)."""
     records = folder_of(out)
     folders = repo.issue_folders() if folders is None else folders
     numbers = repo.numbers()
@@ -247,10 +257,9 @@ def check(repo: Repository, out: Path, folders: list[Path] | None, verbose: bool
     if todo or not folders:
         from lettre import report
         from lettre.images import check_cache, checks_cached_in
-        from lettre.load import check as load_check
 
         with checks_cached_in(check_cache(out)):  # photos checked before: not decoded
-            checked = load_check(repo, todo if folders else None)
+            checked = load(repo, todo if folders else None)
         problems += checked.problems
         accepted |= checked.accepted
         for loaded in checked.issues:

@@ -295,7 +295,7 @@ def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bo
     repo = settings.repository()
     # each unchanged issue told from its record; photos checked before are not decoded
     checked = check_cache.check(
-        repo, repo.root / "dist", settings.issue_folders(repo, paths), verbose
+        repo, repo.root / "dist", settings.issue_folders(repo, paths), verbose, check_issues
     )
     for summary in checked.summaries:
         echo(summary)
