@@ -35,6 +35,7 @@ def example(root: Path) -> Path:
     second = root / "bulletins" / SECOND / "issue.yaml"
     text = second.read_text().replace("number: 24\n", "").replace("accept: [no-read-more]\n", "")
     second.write_text(text.replace("date: 2025-06-13", "date: 2025-06-20"))
+    time.sleep(2 * check_cache.TICK_NS / 1e9)  # a check records only files older than a tick
     return root
 
 
@@ -219,6 +220,23 @@ def test_another_version_of_lettre(
     loaded.clear()
     check(root)
     assert loaded == [FIRST, SECOND]
+
+
+def test_a_file_changed_while_it_is_checked_is_not_recorded(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What was checked may not be what is there now: no record says it was."""
+    real = load.load_issue
+
+    def editing(repo, folder, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(repo, folder, *args, **kwargs)
+        if folder.name == FIRST:
+            (root / INCLUDED).write_text((root / INCLUDED).read_text() + "\n")
+        return result
+
+    monkeypatch.setattr(load, "load_issue", editing)
+    assert check(root).exit_code == 0
+    assert names(root / RECORDS) == [f"{SECOND}.json"]
 
 
 def test_an_issue_with_errors_is_not_recorded(root: Path, loaded: list[str]) -> None:

@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_RECORD_BYTES = 1024 * 1024
 FORMAT = 1
+TICK_NS = 100_000_000
+"""How far a file's times may lag the clock (the kernel stamps them with a coarse clock): a
+file changed after this much before its check started may have changed while it ran."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,12 @@ def _unchanged(repo: Repository, folder: Path, files: Any, racy_after: int) -> b
     return True
 
 
-def record(repo: Repository, records: Path, checked: Checked, numbers: dict[str, int]) -> None:
-    """Record the check of each issue of `checked` that had no error."""
+def record(
+    repo: Repository, records: Path, checked: Checked, numbers: dict[str, int], started: int
+) -> None:
+    """Record the check of each issue of `checked` that had no error, unless one of its files
+    changed after the check `started` (ns): what was checked may not be what is there now
+    (the next check records it)."""
     from lettre import report
 
     loaded = checked.loaded_publication
@@ -144,13 +152,13 @@ def record(repo: Repository, records: Path, checked: Checked, numbers: dict[str,
         issue = result.value
         logo = loaded.value.logo
         paths = input_files(repo, folder, logo, used_names(issue, repo), shared={})
-        files = {}
         try:
-            for name, path in paths.items():
-                seen = Seen.of(path, path.stat())
-                files[name] = [seen.size, seen.mtime_ns, seen.sha256, seen.ctime_ns, seen.inode]
+            seen = {name: Seen.of(path, path.stat()) for name, path in paths.items()}
         except OSError:
             continue
+        if any(max(s.mtime_ns, s.ctime_ns) >= started - TICK_NS for s in seen.values()):
+            continue
+        files = {n: [s.size, s.mtime_ns, s.sha256, s.ctime_ns, s.inode] for n, s in seen.items()}
         body = json.dumps(
             {
                 "context": {**_context(repo, numbers), "folder": folder.name},
@@ -258,6 +266,7 @@ def check(
         from lettre import report
         from lettre.images import check_cache, checks_cached_in
 
+        started = time.time_ns()
         with checks_cached_in(check_cache(out)):  # photos checked before: not decoded
             checked = load(repo, todo if folders else None)
         problems += checked.problems
@@ -270,7 +279,7 @@ def check(
             count = checked.checked
         if cacheable:
             with contextlib.suppress(OSError, LettreError):
-                record(repo, records, checked, numbers)
+                record(repo, records, checked, numbers, started)
     else:  # the publication's problems, from any record (each saw publication.yaml as it is)
         first = recalled[folders[0]]
         problems += first.publication
