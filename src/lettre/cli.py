@@ -290,15 +290,15 @@ def new(settings: Settings, day: datetime | None) -> None:
 )
 @click.pass_obj
 def check(settings: Settings, paths: tuple[Path, ...], strict: bool, verbose: bool) -> None:
-    from lettre.images import check_cache, checks_cached_in
+    from lettre import check_cache
 
     repo = settings.repository()
-    with checks_cached_in(check_cache(repo.root / "dist")):  # photos checked before: not decoded
-        checked = check_issues(repo, settings.issue_folders(repo, paths))
-    for loaded in checked.issues:
-        echo(report.summary(loaded, repo.shown(loaded.folder)))
-        if verbose:
-            echo("\n".join(report.outline(loaded)))
+    # each unchanged issue told from its record; photos checked before are not decoded
+    checked = check_cache.check(
+        repo, repo.root / "dist", settings.issue_folders(repo, paths), verbose, check_issues
+    )
+    for summary in checked.summaries:
+        echo(summary)
     if not checked.checked:
         echo(_("No issue yet in bulletins/; create one with `lettre new`."))
     _print_problems(checked.problems, checked.accepted, verbose)

@@ -336,6 +336,10 @@ class Checked:
     checked: int
     accepted: frozenset[Problem] = frozenset()
     """The warnings among `problems` that an `accept:` decided: listed, as accepted."""
+    loaded_publication: Loaded[Publication] | None = None
+    """What loading publication.yaml gave, apart (lettre.check_cache records it)."""
+    results: dict[Path, Loaded[LoadedIssue]] = field(default_factory=dict)
+    """What loading each issue folder gave, apart (lettre.check_cache records it)."""
 
 
 def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
@@ -347,6 +351,7 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
         name="", organization="", language="fr"
     )
     issues, numbers, accepted = [], repo.numbers(), set(loaded.accepted)
+    results: dict[Path, Loaded[LoadedIssue]] = {}
     folders = repo.issue_folders() if folders is None else folders
     misnamed = [f for f in folders if not is_issue_name(f.name) and _MISWRITTEN_DATE.match(f.name)]
     others = [f for f in folders if not is_issue_name(f.name) and f not in misnamed]
@@ -360,12 +365,14 @@ def check(repo: Repository, folders: list[Path] | None = None) -> Checked:
         if folder in others or folder in misnamed:
             continue
         result = load_issue(repo, folder, publication, numbers)
+        results[folder] = result
         problems += result.problems
         accepted |= result.accepted
         if result.value and result.ok:
             issues.append(result.value)
     checked = Checked(loaded.value, issues, sorted(problems), len(folders) - len(others))
     checked.accepted = frozenset(accepted)
+    checked.loaded_publication, checked.results = loaded, results
     return checked
 
 

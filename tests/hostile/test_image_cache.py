@@ -25,6 +25,13 @@ PLACE = (  # the place as an editor counts it (the session speaks English)
 )
 
 
+@pytest.fixture(autouse=True)
+def no_issue_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These cases are about the records of images: an issue's record of its whole check
+    (lettre.check_cache) would stand in for them, so it is not used here."""
+    monkeypatch.setattr("lettre.check_cache.usable", lambda records: False)
+
+
 def decodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts every image decoded from now on (each runs in a time-limited child)."""
     counted: list[int] = []
