@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,10 @@ from lettre.workers import SCRATCH, Limits
 from tests.conftest import ISSUE, MINIMAL, PROJECT, Lettre, Newsletter
 
 DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
-WEEKS = ("2025-04-25", "2025-05-02", "2025-05-09", "2025-05-16", "2025-05-23", *DAYS)
+WEEKS = tuple(str(date(2025, 6, 13) - timedelta(weeks=n)) for n in range(63, -1, -1))
+"""64 Fridays up to the fixtures' issue: a build of them outlasts every delay below, with
+room to spare, even with warm workers on a fast machine (the build is killed, not waited
+for: the issues it never reaches cost nothing)."""
 
 ORPHANS = r"""
 import ctypes, fcntl, hashlib, json, os, signal, subprocess, sys, time
@@ -112,7 +116,7 @@ def test_kill_9_of_the_build_kills_its_workers_and_nothing_is_written_after(
 ) -> None:
     """kill -9 of `lettre build` alone (not its group): every worker dies of it, at once (none
     ends its issue), the lock stays taken until no worker can write, and no file changes."""
-    root = year(newsletter, WEEKS)  # 8 issues, 2 at a time: the build outlasts every delay
+    root = year(newsletter, WEEKS)  # 64 issues, 2 at a time: the build outlasts every delay
     run = subprocess.run(
         [sys.executable, "-c", ORPHANS, str(root), str(tmp_path / "dist"), str(delay)],
         capture_output=True, text=True, cwd=PROJECT, timeout=600,
