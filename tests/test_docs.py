@@ -66,3 +66,12 @@ def test_the_readme_commands_exist() -> None:
     assert re.search(r"^demo:", makefile, re.MULTILINE) and re.search(
         r"^test:", makefile, re.MULTILINE
     )
+
+
+def test_every_module_is_in_the_developers_list() -> None:
+    """The README's map of src/lettre/ names every module, so the next person finds each stage."""
+    listed = README[README.index("## For developers") :]
+    modules = sorted(
+        p.name for p in (PROJECT / "src/lettre").glob("*.py") if not p.name.startswith("__")
+    )
+    assert [name for name in modules if f"  {name}" not in listed] == []
