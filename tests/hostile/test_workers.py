@@ -125,7 +125,12 @@ def test_kill_9_of_the_build_kills_its_workers_and_nothing_is_written_after(
     seen = json.loads(run.stdout)
     assert seen["workers"] and seen["held"]
     assert seen["writers_at_lock"] == []  # the lock was free only once no worker could write
-    assert seen["ends"] and set(seen["ends"].values()) == {-9}  # killed, none finished its issue
+    # every worker alive at the kill dies of it (-9); one may have ended its issue (0) in the
+    # instant between the last look at the workers and the kill: that is no write after it,
+    # which the snapshot below proves
+    ends = set(seen["ends"].values())
+    assert -9 in ends and ends <= {-9, 0}, seen["ends"]
+    assert list(seen["ends"].values()).count(0) <= 1, seen["ends"]
     assert not seen["changed"]
 
 
