@@ -220,8 +220,8 @@ def checksums(found: list[Entry]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _link(publication: Publication, entry: Entry, extension: str) -> str:
-    named = outputs.of(publication, entry.date)
+def _link(entry: Entry, extension: str) -> str:
+    named = entry.names
     if extension == "pdf":
         return named.pdf_url or f"{entry.date}/{named.pdf}"
     return named.web_url or f"{entry.date}/{named.web}"
@@ -246,7 +246,7 @@ def feed(publication: Publication, published: list[Entry], newest: Entry) -> str
         ET.SubElement(root, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{base}/")
     for entry in published:
         item = ET.SubElement(root, f"{{{ATOM}}}entry")
-        _text(item, "id", _link(publication, entry, "html") if base else f"urn:lettre:{entry.stem}")
+        _text(item, "id", _link(entry, "html") if base else f"urn:lettre:{entry.stem}")
         _text(item, "title", entry.loaded.title)
         _text(item, "updated", timestamp(entry.loaded))
         ET.SubElement(
@@ -254,11 +254,11 @@ def feed(publication: Publication, published: list[Entry], newest: Entry) -> str
             f"{{{ATOM}}}link",
             rel="alternate",
             type="text/html",
-            href=_link(publication, entry, "html"),
+            href=_link(entry, "html"),
         )
         pdf = entry.files.get(entry.names.pdf)
         enclosure = {"rel": "enclosure", "type": "application/pdf"}
-        enclosure["href"] = _link(publication, entry, "pdf")
+        enclosure["href"] = _link(entry, "pdf")
         if pdf:
             enclosure["length"] = str(pdf[0])
         ET.SubElement(item, f"{{{ATOM}}}link", enclosure)

@@ -178,6 +178,18 @@ and the email give the PDF's size."""
 
 
 def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool) -> bytes:
+    html, css, variants = print_sources(loaded, repo, out, marks=marks)
+    return pdf.render_pdf(
+        html, css, loaded, pdf.resources(variants),
+        publication_file=repo.publication_file,
+    )  # fmt: skip
+
+
+def print_sources(
+    loaded: LoadedIssue, repo: Repository, out: Path, *, marks: bool
+) -> tuple[str, str, dict[str, Variant]]:
+    """The print edition's HTML, CSS and images (by src; the logo under ""): what the PDF is
+    laid out from, by the build and by the proof alike."""
     cache = cache_folder(out)
     variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
     if loaded.logo and loaded.logo.format == "SVG":  # checked: shapes only; print keeps it vector
@@ -187,10 +199,7 @@ def _print_edition(loaded: LoadedIssue, repo: Repository, out: Path, *, marks: b
     language, overrides = loaded.publication.language, repo.root / "templates"
     html = pdf.render_html(environment(overrides, language), loaded, variants)
     css = pdf.render_css(environment(overrides, language, html=False), loaded, marks=marks)
-    return pdf.render_pdf(
-        html, css, loaded, pdf.resources(variants),
-        publication_file=repo.publication_file,
-    )  # fmt: skip
+    return html, css, variants
 
 
 def _environments(

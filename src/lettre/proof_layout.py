@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lettre import pdf
-from lettre.build import cache_folder
-from lettre.images import PRINT, Variant, svg_variant, variant
+from lettre.build import print_sources
+from lettre.images import Variant
 from lettre.model import LoadedIssue
 from lettre.repo import Repository
-from lettre.templates import environment
 
 CSS_PX_PER_INCH = 96
 _OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3a", "pdf_tags": True}
@@ -49,17 +48,7 @@ def print_layout(loaded: LoadedIssue, repo: Repository, out: Any) -> Layout:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    cache = cache_folder(out)
-    variants: dict[str, Variant] = {
-        src: variant(info, PRINT, cache) for src, info in loaded.images.items()
-    }
-    if loaded.logo and loaded.logo.format == "SVG":
-        variants[""] = svg_variant(loaded.logo)
-    elif loaded.logo:
-        variants[""] = variant(loaded.logo, PRINT, cache)
-    language, overrides = loaded.publication.language, repo.root / "templates"
-    html = pdf.render_html(environment(overrides, language), loaded, variants)
-    css = pdf.render_css(environment(overrides, language, html=False), loaded, marks=False)
+    html, css, variants = print_sources(loaded, repo, out, marks=False)
     fetcher = pdf._fetcher(pdf.resources(variants))
     fonts = FontConfiguration()
     try:
