@@ -65,6 +65,20 @@ def lettre() -> Lettre:
 
 Newsletter = Callable[..., Path]
 
+DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
+"""Three weekly issues: the fixtures' own (the last) and two before it (see `copies_of`)."""
+
+
+def copies_of(root: Path, days: tuple[str, ...] = DAYS) -> Path:
+    """`root` with its issue of 2025-06-13 copied to each of `days` but the last (the issue
+    itself), each dated by its folder: a run of issues for builds of several."""
+    source = root / "bulletins/2025-06-13"
+    for day in days[:-1]:
+        shutil.copytree(source, root / "bulletins" / day)
+        path = root / "bulletins" / day / "issue.yaml"
+        path.write_text(path.read_text().replace("2025-06-13", day))
+    return root
+
 
 @pytest.fixture
 def newsletter(tmp_path: Path) -> Newsletter:

@@ -4,7 +4,6 @@ can follow, and a search that finds what people type, tested in chromium."""
 from __future__ import annotations
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -12,23 +11,16 @@ from typing import Any
 import pytest
 
 from lettre.search import fold
-from tests.conftest import Lettre, Newsletter
+from tests.conftest import DAYS, Lettre, Newsletter, copies_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
 STEM = "lettre-de-test-{}"
 
 
 def three_issues(
     newsletter: Newsletter, files: dict[str, str | bytes | None] | None = None
 ) -> Path:
-    root = newsletter(files)
-    source = root / "bulletins/2025-06-13"
-    for day in DAYS[:-1]:
-        shutil.copytree(source, root / "bulletins" / day)
-        path = root / "bulletins" / day / "issue.yaml"
-        path.write_text(path.read_text().replace("2025-06-13", day))
-    return root
+    return copies_of(newsletter(files))
 
 
 def publish(lettre: Lettre, root: Path, day: str) -> None:

@@ -22,20 +22,12 @@ from lettre.output import MARKER
 from lettre.pipeline import LOCK
 from lettre.stamps import STAMP
 from lettre.workers import SCRATCH
-from tests.conftest import ISSUE, Lettre, Newsletter
-
-DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
+from tests.conftest import DAYS, ISSUE, Lettre, Newsletter, copies_of
 
 
 def year(newsletter: Newsletter) -> Path:
     """The minimal newsletter with three issues."""
-    root = newsletter()
-    source = root / "bulletins/2025-06-13"
-    for day in DAYS[:-1]:
-        shutil.copytree(source, root / "bulletins" / day)
-        path = root / "bulletins" / day / "issue.yaml"
-        path.write_text(path.read_text().replace("2025-06-13", day))
-    return root
+    return copies_of(newsletter())
 
 
 def statuses(output: str) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,15 @@ from click.testing import CliRunner
 
 from lettre.web import size_label
 from tests.conftest import ARTIFACTS, MINIMAL, PROJECT, Lettre
+from tests.hostile.test_content import Tags as StartTags
 from tests.tools import mixed_issue
 
 BASE = "https://lettre.example.org"
 STEM = "lettre-2025-06-13"
 
 
-class Tags(HTMLParser):
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+class Tags(StartTags):
+    """The start tags of a page (tests/hostile/test_content.py), and its Open Graph."""
 
     def meta(self, name: str) -> str | None:
         found = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,9 +19,8 @@ from lettre import pipeline
 from lettre.build import Options
 from lettre.repo import Repository
 from lettre.workers import SCRATCH, Limits
-from tests.conftest import ISSUE, MINIMAL, PROJECT, Lettre, Newsletter
+from tests.conftest import DAYS, ISSUE, MINIMAL, PROJECT, Lettre, Newsletter, copies_of
 
-DAYS = ("2025-05-30", "2025-06-06", "2025-06-13")
 WEEKS = tuple(str(date(2025, 6, 13) - timedelta(weeks=n)) for n in range(63, -1, -1))
 """64 Fridays up to the fixtures' issue: a build of them outlasts every delay below, with
 room to spare, even with warm workers on a fast machine (the build is killed, not waited
@@ -101,13 +99,7 @@ print(json.dumps({"workers": sorted(workers), "held": held, "writers_at_lock": w
 
 
 def year(newsletter: Newsletter, days: tuple[str, ...] = DAYS) -> Path:
-    root = newsletter()
-    source = root / "bulletins/2025-06-13"
-    for day in days[:-1]:
-        shutil.copytree(source, root / "bulletins" / day)
-        path = root / "bulletins" / day / "issue.yaml"
-        path.write_text(path.read_text().replace("2025-06-13", day))
-    return root
+    return copies_of(newsletter(), days)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.5, 2.0])
