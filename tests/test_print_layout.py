@@ -322,7 +322,11 @@ def test_every_photo_lies_within_its_page(printed: Printed) -> None:
         for number, page in enumerate(pdf.pages, 1):
             for left, bottom, right, top in _drawn_images(page):
                 images += 1
-                assert top <= printed.height - TOP + 1 and bottom >= BOTTOM - 1, (number, top, bottom)
+                assert top <= printed.height - TOP + 1 and bottom >= BOTTOM - 1, (
+                    number,
+                    top,
+                    bottom,
+                )
                 assert left >= side - 1 and right <= printed.width - side + 1, (number, left, right)
     assert images >= len(_issue(printed).images())
 
