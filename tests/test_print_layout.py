@@ -343,6 +343,29 @@ def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
         )
 
 
+def _captions_with_their_photos(printed: Printed) -> None:
+    """Each opening photo's caption is printed once, on the page of its article's title (the
+    photo, its caption and the title are one opening)."""
+    issue = _issue(printed)
+    captioned = [a for a in issue.articles() if a.image and a.image.caption]
+    assert captioned
+    starts = {a.title: " ".join(str(a.image.caption).split()[:3]) for a in captioned}
+    for article in captioned:
+        start = starts[article.title]
+        found = [line.page for line in printed.lines if start in line.text.replace("\u00a0", " ")]
+        same = sum(1 for s in starts.values() if s == start)
+        assert len(found) == same, (article.title, start, found)
+        assert _title_page(printed, article.title) in found, (article.title, found)
+
+
+def test_each_caption_is_printed_once_beside_its_photo(
+    printed: Printed, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["printed"] == "synthetic":
+        pytest.skip("the benchmark's photos have a credit, no caption")
+    _captions_with_their_photos(printed)
+
+
 def test_the_running_head_names_the_section_in_hand(printed: Printed) -> None:
     issue = _issue(printed)
     titles = [section.title for section in issue.sections]
@@ -542,6 +565,7 @@ def test_other_papers_scale_down_sensibly(
     for line in other.lines:
         assert margin <= line.x and line.right <= other.width - margin, line
         assert line.y >= 8 * MM and line.bottom <= other.height - 8 * MM, line
+    _captions_with_their_photos(other)
     # every article's title is printed
     text = " ".join(line.text for line in other.lines)
     for article in _issue(other).articles():

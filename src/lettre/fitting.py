@@ -55,7 +55,7 @@ GROW_LIMIT = 4 / 3
 width-to-height ratio, to fill the space an opening that cannot come back leaves."""
 GROWN_PX = 100 * PX_PER_MM
 """…and no taller than this."""
-SLACK = 3.0
+SLACK = 8.0
 """Px more than measured, for the rounding of a layout."""
 PASSES = 3
 """At most this many layouts after the first."""
