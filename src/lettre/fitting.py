@@ -96,6 +96,8 @@ def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
         document = render("".join(rule for _, rule in sorted(rules.items())))
         if best is None or _score(document) < _score(best):
             best = document
+        else:
+            break  # no better than the best: frames read from a worse layout seldom mend it
     return best
 
 
