@@ -564,3 +564,29 @@ def test_other_papers_scale_down_sensibly(
     text = " ".join(line.text for line in other.lines)
     for article in _issue(other).articles():
         assert " ".join(article.title.split()[:3]) in text
+
+
+def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
+    """WeasyPrint 70 goes back to a line's first break when an inline element that follows a
+    space does not fit at its end ("Marine" alone on a line, the rest below): the print HTML
+    carries the space inside the element (lettre.hyphenation.spaces_inside), at every width."""
+    from weasyprint import HTML
+
+    from lettre.hyphenation import protect
+
+    words = "Marine formation marine entraînement recrutement recrutement régiment {} unités "
+    words += "sportifs recrutement sportifs régiment mission terrain de manœuvre."
+    font = PROJECT / "src/lettre/fonts/Inter-Regular.otf"
+    for tenths in range(600, 1200, 5):  # widths of 60 to 120 mm
+        style = (
+            f"@font-face {{ font-family: I; src: url({font.as_uri()}) }}"
+            f"p {{ font: 9.5pt I; width: {tenths / 10}mm; hyphens: auto; text-align: justify }}"
+        )
+        lines = {}
+        for name, word in (("plain", "entraînement"), ("em", "<em>entraînement</em>"),
+                           ("whole", '<span class="whole">entraînement</span>')):  # fmt: skip
+            html = protect(f'<html lang="fr"><body><p>{words.format(word)}</p></body></html>')
+            page = HTML(string=f"<style>{style}</style>" + html).render().pages[0]
+            boxes = page._page_box.descendants()
+            lines[name] = [b for b in boxes if type(b).__name__ == "LineBox"]
+        assert len(lines["em"]) == len(lines["plain"]) == len(lines["whole"]), tenths

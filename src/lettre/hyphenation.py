@@ -53,7 +53,26 @@ def protect(html: str, extra: Iterable[str] = ()) -> str:
             continue
         if not skipping and part.strip() and (i == 0 or parts[i - 1] != SPAN):
             parts[i] = _WORD.sub(lambda m: _wrap(m.group(0), words), part)
-    return html[:start] + "".join(parts)
+    return html[:start] + spaces_inside("".join(parts))
+
+
+_SPACE_BEFORE_INLINE = re.compile(
+    r"([ \t\r\n]+)(<(?:a|abbr|b|cite|code|del|em|i|ins|mark|q|s|small|span|strong|sub|sup|u)"
+    r"\b[^>]*>)"
+)
+
+
+def spaces_inside(html: str) -> str:
+    """The spaces before an inline element moved inside it: "régiment <em>entraînement</em>"
+    becomes "régiment<em> entraînement</em>", which reads the same. WeasyPrint (70) breaks a
+    line badly where an inline element that does not fit at its end follows a space: it
+    goes back to the first break of the line instead of the last ("Marine" alone on a line,
+    the rest below); with the space inside, it breaks before the element, as it should."""
+    while True:
+        moved = _SPACE_BEFORE_INLINE.sub(r"\2\1", html)
+        if moved == html:
+            return html
+        html = moved
 
 
 def _wrap(word: str, extra: frozenset[str]) -> str:
