@@ -21,7 +21,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from lettre import mail, outlook, pdf, web
 from lettre.codes import coded
 from lettre.errors import LettreError
+from lettre.images import EMAIL as EMAIL_IMAGES
 from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
+from lettre.images import variants as images_for
 from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
 from lettre.names import Names, names
@@ -191,7 +193,7 @@ def print_sources(
     """The print edition's HTML, CSS and images (by src; the logo under ""): what the PDF is
     laid out from, by the build and by the proof alike."""
     cache = cache_folder(out)
-    variants = {src: variant(info, PRINT, cache) for src, info in loaded.images.items()}
+    variants = images_for(loaded.images, PRINT, cache)
     if loaded.logo and loaded.logo.format == "SVG":  # checked: shapes only; print keeps it vector
         variants[""] = svg_variant(loaded.logo)
     elif loaded.logo:
@@ -232,7 +234,7 @@ DARK_LOGO = "\0dark"
 
 def _variants(loaded: LoadedIssue, cache: Path) -> dict[str, Variant]:
     """Every image of the issue made ready for the screen, by src ("" for the logo)."""
-    variants = {src: email_variant(info, cache) for src, info in loaded.images.items()}
+    variants = images_for(loaded.images, EMAIL_IMAGES, cache)
     for key, logo in (("", loaded.logo), (DARK_LOGO, loaded.logo_dark)):
         if logo and logo.format != "SVG":
             variants[key] = email_variant(logo, cache)

@@ -20,7 +20,8 @@ import struct
 import time
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,23 +324,45 @@ def variant(info: ImageInfo, spec: Spec, cache: Path | None = None) -> Variant:
     """The image made ready for `spec` (resized, recompressed or kept, without metadata: see
     image_pixels), cached by content hash. Every edition's variant is made at once, so that
     the next edition finds its own in the cache."""
-    source = info.path.read_bytes()
-    digest = _sha256(source)
-    keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
-    name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
-    found = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
-    if found:
-        suffix, data, width, height = found
-        return Variant(f"{name}{suffix}", data, width, height)
-    _checked(info, source)
+    return variants({"": info}, spec, cache)[""]
+
+
+def variants(
+    infos: Mapping[str, ImageInfo], spec: Spec, cache: Path | None = None
+) -> dict[str, Variant]:
+    """`variant` of each image, by the same keys: those not in the cache are made side by
+    side, one thread an image up to the machine's cores (Pillow decodes, resizes and encodes
+    without holding Python's lock); each image's bytes are the same made alone or together."""
+    found: dict[str, Variant] = {}
+    wanted: dict[str, tuple[ImageInfo, bytes, dict[str, str], str]] = {}
+    for key, info in infos.items():
+        source = info.path.read_bytes()
+        digest = _sha256(source)
+        keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
+        name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
+        cached = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
+        if cached:
+            suffix, data, width, height = cached
+            found[key] = Variant(f"{name}{suffix}", data, width, height)
+        else:
+            _checked(info, source)  # here, before any thread: a check may fork a decoder
+            wanted[key] = (info, source, keys, name)
     # always every edition's, from the same pixels: the same bytes with or without a cache
-    made = _make_variant(source, list({s.name: s for s in (*SPECS, spec)}.values()))
-    for other, each in made.items():
-        if cache is not None:
-            size = (each.width, each.height)
-            image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
-    mine = made[spec.name]
-    return Variant(f"{name}{mine.suffix}", mine.data, mine.width, mine.height)
+    specs = list({s.name: s for s in (*SPECS, spec)}.values())
+    sources = [entry[1] for entry in wanted.values()]
+    if len(sources) > 1:
+        with ThreadPoolExecutor(min(len(sources), os.cpu_count() or 1)) as pool:
+            made_all = list(pool.map(lambda source: _make_variant(source, specs), sources))
+    else:
+        made_all = [_make_variant(source, specs) for source in sources]
+    for (key, (_info, _source, keys, name)), made in zip(wanted.items(), made_all, strict=True):
+        for other, each in made.items():
+            if cache is not None:
+                size = (each.width, each.height)
+                image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
+        mine = made[spec.name]
+        found[key] = Variant(f"{name}{mine.suffix}", mine.data, mine.width, mine.height)
+    return {key: found[key] for key in infos}
 
 
 def _make_variant(source: bytes, specs: list[Spec]) -> dict[str, image_pixels.Made]:
