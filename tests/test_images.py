@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageOps
 
 from lettre import image_bounds, image_pixels
-from lettre.images import EMAIL, PRINT, ImageProblem, inspect, variant
+from lettre.images import EMAIL, PRINT, ImageProblem, inspect, variant, variants
 from lettre.model import ImageInfo
 
 GOOD_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="40" height="40" fill="#002654"/><use href="#a"/></svg>'
@@ -260,6 +260,28 @@ def test_variants_are_the_same_bytes_with_or_without_the_cache(tmp_path: Path) -
     again = [variant(info, spec, tmp_path / "cache").data for spec in (EMAIL, PRINT)]
     alone = [variant(info, spec).data for spec in (EMAIL, PRINT)]
     assert cached == again == alone
+
+
+def test_an_issues_images_made_side_by_side_are_those_made_one_by_one(tmp_path: Path) -> None:
+    infos = {}
+    for n, size in enumerate([(2400, 1600), (900, 1200), (3000, 1000), (640, 640)]):
+        folder = tmp_path / f"i{n}"
+        folder.mkdir()
+        infos[f"images/{n}.jpg"] = info_of(folder, jpeg(photo(size), quality=85 + n))
+    together = variants(infos, PRINT, tmp_path / "cache")
+    assert list(together) == list(infos)  # in the issue's order
+    for src, info in infos.items():
+        alone = variant(info, PRINT)
+        made = together[src]
+        assert (made.name, made.data, made.width, made.height) == (
+            alone.name,
+            alone.data,
+            alone.width,
+            alone.height,
+        ), src
+    # the email's, made with them, come from the cache: the same as made alone too
+    email = variants(infos, EMAIL, tmp_path / "cache")
+    assert [v.data for v in email.values()] == [variant(i, EMAIL).data for i in infos.values()]
 
 
 @pytest.mark.parametrize("quality", [10, 30, 50, 75, 80, 82, 90, 95, 100])
