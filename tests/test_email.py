@@ -295,6 +295,25 @@ def test_a_template_override_replaces_the_footer_only(
     assert "Un article" in edition.html and "À la une" in edition.html
 
 
+def test_parts_overridden_as_whole_sections_still_build(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
+) -> None:
+    """The sommaire and a section are written in the column the card's first section and its
+    sections share; an override written as a whole mj-section, as these parts once were,
+    still compiles (a section within the column) and shows its text, no mj-* tag left."""
+    section = (
+        "<mj-section><mj-column><mj-text>Rubrique maison : {{ section.title }}"
+        "</mj-text></mj-column></mj-section>\n"
+    )
+    contents = "<mj-section><mj-column><mj-text>Sommaire maison</mj-text></mj-column></mj-section>"
+    root = newsletter(
+        {"templates/email/section.mjml.j2": section, "templates/email/contents.mjml.j2": contents}
+    )
+    edition = build(lettre, root, tmp_path / "dist")
+    assert "Rubrique maison : Opérations" in edition.html and "Sommaire maison" in edition.html
+    assert "Une nouvelle" in edition.html and "<mj-" not in edition.html
+
+
 def test_an_override_can_extend_the_default(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path
 ) -> None:
