@@ -215,9 +215,13 @@ def test_photos_are_at_most_360_px_high_and_centred(
     boxes = page.eval_on_selector_all(
         "img",
         """imgs => imgs.map(i => {
-            const r = i.getBoundingClientRect(), cell = i.closest('table').parentElement.getBoundingClientRect();
+            // the space the image's cell leaves it: the cell less its padding
+            const r = i.getBoundingClientRect(), td = i.closest('table').parentElement;
+            const cell = td.getBoundingClientRect(), pad = getComputedStyle(td);
             return {src: i.getAttribute('src'), width: r.width, height: r.height,
-                    attr: Number(i.getAttribute('width')), left: r.left - cell.left, right: cell.right - r.right};
+                    attr: Number(i.getAttribute('width')),
+                    left: r.left - cell.left - parseFloat(pad.paddingLeft),
+                    right: cell.right - r.right - parseFloat(pad.paddingRight)};
         })""",
     )
     page.close()

@@ -183,7 +183,7 @@ class Written:
 
     columns: list[str]
     images: list[tuple[str, str]]
-    """Each <img>'s (src, width), HTML-escaped as MRML wrote them."""
+    """Each <img>'s (src, width): the address unescaped, the width as MRML wrote it."""
 
 
 def written(html: str) -> Written:
