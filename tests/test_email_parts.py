@@ -10,7 +10,7 @@ from PIL import Image
 from lettre import images
 from lettre.errors import LettreError
 from lettre.load import check
-from lettre.mail import build_message
+from lettre.mail import build_message, compile_mjml
 from lettre.model import Colors, ImageInfo
 from lettre.repo import Repository
 from lettre.theme import contrast, theme
@@ -115,3 +115,18 @@ def test_https_unsubscribe_gets_one_click_post(newsletter: Newsletter) -> None:
     message = build_message(loaded, "<p>x</p>", "x", []).decode()
     assert "List-Unsubscribe: <https://example.org/desinscription>" in message
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message
+
+
+def test_the_styles_go_out_without_their_indentation() -> None:
+    """MRML writes an mj-style as it is: lettre drops the spaces CSS does not need (they
+    weighed 1 KB in every message), and keeps quoted strings, what is between parentheses
+    and a space that makes a descendant (`.e :first-child`) as they are."""
+    html = compile_mjml(
+        "<mjml><mj-head><mj-style>\n  .a > b ,  .c {\n    content: 'x  ,  y' ;\n"
+        "    color: red !important;\n  }\n  @media (max-width: 479px) { .d td { top: 0; } }\n"
+        "  .e :first-child, .f a:hover { background: linear-gradient(#fff, #000); }\n"
+        "</mj-style></mj-head><mj-body></mj-body></mjml>"
+    )
+    assert ".a>b,.c{content:'x  ,  y';color:red!important}" in html
+    assert "@media (max-width: 479px){.d td{top:0}}" in html
+    assert ".e :first-child,.f a:hover{background:linear-gradient(#fff, #000)}" in html

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lettre.outlook import fit
+from lettre.mail import compile_mjml
+from lettre.outlook import fit, problems
 from tests.conftest import PROJECT, Lettre, Newsletter
 
 VOID = {"img", "br", "meta", "link", "hr", "input", "col", "area", "base", "source", "wbr"}
@@ -214,9 +215,13 @@ def test_photos_are_at_most_360_px_high_and_centred(
     boxes = page.eval_on_selector_all(
         "img",
         """imgs => imgs.map(i => {
-            const r = i.getBoundingClientRect(), cell = i.closest('table').parentElement.getBoundingClientRect();
+            // the space the image's cell leaves it: the cell less its padding
+            const r = i.getBoundingClientRect(), td = i.closest('table').parentElement;
+            const cell = td.getBoundingClientRect(), pad = getComputedStyle(td);
             return {src: i.getAttribute('src'), width: r.width, height: r.height,
-                    attr: Number(i.getAttribute('width')), left: r.left - cell.left, right: cell.right - r.right};
+                    attr: Number(i.getAttribute('width')),
+                    left: r.left - cell.left - parseFloat(pad.paddingLeft),
+                    right: cell.right - r.right - parseFloat(pad.paddingRight)};
         })""",
     )
     page.close()
@@ -261,3 +266,22 @@ def test_fit(
     size: tuple[int, int], box: int, limit: int, exact: bool, expected: tuple[int, int]
 ) -> None:
     assert fit(*size, box, limit, exact=exact) == expected
+
+
+def test_an_img_of_its_own_does_not_hide_the_images_after_it() -> None:
+    """An <img> that no mj-image wrote (the dark logo, in an mj-raw) is not paired with the
+    mj-image that follows it: each mj-image is checked against its own <img>."""
+    mjml = """<mjml><mj-body width="600px"><mj-section padding="0px"><mj-column>
+<mj-raw><img src="dark.png" width="100" alt=""></mj-raw>
+<mj-image src="a.png" width="300px" padding="0px" alt="" />
+<mj-image src="b.png" padding="0 32px" alt="" />
+</mj-column></mj-section></mj-body></mjml>"""
+    found = problems(mjml, compile_mjml(mjml))
+    # MRML leaves the unitless 0 out: b is written 600 px wide in its 536-px space
+    assert found == [
+        'email template, MJML line 4: Outlook would show this image width="600" in a 536-px '
+        "space; give it a whole number of px no wider than its column (less its padding), with "
+        "units on every padding"
+    ]
+    fixed = mjml.replace('"0 32px"', '"0px 32px"')
+    assert problems(fixed, compile_mjml(fixed)) == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email
 import re
 import shutil
+from email.policy import default
 from html import unescape
 from pathlib import Path
 
@@ -179,8 +181,48 @@ def test_teasers_link_each_article_to_its_place_in_the_web_page(mixed: dict[str,
     assert all(b in _email(mixed["full"]) for b in bodies)
 
 
+LIGHT = 45_000
+"""A typical issue's teaser email, in bytes of HTML (issue 11)."""
+
+
+def _sent_html(folder: Path) -> str:
+    """The HTML of the .eml, as it goes out (its images under base_url)."""
+    message = email.message_from_bytes(next(folder.glob("*.eml")).read_bytes(), policy=default)
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/html"]
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
 def test_the_teaser_email_is_light(mixed: dict[str, Path]) -> None:
-    assert len(_email(mixed["teasers"]).encode()) <= 45_000
+    assert len(_email(mixed["teasers"]).encode()) <= LIGHT
+    assert len(_sent_html(mixed["teasers"]).encode()) <= LIGHT
+
+
+@pytest.fixture(scope="module")
+def example_teasers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example newsletter (this repository's bulletins/, assets/ and publication.yaml),
+    its email switched to teasers: its output folder."""
+    root = tmp_path_factory.mktemp("example-teasers") / "newsletter"
+    root.mkdir()
+    for name in ("bulletins", "assets"):
+        shutil.copytree(PROJECT / name, root / name)
+    publication = (PROJECT / "publication.yaml").read_text(encoding="utf-8")
+    assert f"base_url: {BASE}\n" in publication and "\n  articles: full" in publication
+    teasers = publication.replace("\n  articles: full", "\n  articles: teasers")
+    (root / "publication.yaml").write_text(teasers, encoding="utf-8")
+    result = run()("build", repo=root)
+    assert result.exit_code == 0, result.output
+    return root / "dist/2025-06-13"
+
+
+def test_the_example_teaser_email_is_light(example_teasers: Path) -> None:
+    """The example issue (4 headlines, 8 articles, a long editorial, hosted images) as teasers:
+    at most 45 KB of HTML, as built and as sent."""
+    html = _email(example_teasers)
+    assert html.count(f'href="{BASE}/2025-06-13/{STEM}.html#article-') >= 2 * 8  # teasers
+    assert len(html.encode()) <= LIGHT
+    sent = _sent_html(example_teasers)
+    assert f'src="{BASE}/2025-06-13/images/' in sent
+    assert len(sent.encode()) <= LIGHT
 
 
 HEIGHT = "document.documentElement.scrollHeight"

@@ -137,6 +137,7 @@ def compile_mjml(source: str) -> str:
     HTML-escaped once more, replaces the stand-in at those two places only: no pass runs over
     the rest of the HTML, where author text is.
     """
+    source = _STYLE.sub(lambda m: m.group(1) + _compact_css(m.group(2)) + m.group(3), source)
     found = _TITLE.search(source)
     stand_in = ""
     if found:
@@ -158,6 +159,31 @@ def compile_mjml(source: str) -> str:
 
 
 _TITLE = re.compile(r"<mj-title>(.*?)</mj-title>", re.DOTALL)
+_STYLE = re.compile(r"(<mj-style\b[^>]*>)(.*?)(</mj-style>)", re.DOTALL)
+_CSS_SPACE = re.compile(
+    r"""(?P<kept>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\([^()]*\))"""
+    r"|\s*(?P<mark>[{};,>])\s*"
+    r"|(?P<colon>:)\s+"  # a space before a colon may be a descendant combinator: kept
+    r"|(?P<bang>\s+(?=!))"
+    r"|\s+"
+)
+
+
+def _compact_css(css: str) -> str:
+    """`css` without the spaces it does not need: MRML writes an mj-style as it is, and its
+    indentation would weigh in every message. Quoted strings and what is between parentheses
+    (a media feature, a gradient's colours) are kept as they are."""
+
+    def keep(match: re.Match[str]) -> str:
+        if match["kept"] is not None:
+            return match["kept"]
+        if match["mark"] is not None:
+            return match["mark"]
+        if match["colon"] is not None:
+            return ":"
+        return "" if match["bang"] is not None else " "
+
+    return _CSS_SPACE.sub(keep, css).replace(";}", "}").strip()
 
 
 def fit_to_budget(

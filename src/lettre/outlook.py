@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
 MAX_IMAGE_HEIGHT = 360
@@ -40,6 +41,8 @@ class Box:
     """Its line in the rendered MJML."""
     width: float
     """The width the MJML box model gives it, in px."""
+    src: str = ""
+    """An image's address (what pairs it with its <img> in the HTML)."""
 
 
 class _Tree(HTMLParser):
@@ -150,7 +153,8 @@ class _Layout:
     def image(self, node: _Node, width: float) -> None:
         box = self.inner(node, width)
         asked = _px(self.attr(node, "width"))
-        self.boxes.append(Box("image", node.line, min(asked, box) if asked else box))
+        width = min(asked, box) if asked else box
+        self.boxes.append(Box("image", node.line, width, self.attr(node, "src")))
 
 
 def boxes(mjml: str) -> list[Box]:
@@ -170,6 +174,7 @@ _OUTLOOK_COLUMN = re.compile(
 )
 _IMG = re.compile(r"<img\b[^>]*>")
 _WIDTH = re.compile(r'\swidth="([^"]*)"')
+_SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -177,19 +182,20 @@ class Written:
     """What MRML wrote for Outlook: each column's width and each image's width attribute."""
 
     columns: list[str]
-    images: list[str]
+    images: list[tuple[str, str]]
+    """Each <img>'s (src, width): the address unescaped, the width as MRML wrote it."""
 
 
 def written(html: str) -> Written:
     """The widths in the compiled HTML, in document order.
 
     Columns are read from MRML's Outlook tables (its own markup: author text is escaped and
-    cannot contain a `<td`); images from their `width` attribute.
+    cannot contain a `<td`); images from their `src` and `width` attributes.
     """
     images = []
     for tag in _IMG.findall(html):
-        found = _WIDTH.search(tag)
-        images.append(found.group(1) if found else "")
+        src, width = _SRC.search(tag), _WIDTH.search(tag)
+        images.append((unescape(src.group(1)) if src else "", width.group(1) if width else ""))
     return Written(_OUTLOOK_COLUMN.findall(html), images)
 
 
@@ -207,7 +213,15 @@ def problems(mjml: str, html: str) -> list[str]:
                 f"{float(value):g} px wide instead of {box.width:g} px; write every padding "
                 "with units (0px, not 0)"
             )
-    for box, value in zip(images, got.images, strict=False):
+    # each mj-image with the next <img> of the same src: an <img> written in an mj-raw or an
+    # mj-text (the dark logo) has no box of its own, and must not shift the pairs after it
+    remaining = list(got.images)
+    for box in images:
+        at = next((i for i, (src, _) in enumerate(remaining) if src == box.src), None)
+        if at is None:
+            continue
+        value = remaining[at][1]
+        del remaining[: at + 1]
         if not value.isdigit() or int(value) > box.width + 0.001:
             found.append(
                 f"email template, MJML line {box.line}: Outlook would show this image "
