@@ -22,11 +22,11 @@ FRENCH = [
     ("« Bonjour »", "«^Bonjour^»"),
     ("«Bonjour»", "«^Bonjour^»"),
     ('Un seul " guillemet', 'Un seul " guillemet'),
-    ("Le n°12 et le n° 7", "Le n°~12 et le n°~7"),
+    ("Le n°12 et le n° 7", "Le n°~12~et le n°~7"),
     ("À 15h30, puis 9h.", "À 15~h~30, puis 9~h."),
     ("15 h 30", "15~h~30"),
-    ("3 000 soldats et 12 500 000 €", "3^000 soldats et 12^500^000^€"),
-    ("en 2025 3 000 marins", "en 2025 3^000 marins"),
+    ("3 000 soldats et 12 500 000 €", "3^000~soldats et 12^500^000^€"),
+    ("en 2025 3 000 marins", "en 2025 3^000~marins"),
     ("30 % des livraisons", "30^% des livraisons"),
     ("de -5 °C à 25 °C, (-3) et -12,5 %", "de −5~°C à 25~°C, (−3) et −12,5^%"),
     ("le 2025-06-13, le A-4 et les 3-5 juin", "le 2025-06-13, le A-4 et les 3-5~juin"),
@@ -44,6 +44,69 @@ FRENCH = [
     ("Ratio 2:1", "Ratio 2:1"),
 ]
 
+# A number in digits is not parted from the word that follows it (the word it counts, its
+# unit, the month): the reviewer's "long de 25" / "minutes." at a line's end.
+NUMBERS = [
+    ("un exercice long de 25 minutes.", "un exercice long de 25~minutes."),
+    ("3 jours et 120 militaires", "3~jours et 120~militaires"),
+    ("1 200 soldats, 12 500 000 habitants", "1^200~soldats, 12^500^000~habitants"),
+    ("2,5 millions et 1.5 tonne", "2,5~millions et 1.5~tonne"),
+    (
+        "le 1er juin, la 1re compagnie, le 3e régiment",
+        "le 1er~juin, la 1re~compagnie, le 3e~régiment",
+    ),
+    ("les 2es classes et le 2nd tour", "les 2es~classes et le 2nd~tour"),
+    ("de 3-5 jours", "de 3-5~jours"),
+    ("−5 degrés et -12 mètres", "−5~degrés et −12~mètres"),
+    ("en 2025 les soldats", "en 2025~les soldats"),
+    ("12 Rafale et 4 A400M", "12~Rafale et 4~A400M"),
+    ("25  minutes", "25~minutes"),
+    ("de 10 à 14 h 30 les", "de 10~à 14~h~30~les"),
+    ("«25 jours»", "«^25~jours^»"),
+    ("(25 jours)", "(25~jours)"),
+]
+
+# ... but a name that ends in digits, the last group of a phone number, a number before
+# another number or after punctuation, a URL's end, and ® (which follows its name) keep
+# their spaces.
+NOT_BOUND = [
+    ("le A400 est arrivé", "le A400 est arrivé"),
+    ("le F-35 et le A-4 et COVID-19 a", "le F-35 et le A-4 et COVID-19 a"),
+    ("appeler le 01 23 45 67 89 ou écrire", "appeler le 01~23~45~67~89 ou écrire"),
+    ("+33 1 23 45 67 89 ou", "+33~1~23~45~67~89 ou"),
+    ("en 2025 3", "en 2025 3"),
+    ("en 2025. Les soldats", "en 2025. Les soldats"),
+    ("x_25 minutes", "x_25 minutes"),
+    ("Windows® est", "Windows® est"),
+    ("voir https://example.org/25 minutes", "voir https://example.org/25 minutes"),
+    ("écrire à cellule25@example.org 3 jours", "écrire à cellule25@example.org 3~jours"),
+]
+
+# ©, ℗: never at a line's end apart from the owner; in every language.
+CREDITS = [
+    ("mission. © Armée de Terre", "mission. ©~Armée de Terre"),
+    ("© 2025 Armée de Terre", "©~2025~Armée de Terre"),
+    ("℗  Musique des armées", "℗~Musique des armées"),
+    ("©\u202fECPAD", "©~ECPAD"),
+    ("© https://example.org/photo", "©~https://example.org/photo"),
+    ("Photo © ", "Photo © "),
+    ("©ECPAD", "©ECPAD"),
+]
+
+REFERENCES = [
+    ("voir p. 3 et pp. 12-14", "voir p.~3~et pp.~12-14"),
+    ("fig. 4, vol. 2, chap. 7, art. 12, t. 1", "fig.~4, vol.~2, chap.~7, art.~12, t.~1"),
+    ("au § 2 et aux §§ 3-4", "au §~2~et aux §§~3-4"),
+    ("N°12 et nº 7", "N°~12~et n°~7"),
+    ("M. Dupont, MM. Roux et Petit", "M.~Dupont, MM.~Roux et Petit"),
+    ("Mme Martin, Mlle Durand, Me Garcia", "Mme~Martin, Mlle~Durand, Me~Garcia"),
+    ("Dr Roux et Pr Lefèvre, Mgr Léon", "Dr~Roux et Pr~Lefèvre, Mgr~Léon"),
+    ("Mme la ministre", "Mme la ministre"),  # a title before a lower-case word: not a name
+    ("le film M. Le Maudit", "le film M.~Le Maudit"),
+    ("COMME M. X", "COMME M.~X"),
+    ("Pap. 3 et Cap. 4", "Pap. 3~et Cap. 4"),  # a word that ends in p is no page
+]
+
 ENGLISH = [
     ("The soldiers' day", "The soldiers’ day"),
     ("from -5 °C; call 01 23 45 67 89", "from −5~°C; call 01~23~45~67~89"),
@@ -55,6 +118,9 @@ ENGLISH = [
     ("12 km on 13 June", "12~km on 13~June"),
     ("Wait...", "Wait…"),
     ("See https://example.org/it's?a=1 !", "See https://example.org/it's?a=1!"),
+    ("Photo © Army; ℗ 2025 Band", "Photo ©~Army; ℗~2025 Band"),
+    ("see p. 3 and § 4", "see p.~3 and §~4"),
+    ("25 minutes long", "25 minutes long"),  # French practice only
 ]
 
 
@@ -72,15 +138,22 @@ def test_english_rules(text: str, expected: str) -> None:
     assert typeset(text, "en") == visible(expected)
 
 
+@pytest.mark.parametrize(("text", "expected"), NUMBERS + NOT_BOUND + CREDITS + REFERENCES)
+def test_french_no_break_spaces(text: str, expected: str) -> None:
+    assert typeset(visible(text), "fr") == visible(expected)
+
+
 @pytest.mark.parametrize(
-    ("text", "language"), [(t, "fr") for t, _ in FRENCH] + [(t, "en") for t, _ in ENGLISH]
+    ("text", "language"),
+    [(t, "fr") for t, _ in FRENCH + NUMBERS + NOT_BOUND + CREDITS + REFERENCES]
+    + [(t, "en") for t, _ in ENGLISH],
 )
 def test_typeset_text_is_left_as_it_is(text: str, language: str) -> None:
     once = typeset(text, language)
     assert typeset(once, language) == once
 
 
-TRICKY = st.text(alphabet="ab1 2:;!?'\"«»‘’°h%.n@/€()kmjuin\u00a0\u202f\n", max_size=40)
+TRICKY = st.text(alphabet="ab1 2:;!?'\"«»‘’°h%.n@/€()kmjuin\u00a0\u202f\n©℗§MpeDA-,3", max_size=40)
 
 
 @settings(max_examples=1000)

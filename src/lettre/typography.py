@@ -36,6 +36,14 @@ _ENGLISH_MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
 
+_REFERENCES = "p|pp|vol|fig|chap|ch|art|t"
+"""Abbreviations followed by a number: p. 3, vol. 2, fig. 4, art. 12, t. 1."""
+_TITLES = r"M\.|MM\.|Mmes?|Mlles?|Mgrs?|Me|Dr|Drs|Pr|Pre"
+"""French titles bound to the name they precede: M. Dupont, Mme Martin, Me Durand."""
+_CAPITAL = "A-ZÀ-ÖØ-ÞŒ"
+_ORDINAL = "(?:(?:er|re|ère|e|ème|nde?|de?)s?)?"
+"""1er, 1re, 2e, 3es, 2nd: a number in digits may end with the letters of an ordinal."""
+
 Rule = Callable[[str], str]
 
 
@@ -64,10 +72,31 @@ def _phone_numbers(text: str) -> str:
     return _PHONE.sub(lambda m: m.group(0).replace(" ", NBSP), text)
 
 
+_NUMBER_AND_WORD = re.compile(
+    # the whole number, never its tail (1 200: not from 200), nor a name's (A400, A-4,
+    # COVID-19), nor the last group of a phone number (01 23 45 67 89)
+    rf"(?<![\w.,])(?<![^\W\d_]-)(?<!\d[\u00a0\u202f])(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"
+)
+
+
+def _number_and_word(text: str) -> str:
+    """25 minutes, 3 jours, 1 200 soldats, 2,5 millions, 1er juin, le 3e régiment, en
+    2025 les…: a number in digits never ends a line apart from the word that follows it
+    (Lexique des règles typographiques en usage à l'Imprimerie nationale). A year binds
+    too: keeping "2025" with its next word costs one break and needs no guessing."""
+    return _NUMBER_AND_WORD.sub(r"\1" + NBSP, text)
+
+
 _COMMON: list[Rule] = [
     # a minus sign, not a hyphen, before a number that stands alone: −5 °C (not 2025-06-13)
     _sub(r"(?<![\w\-−.,/])-(?=\d)", "−"),
     _phone_numbers,
+    # © Armée de Terre, ℗ 2025: the mark never ends a line apart from its owner (® is not
+    # bound: it follows the name it marks, and what comes after is another word)
+    _sub(rf"([©℗]){_SPACE}+(?=\S)", r"\1" + NBSP),
+    # § 2, p. 3, pp. 12-14, fig. 4: a reference and its number
+    _sub(rf"(§+){_SPACE}+(?=\d)", r"\1" + NBSP),
+    _sub(rf"\b({_REFERENCES})\.{_SPACE}+(?=\d)", r"\1." + NBSP),
     _sub(r"(?<=\w)'(?=\w)", "’"),  # l'armée → l’armée
     _sub(r"(?<=[^\W\d])'(?=\s|$)", "’"),  # the soldiers' → the soldiers’
     _sub(r"\.\.\.", "…"),
@@ -94,7 +123,10 @@ FRENCH: list[Rule] = [
     _sub(r"(?<=\d) (?=[€$£])", NNBSP),
     # a number and its unit stay together, and so do the day and the month: 12 km, 13 juin
     _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_FRENCH_MONTHS})\b|°)", NBSP),
-    *_COMMON,  # last: the spacing rules above decide whether an apostrophe ends a word
+    # M. Dupont, Mme Martin, Dr Roux: the title and the name
+    _sub(rf"(?<![\w.])({_TITLES}) +(?=[{_CAPITAL}])", r"\1" + NBSP),
+    *_COMMON,  # the spacing rules above decide whether an apostrophe ends a word
+    _number_and_word,  # after the phone numbers, whose last group counts nothing
 ]
 
 ENGLISH: list[Rule] = [
