@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lettre.markdown import render_html, render_text
 from lettre.typography import NBSP, NNBSP, typeset
 
 # Written with visible marks: "~" is a no-break space, "^" a narrow no-break space.
@@ -161,3 +162,40 @@ TRICKY = st.text(alphabet="ab1 2:;!?'\"«»‘’°h%.n@/€()kmjuin\u00a0\u202f
 def test_idempotent_on_any_text(text: str, language: str) -> None:
     once = typeset(text, language)
     assert typeset(once, language) == once
+
+
+# Markdown splits a paragraph into runs (emphasis, links, code, the source's lines); the
+# rules see across them, in the HTML and in the text part alike ("~": a no-break space).
+ACROSS_RUNS = [
+    (
+        "long de 25 **minutes**.",
+        "<p>long de 25~<strong>minutes</strong>.</p>",
+        "long de 25~minutes.",
+    ),
+    ("long de **25** minutes", "<p>long de <strong>25</strong>~minutes</p>", "long de 25~minutes"),
+    ("Photo © *ECPAD*", "<p>Photo ©~<em>ECPAD</em></p>", "Photo ©~ECPAD"),
+    ("M. **Dupont**", "<p>M.~<strong>Dupont</strong></p>", "M.~Dupont"),
+    ("de 25 `minutes`", "<p>de 25~<code>minutes</code></p>", "de 25~minutes"),
+    ("long de 25\nminutes", "<p>long de 25~minutes</p>", "long de 25~minutes"),
+    (
+        "**25**\n*minutes* et\n`x`",
+        "<p><strong>25</strong>~<em>minutes</em> et\n<code>x</code></p>",
+        "25~minutes et x",
+    ),
+    # a line break of the source that no rule binds stays as typed, and so does a kept one
+    ("en 2025.\nLes soldats", "<p>en 2025.\nLes soldats</p>", "en 2025. Les soldats"),
+    ("25\\\nminutes", "<p>25<br>\nminutes</p>", "25\nminutes"),
+]
+
+
+@pytest.mark.parametrize(("source", "html", "text"), ACROSS_RUNS)
+def test_rules_see_across_markdown_runs(source: str, html: str, text: str) -> None:
+    assert render_html(source, "fr").replace("&nbsp;", NBSP).strip() == visible(html)
+    assert render_text(source, "fr").strip() == visible(text)
+
+
+def test_code_and_link_targets_are_never_typeset() -> None:
+    html = render_html("`25 minutes` et [3 jours](https://example.org/a?p.%203)", "fr")
+    assert "<code>25 minutes</code>" in html
+    assert 'href="https://example.org/a?p.%203"' in html
+    assert "3&nbsp;jours" in html
