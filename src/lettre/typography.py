@@ -36,8 +36,9 @@ _ENGLISH_MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
 
-_REFERENCES = "p|pp|vol|fig|chap|ch|art|t"
-"""Abbreviations followed by a number: p. 3, vol. 2, fig. 4, art. 12, t. 1."""
+_REFERENCES = "p|pp|vol|fig|chap|ch|art"
+"""Abbreviations followed by a number: p. 3, vol. 2, fig. 4, art. 12 (not t. 1, tome: t is
+also the tonne, bound to the number before it, and the two would chain)."""
 _TITLES = r"M\.|MM\.|Mmes?|Mlles?|Mgrs?|Me|Dr|Drs|Pr|Pre"
 """French titles bound to the name they precede: M. Dupont, Mme Martin, Me Durand."""
 _CAPITAL = "A-ZÀ-ÖØ-ÞŒ"
@@ -74,8 +75,10 @@ def _phone_numbers(text: str) -> str:
 
 _NUMBER_AND_WORD = re.compile(
     # the whole number, never its tail (1 200: not from 200), nor a name's (A400, A-4,
-    # COVID-19), nor the last group of a phone number (01 23 45 67 89)
-    rf"(?<![\w.,])(?<![^\W\d_]-)(?<!\d[\u00a0\u202f])(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"
+    # COVID-19); and not a number bound already to what comes before it (n° 12, p. 3,
+    # 15 h 30, a phone number's last group): bound on both sides, a run of them would be
+    # one unbreakable line ("p. 1 p. 1 p. 1…", which WeasyPrint takes seconds to lay out)
+    rf"(?<![\w.,])(?<![^\W\d_]-)(?<!\u00a0)(?<!\d\u202f)(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"
 )
 
 
@@ -93,7 +96,7 @@ _COMMON: list[Rule] = [
     _phone_numbers,
     # © Armée de Terre, ℗ 2025: the mark never ends a line apart from its owner (® is not
     # bound: it follows the name it marks, and what comes after is another word)
-    _sub(rf"([©℗]){_SPACE}+(?=\S)", r"\1" + NBSP),
+    _sub(rf"([©℗]){_SPACE}+(?=[^\s©℗])", r"\1" + NBSP),
     # § 2, p. 3, pp. 12-14, fig. 4: a reference and its number
     _sub(rf"(§+){_SPACE}+(?=\d)", r"\1" + NBSP),
     _sub(rf"\b({_REFERENCES})\.{_SPACE}+(?=\d)", r"\1." + NBSP),
@@ -123,8 +126,11 @@ FRENCH: list[Rule] = [
     _sub(r"(?<=\d) (?=[€$£])", NNBSP),
     # a number and its unit stay together, and so do the day and the month: 12 km, 13 juin
     _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_FRENCH_MONTHS})\b|°)", NBSP),
-    # M. Dupont, Mme Martin, Dr Roux: the title and the name
-    _sub(rf"(?<![\w.])({_TITLES}) +(?=[{_CAPITAL}])", r"\1" + NBSP),
+    # M. Dupont, Mme Martin, Dr Roux: the title and the name (never a title and a title,
+    # which a run of them would make one unbreakable line)
+    _sub(
+        rf"(?<![\w.])({_TITLES}) +(?=[{_CAPITAL}])(?!(?:{_TITLES})(?:[\s.,;:!?]|$))", r"\1" + NBSP
+    ),
     *_COMMON,  # the spacing rules above decide whether an apostrophe ends a word
     _number_and_word,  # after the phone numbers, whose last group counts nothing
 ]

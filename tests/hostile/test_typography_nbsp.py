@@ -16,6 +16,8 @@ import re
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lettre.build import EMAIL, WEB, Options, make_editions, print_sources
 from lettre.load import load_issue, load_publication
@@ -175,3 +177,30 @@ def test_the_source_line_break_is_bound_only_where_a_rule_binds() -> None:
     assert (
         render_text(source, "fr") == "long de 25\u00a0minutes, puis la suite\u202f; en 2025. Les\n"
     )
+
+
+BINDING = ["1", "12", "30", "2025", "1 200", "2,5", "-3", "1er", "3e", "a", "Dupont", "juin"]
+BINDING += ["p.", "pp.", "vol.", "fig.", "art.", "t.", "§", "©", "℗", "n°", "N°"]
+BINDING += ["M.", "MM.", "Mme", "Me", "Dr", "km", "m", "t", "min", "°C", "%", "€"]
+"""Words that the rules bind to the word before or after them."""
+
+
+REPEATED = ["p. 1", "1 p.", "©", "M.", "Mme M.", "t. 1", "1 200 pp.", "1 n°", "© 1", "1er M. A"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.sampled_from(REPEATED).map(lambda pattern: [pattern] * 40),
+        st.lists(st.sampled_from(BINDING), min_size=1, max_size=4).map(lambda words: words * 20),
+        st.lists(st.sampled_from(BINDING), max_size=80),
+    )
+)
+def test_no_binding_chains_into_an_unbreakable_line(words: list[str]) -> None:
+    """Whatever the author repeats ("p. 1 p. 1 p. 1…", "© © ©…", "M. M. M.…"), a no-break
+    space joins two words, or three or four where a number sits between, never a run:
+    bound on both sides, such a run would be one unbreakable line, which overflows its
+    column and which WeasyPrint takes seconds to lay out (it tries to hyphenate it)."""
+    typeset_ = typeset(" ".join(words), "fr")
+    runs = typeset_.split(" ")
+    assert max(len(re.split(f"[{NBSP}{NNBSP}]", run)) for run in runs) <= 6, typeset_
