@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 
 NBSP = "\u00a0"
-"""No-break space: before the colon, between a number and its unit."""
+"""No-break space: before the colon, after a number in digits (25 minutes, 12 km), after ©,
+§, n°, p. and a title (M. Dupont)."""
 NNBSP = "\u202f"
 """Narrow no-break space: before ; ! ? and inside « », as a thousands separator."""
 
@@ -78,7 +79,8 @@ _NUMBER_AND_WORD = re.compile(
     # COVID-19); and not a number bound already to what comes before it (n° 12, p. 3,
     # 15 h 30, a phone number's last group): bound on both sides, a run of them would be
     # one unbreakable line ("p. 1 p. 1 p. 1…", which WeasyPrint takes seconds to lay out)
-    rf"(?<![\w.,])(?<![^\W\d_]-)(?<!\u00a0)(?<!\d\u202f)(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"
+    r"(?<![\w.,])(?<![^\W\d_]-)(?<!\u00a0)(?<!\d\u202f)"
+    rf"(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"  # 1 200, 2,5, 1er; then a letter
 )
 
 
