@@ -59,7 +59,7 @@ def test_included_article_takes_its_fields_and_body_from_the_file(example: Loade
 def test_plain_text_is_typeset_when_loaded(example: LoadedIssue) -> None:
     assert example.title == f"Lettre hebdomadaire n°{NBSP}24{NBSP}: cap sur l’été"
     first = example.issue.headlines[0]
-    assert first.summary.startswith(f"Le groupe école a accueilli 1{NNBSP}200 visiteurs")
+    assert first.summary.startswith(f"Le groupe école a accueilli 1{NNBSP}200{NBSP}visiteurs")
     # Markdown keeps its source: it is typeset as it is rendered, outside code
     assert "l'approche" in (example.issue.editorial.body if example.issue.editorial else "")
 

@@ -143,8 +143,8 @@ def test_the_report_holds_what_the_files_say(newsletter: Newsletter, lettre: Let
     ]
     assert sorted(image.ppi for image in proof.images) == sorted(set(printed_ppi(pdf)))
     [image] = proof.images
-    assert (image.alt, image.credit) == ("Une photo du terrain", "© Armée de terre")
-    assert "Une photo du terrain" in report and "© Armée de terre" in report
+    assert (image.alt, image.credit) == ("Une photo du terrain", "©\u00a0Armée de terre")
+    assert "Une photo du terrain" in report and "©\u00a0Armée de terre" in report
     assert f"<td>{image.page}</td>" in report
 
 

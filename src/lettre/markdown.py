@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from lettre.messages import N_, _
-from lettre.typography import typeset
+from lettre.typography import NBSP, typeset
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _TAGS = {
@@ -264,6 +264,9 @@ def _typeset_inline(children: list[Token], language: str) -> list[Token]:
 
     Rules look at the character before ("**Attention** !"), so each run is typeset behind
     the last letter seen, which no rule changes, and that letter is then taken off again.
+    They look at the word after too ("25 **minutes**", "© *ECPAD*"): each run is typeset
+    before the next run's first word, taken off likewise; a line break of the source that
+    a rule binds ("25⏎minutes") becomes the no-break space it sets.
     Straight quotes are paired across the whole paragraph first: `"**bonjour**"`.
     """
     result: list[Token] = []
@@ -274,14 +277,39 @@ def _typeset_inline(children: list[Token], language: str) -> list[Token]:
         result.append(child)
     _pair_quotes([c for c in result if c.type == "text"], language)
     before = ""
-    for child in result:
+    for i, child in enumerate(result):
         if child.type == "text":
-            child.content = typeset(before + child.content, language)[len(before) :]
+            brk, word = _next_word(result, i + 1)
+            gap = " " if brk else ""
+            whole = typeset(before + child.content + gap + word, language)
+            end = len(whole) - len(gap + word)
+            if word and whole.endswith(word) and whole[end : end + len(gap)] in (gap, NBSP):
+                child.content = whole[len(before) : end]
+                if brk and whole[end] == NBSP:
+                    result[brk] = Token("text", "", 0, content=NBSP)
+            else:
+                child.content = typeset(before + child.content, language)[len(before) :]
         if child.type in ("softbreak", "hardbreak"):
             before = ""
         elif child.type in ("text", "code_inline") and child.content:
             before = child.content[-1] if child.content[-1].isalnum() else ""
     return result
+
+
+def _next_word(tokens: list[Token], start: int) -> tuple[int, str]:
+    """The first word of text after tokens[start:] (across emphasis and links, and one line
+    break, whose index is given, else 0); "" when none follows."""
+    brk = 0
+    for i in range(start, len(tokens)):
+        token = tokens[i]
+        if token.type == "softbreak" and not brk:
+            brk = i
+        elif token.type in ("text", "code_inline"):
+            found = re.match(r"[^\W_]+", token.content)
+            return brk, found.group() if found else ""
+        elif token.nesting == 0:  # an image, a line break kept, a second line break
+            break
+    return brk, ""
 
 
 _QUOTES = {"fr": ("«", "»"), "en": ("“", "”")}

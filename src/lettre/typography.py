@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 
 NBSP = "\u00a0"
-"""No-break space: before the colon, between a number and its unit."""
+"""No-break space: before the colon, after a number in digits (25 minutes, 12 km), after ©,
+§, n°, p. and a title (M. Dupont)."""
 NNBSP = "\u202f"
 """Narrow no-break space: before ; ! ? and inside « », as a thousands separator."""
 
@@ -35,6 +36,15 @@ _FRENCH_MONTHS = (
 _ENGLISH_MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
+
+_REFERENCES = "p|pp|vol|fig|chap|ch|art"
+"""Abbreviations followed by a number: p. 3, vol. 2, fig. 4, art. 12 (not t. 1, tome: t is
+also the tonne, bound to the number before it, and the two would chain)."""
+_TITLES = r"M\.|MM\.|Mmes?|Mlles?|Mgrs?|Me|Dr|Drs|Pr|Pre"
+"""French titles bound to the name they precede: M. Dupont, Mme Martin, Me Durand."""
+_CAPITAL = "A-ZÀ-ÖØ-ÞŒ"
+_ORDINAL = "(?:(?:er|re|ère|e|ème|nde?|de?)s?)?"
+"""1er, 1re, 2e, 3es, 2nd: a number in digits may end with the letters of an ordinal."""
 
 Rule = Callable[[str], str]
 
@@ -64,10 +74,34 @@ def _phone_numbers(text: str) -> str:
     return _PHONE.sub(lambda m: m.group(0).replace(" ", NBSP), text)
 
 
+_NUMBER_AND_WORD = re.compile(
+    # the whole number, never its tail (1 200: not from 200), nor a name's (A400, A-4,
+    # COVID-19); and not a number bound already to what comes before it (n° 12, p. 3,
+    # 15 h 30, a phone number's last group): bound on both sides, a run of them would be
+    # one unbreakable line ("p. 1 p. 1 p. 1…", which WeasyPrint takes seconds to lay out)
+    r"(?<![\w.,])(?<![^\W\d_]-)(?<!\u00a0)(?<!\d\u202f)"
+    rf"(\d+(?:[.,\u202f]\d+)*{_ORDINAL}) +(?=[^\W\d_])"  # 1 200, 2,5, 1er; then a letter
+)
+
+
+def _number_and_word(text: str) -> str:
+    """25 minutes, 3 jours, 1 200 soldats, 2,5 millions, 1er juin, le 3e régiment, en
+    2025 les…: a number in digits never ends a line apart from the word that follows it
+    (Lexique des règles typographiques en usage à l'Imprimerie nationale). A year binds
+    too: keeping "2025" with its next word costs one break and needs no guessing."""
+    return _NUMBER_AND_WORD.sub(r"\1" + NBSP, text)
+
+
 _COMMON: list[Rule] = [
     # a minus sign, not a hyphen, before a number that stands alone: −5 °C (not 2025-06-13)
     _sub(r"(?<![\w\-−.,/])-(?=\d)", "−"),
     _phone_numbers,
+    # © Armée de Terre, ℗ 2025: the mark never ends a line apart from its owner (® is not
+    # bound: it follows the name it marks, and what comes after is another word)
+    _sub(rf"([©℗]){_SPACE}+(?=[^\s©℗])", r"\1" + NBSP),
+    # § 2, p. 3, pp. 12-14, fig. 4: a reference and its number
+    _sub(rf"(§+){_SPACE}+(?=\d)", r"\1" + NBSP),
+    _sub(rf"\b({_REFERENCES})\.{_SPACE}+(?=\d)", r"\1." + NBSP),
     _sub(r"(?<=\w)'(?=\w)", "’"),  # l'armée → l’armée
     _sub(r"(?<=[^\W\d])'(?=\s|$)", "’"),  # the soldiers' → the soldiers’
     _sub(r"\.\.\.", "…"),
@@ -94,7 +128,13 @@ FRENCH: list[Rule] = [
     _sub(r"(?<=\d) (?=[€$£])", NNBSP),
     # a number and its unit stay together, and so do the day and the month: 12 km, 13 juin
     _sub(rf"(?<=\d) (?=(?:{_UNITS}|{_FRENCH_MONTHS})\b|°)", NBSP),
-    *_COMMON,  # last: the spacing rules above decide whether an apostrophe ends a word
+    # M. Dupont, Mme Martin, Dr Roux: the title and the name (never a title and a title,
+    # which a run of them would make one unbreakable line)
+    _sub(
+        rf"(?<![\w.])({_TITLES}) +(?=[{_CAPITAL}])(?!(?:{_TITLES})(?:[\s.,;:!?]|$))", r"\1" + NBSP
+    ),
+    *_COMMON,  # the spacing rules above decide whether an apostrophe ends a word
+    _number_and_word,  # after the phone numbers, whose last group counts nothing
 ]
 
 ENGLISH: list[Rule] = [
