@@ -127,6 +127,11 @@ def _no_includes(path: str) -> str:
     raise ValueError(_("mj-include is not allowed ({path})").format(path=path))
 
 
+_MJ_TAG = re.compile(r"<mj-[a-z-]+\b[^>]*>")
+"""An MJML start tag: autoescaped, its attributes hold no ">"."""
+_SPACES_AS_REFERENCES = str.maketrans({"\u00a0": "&#160;", "\u202f": "&#8239;"})
+
+
 def compile_mjml(source: str) -> str:
     """The HTML MRML compiles from `source`, its title put back as lettre escaped it.
 
@@ -145,6 +150,10 @@ def compile_mjml(source: str) -> str:
             "lettretitle" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
         )
         source = source[: found.start(1)] + stand_in + source[found.end(1) :]
+    # MRML writes a no-break space inside an mj- tag's attribute (an image's alt) as the
+    # letters \u{a0}, which a screen reader spells out: there, given as a character
+    # reference, it stays one (elsewhere the character itself, the lighter)
+    source = _MJ_TAG.sub(lambda m: m.group(0).translate(_SPACES_AS_REFERENCES), source)
     try:
         html = mjml2html(source, disable_comments=True, include_loader=_no_includes)
     except ValueError as error:
