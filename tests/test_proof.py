@@ -256,25 +256,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with Handler.lock:
             Handler.at_once += 1
             Handler.most = max(Handler.most, Handler.at_once)
-        try:
-            threading.Event().wait(0.05)  # overlap: lets the pool show how many it runs
-            if self.path.startswith("/gone"):
-                self.send_error(404, "Not Found")
-            elif self.path == "/no-head" and self.command == "HEAD":
-                self.send_error(405, "Method Not Allowed")
-            elif self.path == "/loop":
-                self.send_response(302)
-                self.send_header("Location", "/loop")
-                self.end_headers()
-            else:
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                if body:
-                    self.wfile.write(b"ok")
-        finally:
-            with Handler.lock:
-                Handler.at_once -= 1
+        threading.Event().wait(0.05)  # overlap: lets the pool show how many it runs
+        with Handler.lock:  # before the answer: once it has it, a worker may ask again
+            Handler.at_once -= 1
+        if self.path.startswith("/gone"):
+            self.send_error(404, "Not Found")
+        elif self.path == "/no-head" and self.command == "HEAD":
+            self.send_error(405, "Method Not Allowed")
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            if body:
+                self.wfile.write(b"ok")
 
     def do_HEAD(self) -> None:
         self._answer(False)
