@@ -57,7 +57,7 @@ def _sub(pattern: str, replacement: str, flags: int = 0) -> Rule:
 def _french_quotes(text: str) -> str:
     text = re.sub(r'"([^"\n]*)"', "«\\1»", text) if text.count('"') % 2 == 0 else text
     text = re.sub(f"«{_SPACE}*", "«" + NNBSP, text)
-    return re.sub(f"{_SPACE}*»", NNBSP + "»", text)
+    return re.sub(f"(?<!{_SPACE}){_SPACE}*»", NNBSP + "»", text)  # a run taken from its start
 
 
 def _english_quotes(text: str) -> str:
@@ -93,6 +93,10 @@ def _number_and_word(text: str) -> str:
 
 
 _COMMON: list[Rule] = [
+    # a run of spaces or tabs typed in prose reads as one space, as HTML shows it anyway; one,
+    # it also keeps WeasyPrint's white-space processing linear (its tab rule, [\t ]*\n[\t ]*,
+    # tries a run from each of its spaces: 400,000 spaces took minutes)
+    _sub(r"[ \t]{2,}", " "),
     # a minus sign, not a hyphen, before a number that stands alone: −5 °C (not 2025-06-13)
     _sub(r"(?<![\w\-−.,/])-(?=\d)", "−"),
     _phone_numbers,
