@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -188,11 +189,16 @@ def test_running_text_has_a_readable_measure(printed: Printed) -> None:
     assert 55 <= median <= 75, median
 
 
-MAIN = 114 * MM
-"""print.css's main column: the page's text area but the side column (51 mm and 6 mm)."""
 FULL, COLUMN = 0.15, 0.30
 """Issue 12: no page but the last has more than 15 % of its text area empty across the
 page, or 30 % in one column."""
+
+
+def _main(printed: Printed) -> float:
+    """The main column's width: the text area but the side column (51 mm and its 6-mm
+    gutter) on A4 and letter; the whole text area on A5, which has no side column."""
+    text = printed.width - 38 * MM
+    return text if printed.width < 150 * MM else text - 57 * MM
 
 
 def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
@@ -211,7 +217,7 @@ def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
         # the main column: on a right-hand (odd) page from the 22-mm margin, on a left-hand
         # page from the 16-mm one (print.css's @page :left)
         left = round((22 if number % 2 else 16) * MM * scale)
-        columns = [(0, image.width), (left, left + round(MAIN * scale))]
+        columns = [(0, image.width), (left, left + round(_main(printed) * scale))]
         lowest = [
             max(
                 (
@@ -275,15 +281,17 @@ def _bounds(m: Matrix, x0: float, y0: float, x1: float, y1: float) -> tuple[floa
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    """Where each image of a PDF page shows (left, bottom, right, top, in pt from the
-    page's bottom left): its unit square through the transformation in force, within the
-    clipping rectangles in force (a photo cropped by object-fit is drawn larger, then clipped)."""
+def _placed_images(page) -> list[tuple[Any, tuple[float, ...], tuple[float, ...]]]:  # type: ignore[no-untyped-def]
+    """Each image drawn on a PDF page: (its XObject, where the whole image is drawn, where
+    it shows), rectangles as (left, bottom, right, top) in pt from the page's bottom left.
+    The whole image: its unit square through the transformation in force; where it shows:
+    that within the clipping rectangles in force (a photo cropped by object-fit is drawn
+    larger, then clipped)."""
     import pikepdf
 
     identity: Matrix = (1, 0, 0, 1, 0, 0)
     state: tuple[Matrix, tuple[float, ...] | None] = (identity, None)
-    stack, rects, shown = [], list[tuple[float, ...]](), []
+    stack, rects, placed = [], list[tuple[float, ...]](), []
     for operands, operator in pikepdf.parse_content_stream(page):
         op = str(operator)
         if op == "q":
@@ -303,12 +311,17 @@ def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-d
         elif op == "n":
             rects = []
         elif op == "Do" and page.Resources.XObject[operands[0]].Subtype == "/Image":
-            box = _bounds(state[0], 0, 0, 1, 1)
+            whole = box = _bounds(state[0], 0, 0, 1, 1)
             if state[1] is not None:
                 c = state[1]
                 box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
-            shown.append(box)
-    return shown
+            placed.append((page.Resources.XObject[operands[0]], whole, box))
+    return placed
+
+
+def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
+    """Where each image of a PDF page shows (see _placed_images)."""
+    return [shown for _, _, shown in _placed_images(page)]
 
 
 def test_every_photo_lies_within_its_page(printed: Printed) -> None:
@@ -329,6 +342,110 @@ def test_every_photo_lies_within_its_page(printed: Printed) -> None:
                 )
                 assert left >= side - 1 and right <= printed.width - side + 1, (number, left, right)
     assert images >= len(_issue(printed).images())
+
+
+CUT = 0.25
+"""A photo's frame keeps most of it: at most this share of either dimension of the source
+is cut (lettre.fitting's crops and print.css's frames alike)."""
+COVER = "À la une's photos are cropped to fixed strips (print.css: the lead story's 50 mm high, \
+the others' 28 mm), not by lettre.fitting: a 16:10 lead photo loses 30 % of its height; a \
+taller strip (54 mm keeps 75 %) pushes the editorial's start off the example's cover"
+"""Left: the cover's frames are not held to CUT (they are skipped below)."""
+SMALL = 28 * MM
+"""…and no photo is shown narrower than this (lettre.fitting's SCALE_LIMIT of the 51-mm side
+column): never a thumbnail."""
+
+
+def _photos(printed: Printed) -> list[tuple[int, float, float, float, float]]:
+    """Every photo drawn (the masthead's logo aside): (page, width and height shown in pt,
+    share of the source's width and of its height cut)."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(printed.pdf) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for image, whole, shown in _placed_images(page):
+                width, height = shown[2] - shown[0], shown[3] - shown[1]
+                if number == 1 and shown[3] >= printed.height - TOP - 1 and height < 14 * MM:
+                    continue  # the logo, atop the masthead
+                if number == 1 and min(abs(height - 50 * MM), abs(height - 28 * MM)) < 0.5:
+                    continue  # À la une's fixed strips (see COVER)
+                # drawn whole with the source's proportions (object-fit: cover), then clipped
+                ratio = float(image.Width) / float(image.Height)
+                drawn = (whole[2] - whole[0]) / (whole[3] - whole[1])
+                assert abs(drawn / ratio - 1) < 0.02, (number, drawn, ratio)
+                cut_x = 1 - width / (whole[2] - whole[0])
+                cut_y = 1 - height / (whole[3] - whole[1])
+                found.append((number, width, height, cut_x, cut_y))
+    return found
+
+
+def _photos_framed_sensibly(printed: Printed) -> None:
+    photos = _photos(printed)
+    assert len(photos) >= len([a for a in _issue(printed).articles() if a.image])
+    for page, width, height, cut_x, cut_y in photos:
+        where = f"page {page}: a photo shown {width / MM:.0f} × {height / MM:.0f} mm"
+        assert cut_x <= CUT + 0.01 and cut_y <= CUT + 0.01, (
+            f"{where} cuts {cut_x:.0%} of its width, {cut_y:.0%} of its height"
+        )
+        assert width >= SMALL - 1, f"{where}: a thumbnail"
+
+
+def test_every_photo_keeps_most_of_itself_and_its_size(printed: Printed) -> None:
+    """Issue 12: a 3:1 panorama was shown about 1.8:1 (40 % of its width cut), a portrait
+    as a landscape thumbnail of 30 × 23 mm."""
+    _photos_framed_sensibly(printed)
+
+
+def _frames() -> list[tuple[Any, str | None]]:
+    """lettre.fitting's frame for each of many openings pushed to the next page: photos of
+    every shape, on a paper with a side column (A4) or without (A5), needing 0 to 120 mm."""
+    from types import SimpleNamespace
+
+    from lettre.fitting import PX_PER_MM as PX
+    from lettre.fitting import Opening, _frame
+
+    found = []
+    shapes = [("panorama", 3.0), ("panorama", 2.0), ("wide", 1.6), ("wide", 1.25),
+              ("narrow", 1.0), ("narrow", 0.7), ("narrow", 0.5)]  # fmt: skip
+    for (shape, ratio), side in itertools.product(shapes, (51 * PX, 0.0)):
+        main = 114 * PX if side else 110 * PX
+        width = main + 57 * PX if side else main
+        shown = {"panorama": width, "wide": main, "narrow": side or main / 2}[shape]
+        height = min(shown / ratio, (64 if shape == "narrow" else 76) * PX)
+        image = SimpleNamespace(
+            width=shown, height=height, replacement=SimpleNamespace(ratio=ratio)
+        )
+        for needed, room in itertools.product(range(0, 120, 3), (0, 30, 80)):
+            opening = Opening("a", needed * PX, image, shape, room * PX, width, main, side)
+            found.append((opening, _frame(opening)))
+    return found
+
+
+def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:
+    """Each frame lettre.fitting gives a photo cuts at most CUT of either dimension, is no
+    thumbnail, and is one the paper has: on A5 (no side column) a photo is never moved
+    to a side column, nor a panorama narrowed beside one."""
+    from lettre.fitting import PX_PER_MM, SCALE_LIMIT
+
+    framed = 0
+    for opening, rule in _frames():
+        if rule is None:
+            continue
+        framed += 1
+        height = float(re.findall(r"height: ([0-9.]+)px", rule)[-1])
+        widths = re.findall(r"[^-]width: ([0-9.]+)px", rule)
+        width = float(widths[-1]) if widths else opening.image.width
+        if "margin-right" in rule:
+            width = opening.main
+        where = (opening.shape, opening.image.replacement.ratio, opening.side, rule)
+        if not opening.side:
+            assert not widths and ".moved" not in rule and "margin-right" not in rule, where
+        shown = width / height / opening.image.replacement.ratio
+        assert 1 - CUT - 0.005 <= shown <= 1 / (1 - CUT) + 0.005, where
+        if opening.shape == "narrow" or ".moved" in rule:
+            assert width >= SCALE_LIMIT * 51 * PX_PER_MM - 0.5, where
+    assert framed > 100, "the sample does not exercise the frames"
 
 
 def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
@@ -545,9 +662,19 @@ def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
     assert "télécommunications" in joined and "Méditerranée" in joined
 
 
+KNOWN_PAPERS = {
+    "A5": "pages 2, 5, 7 and 10 stay 17 to 24 % empty: each is followed by an opening (its "
+    "title, a portrait, a square or a landscape photo the column's full width, its caption, "
+    "chapô and first lines) that needs 74 to 95 mm more than the page leaves, more than its "
+    "photo's whole height, so that no frame brings it back; A5 has no side column to move a "
+    "photo to, and these pages hold no photo to grow",
+}
+"""The pages of mixed issue 1 on other papers that lettre.fitting does not fill (strict xfails)."""
+
+
 @pytest.mark.parametrize("paper", ["A5", "letter"])
 def test_other_papers_scale_down_sensibly(
-    paper: str, tmp_path_factory: pytest.TempPathFactory
+    paper: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     a4 = build("mixed", tmp_path_factory)
     other = build("mixed", tmp_path_factory, paper=paper)
@@ -560,10 +687,17 @@ def test_other_papers_scale_down_sensibly(
         assert margin <= line.x and line.right <= other.width - margin, line
         assert line.y >= 8 * MM and line.bottom <= other.height - 8 * MM, line
     _captions_with_their_photos(other)
+    _photos_framed_sensibly(other)
     # every article's title is printed
     text = " ".join(line.text for line in other.lines)
     for article in _issue(other).articles():
         assert " ".join(article.title.split()[:3]) in text
+    # full pages (issue 12: fitting.py once framed photos for A4's columns whatever the paper)
+    if paper in KNOWN_PAPERS:
+        with pytest.raises(AssertionError):
+            _full(other, tmp_path)
+        pytest.xfail(KNOWN_PAPERS[paper])
+    _full(other, tmp_path)
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:

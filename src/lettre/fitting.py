@@ -9,13 +9,15 @@ the document out again. Each pass may move what follows, so it repeats a few tim
 keeps the best layout found.
 
 The frames, most preferred first (each photo keeps the width of its column as long as it
-can: never a small image centred in white space):
-1. the photo cropped to a shorter frame (`object-fit: cover`), down to CROP_LIMIT of the
-   height its column gives it;
+can: never a small image centred in white space; and no frame cuts more than CUT of either
+dimension of the photo, so that a reader still sees what was photographed):
+1. the photo cropped to a shorter frame (`object-fit: cover`);
 2. a panorama in the main column instead of across the page, cropped likewise;
 3. a landscape photo in the side column, beside the text;
 4. a photo of the side column (or a landscape photo moved there), cropped and then scaled
    down to SCALE_LIMIT of the column's width.
+The columns' widths are read from the laid-out boxes, whatever the paper: on A5, which has
+no side column (its side content comes before the text), frames 3 and 4 are never used.
 """
 
 from __future__ import annotations
@@ -28,18 +30,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PX_PER_MM = 96 / 25.4
-MAIN_PX = 114 * PX_PER_MM
-"""The main column's width (print.css), in CSS px."""
-SIDE_PX = 51 * PX_PER_MM
-"""The side column's width (print.css), in CSS px."""
 MIN_PX = 22 * PX_PER_MM
 """The shortest frame a photo of the side column is given, in CSS px."""
 MAX_PX = 76 * PX_PER_MM
 """The tallest an opening's photo is shown (print.css), in CSS px."""
-CROP_LIMIT = 0.6
-"""A photo's frame may be cropped down to this share of the height its column gives it."""
+CUT = 0.25
+"""A frame cuts at most this share of the photo's width or height (`object-fit: cover`)."""
 SCALE_LIMIT = 0.55
-"""A photo of the side column may then be scaled down to this share of its width."""
+"""A photo of the side column may be scaled down to this share of the column's width."""
 FULL = 0.15
 """A page is full when no more than this share of its text area is empty at its foot."""
 EMPTY = 0.10
@@ -50,11 +48,9 @@ at 1.45, after a paragraph's 2.2 mm), px."""
 TRAILING = 8 * PX_PER_MM
 """The space under the last line of a page before the next box may start: an article's
 padding and margin (3 + 5 mm), an editorial's (3.5 + 4 mm)."""
-GROW_LIMIT = 4 / 3
-"""A photo of the main column or across the page may take a taller frame, down to this
-width-to-height ratio, to fill the space an opening that cannot come back leaves."""
 GROWN_PX = 100 * PX_PER_MM
-"""…and no taller than this."""
+"""A photo of the main column or across the page may take a taller frame (its sides cut, up
+to CUT) to fill the space an opening that cannot come back leaves, but no taller than this."""
 SLACK = 8.0
 """Px more than measured, for the rounding of a layout."""
 PASSES = 3
@@ -75,6 +71,12 @@ class Opening:
     side_room: float = 0.0
     """For a landscape photo: the tallest it may be in the side column, beside the text,
     for the opening to fit (px; 0 when the text alone does not fit)."""
+    width: float = 0.0
+    """The opening's width (px): the main column's and the side column's, with the gutter."""
+    main: float = 0.0
+    """The main column's width (px), as laid out."""
+    side: float = 0.0
+    """The side column's width (px), as laid out; 0 without one (A5)."""
 
 
 def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
@@ -136,38 +138,65 @@ def _frame(opening: Opening) -> str | None:
     """The first of the frames (see the module's doc) that gains the height needed: the
     photo's new frame is `target` high, each frame within its limits."""
     image, ident = opening.image, opening.ident
-    ratio = max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
+    ratio = _ratio(image)
     target = float(image.height) - opening.needed
     img = f"#{ident} .opening figure img"
-    crop = f"height: {target:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
-    if target >= CROP_LIMIT * min(float(image.width) / ratio, MAX_PX):
-        return f"{img} {{ {crop} }}"
-    if opening.shape == "panorama" and target >= CROP_LIMIT * MAIN_PX / ratio:
-        return f"#{ident} .opening figure {{ margin-right: 57mm; }}{img} {{ {crop} }}"
+    if target >= (1 - CUT) * float(image.width) / ratio:
+        return f"{img} {{ {_crop(target)} }}"
+    if opening.side and opening.shape == "panorama" and target >= (1 - CUT) * opening.main / ratio:
+        gutter = opening.width - opening.main
+        return (
+            f"#{ident} .opening figure {{ margin-right: {gutter:.1f}px; }}"
+            f"{img} {{ {_crop(min(target, opening.main / ratio))} }}"
+        )
+    if not opening.side or opening.shape not in ("wide", "narrow"):
+        return None  # no side column (A5), or a panorama: too low a frame in it
     # in the side column (where a landscape photo moves, beside the text): cropped, then
-    # scaled down
-    side = SIDE_PX / ratio if opening.shape == "wide" else float(image.height)
+    # scaled down, as wide as a frame `target` high may be within CUT
     if opening.shape == "wide":
-        target = min(side, opening.side_room)
-        crop = crop.replace(crop.split(";")[0], f"height: {target:.1f}px")
-    width = min(1.0, target / (CROP_LIMIT * side)) * SIDE_PX
-    if opening.shape not in ("wide", "narrow") or width < SCALE_LIMIT * SIDE_PX:
-        return None
-    if target < MIN_PX:
+        target = min(opening.side / ratio, opening.side_room)
+    width = min(opening.side, target * ratio / (1 - CUT))
+    if width < SCALE_LIMIT * opening.side or target < MIN_PX:
         return None  # a thumbnail: better the opening on the next page, a photo grown here
     if opening.shape == "narrow":
-        return f"{img} {{ width: {width:.1f}px; {crop} }}"
+        return f"{img} {{ width: {width:.1f}px; {_crop(target)} }}"
     return (  # the copy of the photo that print.html.j2 keeps hidden in the side column
         f"#{ident} .opening > figure {{ display: none; }}"
         f"#{ident} .side .moved {{ display: block; }}"
-        f"#{ident} .side .moved img {{ width: {width:.1f}px; {crop} }}"
+        f"#{ident} .side .moved img {{ width: {width:.1f}px; {_crop(target)} }}"
     )
+
+
+def _crop(height: float) -> str:
+    return f"height: {height:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
+
+
+def _ratio(image: Any) -> float:
+    """An image box's source width-to-height ratio."""
+    return max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
+
+
+def _columns(opening: Any) -> tuple[float, float, float]:
+    """An opening's width, its main column's and its side column's (0 without one: on A5
+    the side content is a block before the text), as laid out (px)."""
+    text = next((b for b in opening.descendants() if "text" in _classes(b)), None)
+    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
+    width = float(opening.width)
+    main = float(text.width) if text is not None else width
+    if side is None or side.style["float"] == "none":
+        return width, main, 0.0
+    return width, main, float(side.width)
+
+
+def _classes(box: Any) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None else []
 
 
 def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
     """The CSS that gives the space left at the foot of `page` to a photo of an opening on
     it (the lowest first) across the page or in the main column, cropped to a taller frame
-    (up to GROW_LIMIT): (article id, rule), or None."""
+    (its sides cut by at most CUT): (article id, rule), or None."""
     space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
     articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
     for article in reversed(articles):
@@ -183,13 +212,12 @@ def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
             continue
         if figure.element.get("class") not in ("wide", "panorama"):
             continue
-        room = min(float(image.width) / GROW_LIMIT, GROWN_PX) - float(image.height)
+        # taller, its sides cut by at most CUT
+        tallest = float(image.width) / (_ratio(image) * (1 - CUT))
+        room = min(tallest, GROWN_PX) - float(image.height)
         if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
             height = float(image.height) + min(room, space)
-            return article, (
-                f"#{article} .opening figure img {{ height: {height:.1f}px; max-height: none;"
-                " object-fit: cover; object-position: 50% 40%; }"
-            )
+            return article, f"#{article} .opening figure img {{ {_crop(height)} }}"
     return None
 
 
@@ -208,7 +236,8 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
     needed = max(0.0, float(needed)) + SLACK
-    return Opening(ident, needed, image, shape, _side_room(page, ident, text, height - needed))
+    room = _side_room(page, ident, text, height - needed)
+    return Opening(ident, needed, image, shape, room, *_columns(_opening_box(page, ident)))
 
 
 def _side_room(page: Any, ident: str, text: float, room: float) -> float:
