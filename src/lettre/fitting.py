@@ -120,14 +120,17 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
     """The CSS, by article id, that fits each pushed opening into the space left before it."""
     found: dict[str, str] = {}
     pages = [page._page_box for page in document.pages]
-    for before, page in itertools.pairwise(pages):
+    for k, (before, page) in enumerate(itertools.pairwise(pages)):
         if _empty(before) < EMPTY:
             continue
         opening = _pushed(before, page)
         rule = _frame(opening) if opening and opening.image is not None else None
         ident = opening.ident if rule and opening else ""
-        if rule is None:  # the opening cannot come back: a photo of this page fills the space
-            ident, rule = _grow(before, rules) or ("", None)
+        if rule is None:  # the opening cannot come back: a photo of this page fills the space,
+            # else one of the page before it, whose text then flows over onto this page
+            space = _space(before)
+            grown = _grow(before, rules, space) or (k and _grow(pages[k - 1], rules, space))
+            ident, rule = grown or ("", None)
         before_rule = rules.get(ident, "")
         if rule and rule not in before_rule:  # added to the frame given before, if any
             found[ident] = before_rule + rule
@@ -193,11 +196,15 @@ def _classes(box: Any) -> list[str]:
     return (element.get("class") or "").split() if element is not None else []
 
 
-def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
-    """The CSS that gives the space left at the foot of `page` to a photo of an opening on
-    it (the lowest first) across the page or in the main column, cropped to a taller frame
-    (its sides cut by at most CUT): (article id, rule), or None."""
-    space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
+def _space(page: Any) -> float:
+    """The height (px) left empty at the foot of a page that another box may take."""
+    return float(page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK)
+
+
+def _grow(page: Any, rules: dict[str, str], space: float) -> tuple[str, str] | None:
+    """The CSS that gives `space` (px) to a photo of an opening on `page` (the lowest
+    first) across the page or in the main column, cropped to a taller frame (its sides cut
+    by at most CUT): (article id, rule), or None."""
     articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
     for article in reversed(articles):
         try:
