@@ -762,3 +762,110 @@ def test_the_sommaire_drops_a_title_s_final_full_stop(
     # the titles themselves keep their full stop
     text = " ".join(line.text for line in printed.lines)
     assert "Le pont flottant." in text and "Vie des unités." in text
+
+
+BREAKS = "/-._?&=#"
+"""Where a web address may break across lines, as a reader expects (print.html.j2's address)."""
+
+
+def _address_lines(printed: Printed, address: str) -> list[list[Line]]:
+    """Each place a web address is printed: its lines (the first holding its start, the
+    next ones at the same x, one below the other, until the whole address is read)."""
+    found = []
+    for k, line in enumerate(printed.lines):
+        start = line.text.find(address[:10])
+        if start < 0:
+            continue
+        lines, text = [line], line.text[start:].replace(" ", "")
+        for after in printed.lines[k + 1 :]:
+            if len(text) >= len(address) or not address.startswith(text):
+                break
+            if after.page == line.page and abs(after.x - lines[-1].x) < 2:
+                lines.append(after)
+                text += after.text.replace(" ", "")
+        if text.startswith(address):
+            found.append(lines)
+    return found
+
+
+def _addresses_break_where_expected(printed: Printed, addresses: list[str]) -> int:
+    """Every line of a web address that goes on to the next line ends after one of BREAKS
+    (never in the middle of a word) when the line held one; the count of breaks."""
+    breaks = 0
+    for address in addresses:
+        places = _address_lines(printed, address)
+        assert places, address
+        for lines in places:
+            for line in lines[:-1]:
+                breaks += 1
+                held = any(c in BREAKS for c in line.text.split()[-1][:-1])
+                assert line.text[-1] in BREAKS or not held, (address, [x.text for x in lines])
+    return breaks
+
+
+def test_side_column_links_break_after_a_slash_or_a_hyphen(printed: Printed) -> None:
+    """Issue 12: "cyberdefe|nse-recrutement": a link broken in the middle of a word, though
+    it held a "/" and a "-" to break after (overflow-wrap: anywhere is the last resort)."""
+    issue = _issue(printed)
+    addresses = [
+        re.sub(r"^https?://(www\.)?", "", a.url).rstrip("/") for a in issue.articles() if a.url
+    ]
+    breaks = _addresses_break_where_expected(printed, addresses)
+    if printed.repo == PROJECT:  # the example
+        assert breaks >= 2, "the example's long links fit on one line: the test proves nothing"
+
+
+def _laid_out(root: Path, sentences: int, cache: Path) -> Any:
+    """The minimal issue, its article's body 8 paragraphs and `sentences` more, laid out as
+    the build does (lettre.pdf.layout: the fitting included)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from lettre import pdf
+    from tests.bench_print import _inputs
+    from tests.tools.mixed_issue import LOREM
+
+    repo = root / str(sentences)
+    if not repo.exists():
+        shutil.copytree(MINIMAL, repo)
+    issue = repo / "bulletins/2025-06-13/issue.yaml"
+    body = "\n\n".join(LOREM.format(n=k) for k in range(8))
+    body += "\n\n" + " ".join(["Une phrase de plus pour allonger le texte."] * sentences)
+    text = issue.read_text(encoding="utf-8").replace(
+        "body: Le texte de l'article.",
+        "body: |\n" + "".join(f"          {line}\n" for line in body.splitlines()),
+    )
+    issue.write_text(text, encoding="utf-8")
+    html, css, resources = _inputs(repo, repo / "bulletins/2025-06-13", cache)
+    fetcher, fonts = pdf._fetcher(resources), FontConfiguration()
+    sheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]
+    return pdf.layout(html, fetcher, fonts, {"stylesheets": sheets})
+
+
+def _lines_but_the_colophon(box: Any, inside: bool = False) -> int:
+    """The lines of text of a page box outside the colophon and the margins (running head,
+    page number)."""
+    element = getattr(box, "element", None)
+    inside = inside or type(box).__name__ == "MarginBox"
+    inside = inside or (element is not None and element.tag == "footer")
+    found = int(type(box).__name__ == "LineBox" and not inside)
+    return found + sum(_lines_but_the_colophon(c, inside) for c in getattr(box, "children", []))
+
+
+def test_the_colophon_never_stands_alone_on_the_last_page(tmp_path: Path) -> None:
+    """Issue 12: after the last article, the colophon (its 8-mm top margin, kept whole) did
+    not fit the 15 mm left, and the last page held only it. The article's text grows a
+    sentence at a time, from where the colophon first goes over to a new page (found by
+    bisection, whatever the layout): the last page always holds the article's last lines."""
+    low, high = 0, 100
+    pages = len(_laid_out(tmp_path, low, tmp_path / "cache").pages)
+    assert len(_laid_out(tmp_path, high, tmp_path / "cache").pages) > pages
+    while high - low > 1:
+        middle = (low + high) // 2
+        if len(_laid_out(tmp_path, middle, tmp_path / "cache").pages) > pages:
+            high = middle
+        else:
+            low = middle
+    for sentences in range(high, high + 8):  # the colophon just gone over, then the lines
+        last = _laid_out(tmp_path, sentences, tmp_path / "cache").pages[-1]._page_box
+        assert _lines_but_the_colophon(last) >= 2, sentences

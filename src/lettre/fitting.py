@@ -127,9 +127,13 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
         rule = _frame(opening) if opening and opening.image is not None else None
         ident = opening.ident if rule and opening else ""
         if rule is None:  # the opening cannot come back: a photo of this page fills the space,
-            # else one of the page before it, whose text then flows over onto this page
+            # else one of the full page before it, its text then flowing over onto this page
+            # (only when nothing above changes in this layout: two changes in a row, each
+            # pushing text onto the next page, add up)
             space = _space(before)
-            grown = _grow(before, rules, space) or (k and _grow(pages[k - 1], rules, space))
+            grown = _grow(before, rules, space)
+            if not grown and not found and k and _empty(pages[k - 1]) < EMPTY:
+                grown = _grow(pages[k - 1], rules, space, full=True)
             ident, rule = grown or ("", None)
         before_rule = rules.get(ident, "")
         if rule and rule not in before_rule:  # added to the frame given before, if any
@@ -201,10 +205,14 @@ def _space(page: Any) -> float:
     return float(page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK)
 
 
-def _grow(page: Any, rules: dict[str, str], space: float) -> tuple[str, str] | None:
+def _grow(
+    page: Any, rules: dict[str, str], space: float, *, full: bool = False
+) -> tuple[str, str] | None:
     """The CSS that gives `space` (px) to a photo of an opening on `page` (the lowest
     first) across the page or in the main column, cropped to a taller frame (its sides cut
-    by at most CUT): (article id, rule), or None."""
+    by at most CUT): (article id, rule), or None. `full`: `page` is full, and the photo's
+    opening (with the lines that must follow it) must stay on it, pushing only what
+    follows it to the next page."""
     articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
     for article in reversed(articles):
         try:
@@ -222,8 +230,13 @@ def _grow(page: Any, rules: dict[str, str], space: float) -> tuple[str, str] | N
         # taller, its sides cut by at most CUT
         tallest = float(image.width) / (_ratio(image) * (1 - CUT))
         room = min(tallest, GROWN_PX) - float(image.height)
-        if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
-            height = float(image.height) + min(room, space)
+        grown = min(room, space)
+        if full:
+            photo, text = _opening_bottom(page, article)
+            below = _content_bottom(page) - max(photo, text + LINES_AFTER) - SLACK
+            grown = min(grown, below)
+        if grown > 4 * PX_PER_MM:
+            height = float(image.height) + grown
             return article, f"#{article} .opening figure img {{ {_crop(height)} }}"
     return None
 
