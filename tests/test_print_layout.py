@@ -776,13 +776,13 @@ def _address_lines(printed: Printed, address: str) -> list[list[Line]]:
         start = line.text.find(address[:10])
         if start < 0:
             continue
-        lines, text = [line], line.text[start:].replace(" ", "")
+        lines, text = [line], re.sub("[ \u200b]", "", line.text[start:])
         for after in printed.lines[k + 1 :]:
             if len(text) >= len(address) or not address.startswith(text):
                 break
             if after.page == line.page and abs(after.x - lines[-1].x) < 2:
                 lines.append(after)
-                text += after.text.replace(" ", "")
+                text += re.sub("[ \u200b]", "", after.text)
         if text.startswith(address):
             found.append(lines)
     return found
@@ -798,8 +798,9 @@ def _addresses_break_where_expected(printed: Printed, addresses: list[str]) -> i
         for lines in places:
             for line in lines[:-1]:
                 breaks += 1
-                held = any(c in BREAKS for c in line.text.split()[-1][:-1])
-                assert line.text[-1] in BREAKS or not held, (address, [x.text for x in lines])
+                last = line.text.replace("\u200b", "").split()[-1]
+                held = any(c in BREAKS for c in last[:-1])
+                assert last[-1] in BREAKS or not held, (address, [x.text for x in lines])
     return breaks
 
 
@@ -815,9 +816,9 @@ def test_side_column_links_break_after_a_slash_or_a_hyphen(printed: Printed) -> 
         assert breaks >= 2, "the example's long links fit on one line: the test proves nothing"
 
 
-def _laid_out(root: Path, sentences: int, cache: Path) -> Any:
-    """The minimal issue, its article's body 8 paragraphs and `sentences` more, laid out as
-    the build does (lettre.pdf.layout: the fitting included)."""
+def _laid_out(root: Path, sentences: int, cache: Path, end: str = "") -> Any:
+    """The minimal issue, its article's body 8 paragraphs and `sentences` more (and `end`),
+    laid out as the build does (lettre.pdf.layout: the fitting included)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -825,12 +826,13 @@ def _laid_out(root: Path, sentences: int, cache: Path) -> Any:
     from tests.bench_print import _inputs
     from tests.tools.mixed_issue import LOREM
 
-    repo = root / str(sentences)
+    repo = root / f"{sentences}{'-end' if end else ''}"
     if not repo.exists():
         shutil.copytree(MINIMAL, repo)
     issue = repo / "bulletins/2025-06-13/issue.yaml"
     body = "\n\n".join(LOREM.format(n=k) for k in range(8))
     body += "\n\n" + " ".join(["Une phrase de plus pour allonger le texte."] * sentences)
+    body += end
     text = issue.read_text(encoding="utf-8").replace(
         "body: Le texte de l'article.",
         "body: |\n" + "".join(f"          {line}\n" for line in body.splitlines()),
@@ -869,3 +871,52 @@ def test_the_colophon_never_stands_alone_on_the_last_page(tmp_path: Path) -> Non
     for sentences in range(high, high + 8):  # the colophon just gone over, then the lines
         last = _laid_out(tmp_path, sentences, tmp_path / "cache").pages[-1]._page_box
         assert _lines_but_the_colophon(last) >= 2, sentences
+
+
+def _page_of_text(document: Any, text: str) -> int:
+    """The page (from 1) of the first line of a laid-out document holding `text`."""
+    for number, page in enumerate(document.pages, 1):
+        for box in page._page_box.descendants():
+            if type(box).__name__ == "TextBox" and text in box.text:
+                return number
+    raise LookupError(text)
+
+
+def test_an_article_s_last_short_paragraph_stays_with_what_precedes_it(tmp_path: Path) -> None:
+    """Issue 12: "Prochain rendez-vous…", an article's last paragraph, one line, went alone to
+    the top of the next page, parted from its table (widows act inside a paragraph only).
+    The text before the table grows a sentence at a time, from where that line first goes
+    over to a new page (found by bisection): it goes with the table's last row, and with
+    the lines of a paragraph that ends an article likewise."""
+    table = "\n\n" + "\n".join(
+        ["| Épreuve | Athlète |", "|---|---|"] + [f"| course | rang{k} |" for k in range(4)]
+    )
+    for end in (table + "\n\nProchain rendez-vous : en octobre.", "\n\nProchain rendez-vous."):
+        cache = tmp_path / "cache"
+        low, high = 0, 100
+        page = _page_of_text(_laid_out(tmp_path, low, cache, end), "Prochain")
+        assert _page_of_text(_laid_out(tmp_path, high, cache, end), "Prochain") > page
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _page_of_text(_laid_out(tmp_path, middle, cache, end), "Prochain") > page:
+                high = middle
+            else:
+                low = middle
+        for sentences in range(high, high + 6):
+            document = _laid_out(tmp_path, sentences, cache, end)
+            before = "rang3" if "|" in end else "allonger"
+            assert _page_of_text(document, "Prochain") == _last_page_of_text(document, before), (
+                sentences,
+                end,
+            )
+
+
+def _last_page_of_text(document: Any, text: str) -> int:
+    """The page (from 1) of the last line of a laid-out document holding `text`."""
+    found = [
+        number
+        for number, page in enumerate(document.pages, 1)
+        for box in page._page_box.descendants()
+        if type(box).__name__ == "TextBox" and text in box.text
+    ]
+    return found[-1]
