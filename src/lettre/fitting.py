@@ -126,6 +126,9 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
         opening = _pushed(before, page)
         rule = _frame(opening) if opening and opening.image is not None else None
         ident = opening.ident if rule and opening else ""
+        if rule is None and opening and opening.image is None:  # an opening without a photo
+            # (the last one takes the colophon along): a tighter frame for a photo above it
+            ident, rule = _tighter(before, opening.needed, rules) or ("", None)
         if rule is None:  # the opening cannot come back: a photo of this page fills the space,
             # else one of the full page before it, its text then flowing over onto this page
             # (only when nothing above changes in this layout: two changes in a row, each
@@ -200,6 +203,42 @@ def _classes(box: Any) -> list[str]:
     return (element.get("class") or "").split() if element is not None else []
 
 
+def _tighter(page: Any, needed: float, rules: dict[str, str]) -> tuple[str, str] | None:
+    """The lowest photo of an opening on `page` given a frame `needed` px shorter (within
+    _frame's limits), when that brings up what follows it: a photo of the main column, or
+    one of the side column that ends the page that much below the text: (article id, rule)."""
+    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    for article in reversed(articles):
+        try:
+            box = _opening_box(page, article)
+        except LookupError:
+            continue
+        figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
+        image = next((b for b in box.descendants() if _tag(b) == "img"), None)
+        if figure is None or image is None or article in rules:
+            return None
+        shape = figure.element.get("class") or "narrow"
+        side = next((b for b in box.descendants() if _tag(b) == "aside"), None)
+        if shape == "narrow" and side is not None and side.style["float"] != "none":
+            text = max(
+                (
+                    _bottom(b)
+                    for b in page.descendants()
+                    if _tag(b) == "p" and b.style["float"] == "none" and not _inside(b, side)
+                ),
+                default=0.0,
+            )
+            if _bottom(side) - needed < text:
+                return None
+        rule = _frame(Opening(article, needed, image, shape, 0.0, *_columns(box)))
+        return (article, rule) if rule else None
+    return None
+
+
+def _inside(box: Any, ancestor: Any) -> bool:
+    return any(b is box for b in ancestor.descendants())
+
+
 def _space(page: Any) -> float:
     """The height (px) left empty at the foot of a page that another box may take."""
     return float(page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK)
@@ -251,13 +290,26 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     photo, text = _opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before
-    height = max(photo, text + _after(page, ident)) - box.position_y + _margin_top(box)
+    bottom = max(photo, text + _after(page, ident))
+    colophon = next((b for b in page.descendants() if _tag(b) == "footer"), None)
+    if colophon is not None and _body_less(page, ident):  # the last article, all opening:
+        bottom = _bottom(colophon)  # the colophon goes with it (print.css)
+    height = bottom - box.position_y + _margin_top(box)
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
     needed = max(0.0, float(needed)) + SLACK
     room = _side_room(page, ident, text, height - needed)
     return Opening(ident, needed, image, shape, room, *_columns(_opening_box(page, ident)))
+
+
+def _body_less(page: Any, ident: str) -> bool:
+    """Whether article `ident` on `page` has no body: only its opening."""
+    article = next(
+        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
+        None,
+    )
+    return article is not None and not any("body" in _classes(b) for b in article.children)
 
 
 def _side_room(page: Any, ident: str, text: float, room: float) -> float:
