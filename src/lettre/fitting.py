@@ -53,6 +53,9 @@ GROWN_PX = 100 * PX_PER_MM
 to CUT) to fill the space an opening that cannot come back leaves, but no taller than this."""
 SLACK = 8.0
 """Px more than measured, for the rounding of a layout."""
+LONE = 0.05
+"""What an article's last paragraph of one or two lines, carried alone to the top of a page,
+weighs against a page's empty share (_score)."""
 PASSES = 3
 """At most this many layouts after the first."""
 
@@ -104,10 +107,12 @@ def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
 
 
 def _score(document: Any) -> tuple[int, float, float]:
-    """Fewer pages, then fewer pages too empty (by how much), then less empty space at the
-    feet of all pages but the last."""
-    empty = [_empty(page._page_box) for page in document.pages][:-1]
-    return len(document.pages), sum(max(0.0, e - FULL) for e in empty), sum(empty)
+    """Fewer pages, then fewer pages too empty (by how much) or opening with an article's
+    lone last lines, then less empty space at the feet of all pages but the last."""
+    pages = [page._page_box for page in document.pages]
+    empty = [_empty(page) for page in pages][:-1]
+    lone = sum(LONE for before, page in itertools.pairwise(pages) if _lone(before, page))
+    return len(pages), sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
 
 
 def _empty(page: Any) -> float:
@@ -121,6 +126,12 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     pages = [page._page_box for page in document.pages]
     for k, (before, page) in enumerate(itertools.pairwise(pages)):
+        lone = _lone(before, page)
+        if lone:  # an article's last lines alone atop the page: a tighter photo above them
+            ident, rule = _tighter(before, lone, {**rules, **found}) or ("", None)
+            if rule:
+                found[ident] = rules.get(ident, "") + rule
+            continue
         if _empty(before) < EMPTY:
             continue
         opening = _pushed(before, page)
@@ -233,6 +244,46 @@ def _tighter(page: Any, needed: float, rules: dict[str, str]) -> tuple[str, str]
         rule = _frame(Opening(article, needed, image, shape, 0.0, *_columns(box)))
         return (article, rule) if rule else None
     return None
+
+
+def _lone(before: Any, page: Any) -> float:
+    """The height (px, and SLACK) of an article's last paragraph, of one or two lines, that
+    opens `page` alone, parted from what precedes it on `before` (widows act inside a
+    paragraph only); 0 when there is none."""
+    found = _first_block(page, page)
+    if found is None:
+        return 0.0
+    box, parent = found
+    tags = [_tag(b) for b in page.descendants() if b.position_y > box.position_y]
+    if "footer" in tags and "article" not in tags:
+        return 0.0  # the last article's: the colophon takes its last lines along (print.css)
+    element, body = box.element, getattr(parent, "element", None)
+    if element.tag != "p" or body is None or "body" not in (body.get("class") or "").split():
+        return 0.0
+    if list(body)[-1] is not element or any(
+        getattr(b, "element", None) is element for b in before.descendants()
+    ):
+        return 0.0  # not the article's end, or a paragraph's end carried over
+    lines = [b for b in box.descendants() if type(b).__name__ == "LineBox"]
+    return float(box.margin_height()) + SLACK if len(lines) <= 2 else 0.0
+
+
+def _first_block(box: Any, parent: Any) -> tuple[Any, Any] | None:
+    """The first box of a page's flow that holds content (a paragraph, a title…), with its
+    parent box."""
+    for child in getattr(box, "children", []):
+        if type(child).__name__ == "MarginBox":
+            continue
+        element = getattr(child, "element", None)
+        if element is not None and element.tag in _BLOCKS and child.element_tag == element.tag:
+            return child, box
+        found = _first_block(child, child)
+        if found is not None:
+            return found
+    return None
+
+
+_BLOCKS = ("h2", "h3", "h4", "p", "li", "figure", "table", "img", "blockquote", "pre")
 
 
 def _inside(box: Any, ancestor: Any) -> bool:
