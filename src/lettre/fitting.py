@@ -18,6 +18,13 @@ dimension of the photo, so that a reader still sees what was photographed):
    down to SCALE_LIMIT of the column's width.
 The columns' widths are read from the laid-out boxes, whatever the paper: on A5, which has
 no side column (its side content comes before the text), frames 3 and 4 are never used.
+
+When the opening cannot come back, a photo of the page it left (else of the full page
+before that one, whose text then flows over) takes a taller frame to fill the space
+(_grow). When what was pushed has no photo of its own (a text-only opening, the last one
+taking the colophon along), or is an article's last paragraph of one or two lines carried
+alone to the next page (_lone), the photo above it on the page before gets a tighter frame
+(_tighter).
 """
 
 from __future__ import annotations
