@@ -13,9 +13,11 @@ import re
 import shutil
 import statistics
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -108,9 +110,16 @@ def synthetic(root: Path) -> Path:
     return root
 
 
-def build(name: str, tmp_path_factory: pytest.TempPathFactory, paper: str | None = None) -> Printed:
+def build(
+    name: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    paper: str | None = None,
+    edit: Callable[[str], str] | None = None,
+    tag: str = "",
+) -> Printed:
     """Issue `name` ("example", "mixed", "mixed2"…) built, its PDF read with pdftotext; its
-    pages saved as PNGs in .artifacts/print/<name>/ for a person to look at."""
+    pages saved as PNGs in .artifacts/print/<name>[-<paper>][-<tag>]/ for a person to look
+    at. `edit`: a change made to a mixed issue's issue.yaml (its text in, its text out)."""
     repo = PROJECT
     if name == "synthetic":
         repo = synthetic(tmp_path_factory.mktemp(name))
@@ -118,6 +127,9 @@ def build(name: str, tmp_path_factory: pytest.TempPathFactory, paper: str | None
         variant = int(name[5:] or 1)
         root = tmp_path_factory.mktemp(name) / "newsletter"
         repo = make_mixed(root, MINIMAL, variant=variant, paper=paper)
+        if edit:
+            issue = repo / "bulletins/2025-06-13/issue.yaml"
+            issue.write_text(edit(issue.read_text(encoding="utf-8")), encoding="utf-8")
     out = tmp_path_factory.mktemp("dist")
     result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
@@ -129,7 +141,7 @@ def build(name: str, tmp_path_factory: pytest.TempPathFactory, paper: str | None
     parser.feed(boxes)
     size = re.search(r'<page width="([0-9.]+)" height="([0-9.]+)"', boxes)
     assert size
-    artifacts = ARTIFACTS / "print" / (name + (f"-{paper}" if paper else ""))
+    artifacts = ARTIFACTS / "print" / "-".join(filter(None, (name, paper, tag)))
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(artifacts / "page")], check=True)
@@ -188,11 +200,16 @@ def test_running_text_has_a_readable_measure(printed: Printed) -> None:
     assert 55 <= median <= 75, median
 
 
-MAIN = 114 * MM
-"""print.css's main column: the page's text area but the side column (51 mm and 6 mm)."""
 FULL, COLUMN = 0.15, 0.30
 """Issue 12: no page but the last has more than 15 % of its text area empty across the
 page, or 30 % in one column."""
+
+
+def _main(printed: Printed) -> float:
+    """The main column's width: the text area but the side column (51 mm and its 6-mm
+    gutter) on A4 and letter; the whole text area on A5, which has no side column."""
+    text = printed.width - 38 * MM
+    return text if printed.width < 150 * MM else text - 57 * MM
 
 
 def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
@@ -211,7 +228,7 @@ def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
         # the main column: on a right-hand (odd) page from the 22-mm margin, on a left-hand
         # page from the 16-mm one (print.css's @page :left)
         left = round((22 if number % 2 else 16) * MM * scale)
-        columns = [(0, image.width), (left, left + round(MAIN * scale))]
+        columns = [(0, image.width), (left, left + round(_main(printed) * scale))]
         lowest = [
             max(
                 (
@@ -228,19 +245,29 @@ def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
 
 
 def _full(printed: Printed, folder: Path) -> None:
+    empty = []
     for number, (across, column) in enumerate(_feet(printed, folder)[:-1], 1):
-        assert across <= FULL, f"page {number} is {across:.0%} empty at its foot"
-        assert column <= COLUMN, f"page {number}: its main column is {column:.0%} empty"
+        if across > FULL:
+            empty.append(f"page {number} is {across:.0%} empty at its foot")
+        elif column > COLUMN:
+            empty.append(f"page {number}: its main column is {column:.0%} empty")
+    assert not empty, "; ".join(empty)
 
 
 KNOWN = {
     "mixed": "page 3 stays 15.0 % empty: the panorama's opening after it cannot come back "
-    "(its frame in the main column, cropped to the limit, still needs 35 mm more) and page 3 "
-    "holds no photo of the main column to grow",
+    "(its frame in the main column, cut to the limit, still needs 35 mm more) and page 3 "
+    "holds no photo of the main column to grow; page 6 stays 18 % empty: the opening after "
+    "it (a 2:3 portrait in the side column) needs 42 mm, and the smallest frame allowed "
+    "(SCALE_LIMIT of the column's width, CUT of its height) gains 32 mm — the 30 x 23 mm "
+    "thumbnail that once filled it is what issue 12 forbade; page 5's photo, grown to its "
+    "limit, passes only 13 mm of text over",
     "synthetic": "page 1 (the cover) stays 22 % empty: the first article's opening (its "
     "section's title, its title, a landscape photo, a four-line chapô) does not come back even "
-    "with its photo cropped to the limit, and the sommaire beside leaves no side column to "
-    "move the photo to",
+    "with its photo cut to the limit, and the sommaire beside leaves no side column to "
+    "move the photo to; pages 6 and 8 stay 22 and 16 % empty (21 and 14 % by lettre.fitting's "
+    "measure of its boxes): its three further layouts move the landscape photos of the "
+    "openings after them to the side column one page at a time, and run out",
     "mixed3": "page 5 stays 20 % empty: the landscape opening after it fits neither with a "
     "cropped frame nor in the side column above 22 mm, and page 5 holds no photo of the main "
     "column to grow",
@@ -275,15 +302,17 @@ def _bounds(m: Matrix, x0: float, y0: float, x1: float, y1: float) -> tuple[floa
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    """Where each image of a PDF page shows (left, bottom, right, top, in pt from the
-    page's bottom left): its unit square through the transformation in force, within the
-    clipping rectangles in force (a photo cropped by object-fit is drawn larger, then clipped)."""
+def _placed_images(page) -> list[tuple[Any, tuple[float, ...], tuple[float, ...]]]:  # type: ignore[no-untyped-def]
+    """Each image drawn on a PDF page: (its XObject, where the whole image is drawn, where
+    it shows), rectangles as (left, bottom, right, top) in pt from the page's bottom left.
+    The whole image: its unit square through the transformation in force; where it shows:
+    that within the clipping rectangles in force (a photo cropped by object-fit is drawn
+    larger, then clipped)."""
     import pikepdf
 
     identity: Matrix = (1, 0, 0, 1, 0, 0)
     state: tuple[Matrix, tuple[float, ...] | None] = (identity, None)
-    stack, rects, shown = [], list[tuple[float, ...]](), []
+    stack, rects, placed = [], list[tuple[float, ...]](), []
     for operands, operator in pikepdf.parse_content_stream(page):
         op = str(operator)
         if op == "q":
@@ -303,12 +332,17 @@ def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-d
         elif op == "n":
             rects = []
         elif op == "Do" and page.Resources.XObject[operands[0]].Subtype == "/Image":
-            box = _bounds(state[0], 0, 0, 1, 1)
+            whole = box = _bounds(state[0], 0, 0, 1, 1)
             if state[1] is not None:
                 c = state[1]
                 box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
-            shown.append(box)
-    return shown
+            placed.append((page.Resources.XObject[operands[0]], whole, box))
+    return placed
+
+
+def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
+    """Where each image of a PDF page shows (see _placed_images)."""
+    return [shown for _, _, shown in _placed_images(page)]
 
 
 def test_every_photo_lies_within_its_page(printed: Printed) -> None:
@@ -329,6 +363,110 @@ def test_every_photo_lies_within_its_page(printed: Printed) -> None:
                 )
                 assert left >= side - 1 and right <= printed.width - side + 1, (number, left, right)
     assert images >= len(_issue(printed).images())
+
+
+CUT = 0.25
+"""A photo's frame keeps most of it: at most this share of either dimension of the source
+is cut (lettre.fitting's crops and print.css's frames alike)."""
+COVER = "À la une's photos are cropped to fixed strips (print.css: the lead story's 50 mm high, \
+the others' 28 mm), not by lettre.fitting: a 16:10 lead photo loses 30 % of its height; a \
+taller strip (54 mm keeps 75 %) pushes the editorial's start off the example's cover"
+"""Left: the cover's frames are not held to CUT (they are skipped below)."""
+SMALL = 28 * MM
+"""…and no photo is shown narrower than this (lettre.fitting's SCALE_LIMIT of the 51-mm side
+column): never a thumbnail."""
+
+
+def _photos(printed: Printed) -> list[tuple[int, float, float, float, float]]:
+    """Every photo drawn (the masthead's logo aside): (page, width and height shown in pt,
+    share of the source's width and of its height cut)."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(printed.pdf) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for image, whole, shown in _placed_images(page):
+                width, height = shown[2] - shown[0], shown[3] - shown[1]
+                if number == 1 and shown[3] >= printed.height - TOP - 1 and height < 14 * MM:
+                    continue  # the logo, atop the masthead
+                if number == 1 and min(abs(height - 50 * MM), abs(height - 28 * MM)) < 0.5:
+                    continue  # À la une's fixed strips (see COVER)
+                # drawn whole with the source's proportions (object-fit: cover), then clipped
+                ratio = float(image.Width) / float(image.Height)
+                drawn = (whole[2] - whole[0]) / (whole[3] - whole[1])
+                assert abs(drawn / ratio - 1) < 0.02, (number, drawn, ratio)
+                cut_x = 1 - width / (whole[2] - whole[0])
+                cut_y = 1 - height / (whole[3] - whole[1])
+                found.append((number, width, height, cut_x, cut_y))
+    return found
+
+
+def _photos_framed_sensibly(printed: Printed) -> None:
+    photos = _photos(printed)
+    assert len(photos) >= len([a for a in _issue(printed).articles() if a.image])
+    for page, width, height, cut_x, cut_y in photos:
+        where = f"page {page}: a photo shown {width / MM:.0f} × {height / MM:.0f} mm"
+        assert cut_x <= CUT + 0.01 and cut_y <= CUT + 0.01, (
+            f"{where} cuts {cut_x:.0%} of its width, {cut_y:.0%} of its height"
+        )
+        assert width >= SMALL - 1, f"{where}: a thumbnail"
+
+
+def test_every_photo_keeps_most_of_itself_and_its_size(printed: Printed) -> None:
+    """Issue 12: a 3:1 panorama was shown about 1.8:1 (40 % of its width cut), a portrait
+    as a landscape thumbnail of 30 × 23 mm."""
+    _photos_framed_sensibly(printed)
+
+
+def _frames() -> list[tuple[Any, str | None]]:
+    """lettre.fitting's frame for each of many openings pushed to the next page: photos of
+    every shape, on a paper with a side column (A4) or without (A5), needing 0 to 120 mm."""
+    from types import SimpleNamespace
+
+    from lettre.fitting import PX_PER_MM as PX
+    from lettre.fitting import Opening, _frame
+
+    found = []
+    shapes = [("panorama", 3.0), ("panorama", 2.0), ("wide", 1.6), ("wide", 1.25),
+              ("narrow", 1.0), ("narrow", 0.7), ("narrow", 0.5)]  # fmt: skip
+    for (shape, ratio), side in itertools.product(shapes, (51 * PX, 0.0)):
+        main = 114 * PX if side else 110 * PX
+        width = main + 57 * PX if side else main
+        shown = {"panorama": width, "wide": main, "narrow": side or main / 2}[shape]
+        height = min(shown / ratio, (64 if shape == "narrow" else 76) * PX)
+        image = SimpleNamespace(
+            width=shown, height=height, replacement=SimpleNamespace(ratio=ratio)
+        )
+        for needed, room in itertools.product(range(0, 120, 3), (0, 30, 80)):
+            opening = Opening("a", needed * PX, image, shape, room * PX, width, main, side)
+            found.append((opening, _frame(opening)))
+    return found
+
+
+def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:
+    """Each frame lettre.fitting gives a photo cuts at most CUT of either dimension, is no
+    thumbnail, and is one the paper has: on A5 (no side column) a photo is never moved
+    to a side column, nor a panorama narrowed beside one."""
+    from lettre.fitting import PX_PER_MM, SCALE_LIMIT
+
+    framed = 0
+    for opening, rule in _frames():
+        if rule is None:
+            continue
+        framed += 1
+        height = float(re.findall(r"height: ([0-9.]+)px", rule)[-1])
+        widths = re.findall(r"[^-]width: ([0-9.]+)px", rule)
+        width = float(widths[-1]) if widths else opening.image.width
+        if "margin-right" in rule:
+            width = opening.main
+        where = (opening.shape, opening.image.replacement.ratio, opening.side, rule)
+        if not opening.side:
+            assert not widths and ".moved" not in rule and "margin-right" not in rule, where
+        shown = width / height / opening.image.replacement.ratio
+        assert 1 - CUT - 0.005 <= shown <= 1 / (1 - CUT) + 0.005, where
+        if opening.shape == "narrow" or ".moved" in rule:
+            assert width >= SCALE_LIMIT * 51 * PX_PER_MM - 0.5, where
+    assert framed > 100, "the sample does not exercise the frames"
 
 
 def test_every_article_starts_with_its_title_photo_and_opening_on_one_page(
@@ -545,9 +683,19 @@ def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
     assert "télécommunications" in joined and "Méditerranée" in joined
 
 
+KNOWN_PAPERS = {
+    "A5": "pages 2, 5, 7 and 10 stay 17 to 24 % empty: each is followed by an opening (its "
+    "title, a portrait, a square or a landscape photo the column's full width, its caption, "
+    "chapô and first lines) that needs 74 to 95 mm more than the page leaves, more than its "
+    "photo's whole height, so that no frame brings it back; A5 has no side column to move a "
+    "photo to, and these pages hold no photo to grow",
+}
+"""The pages of mixed issue 1 on other papers that lettre.fitting does not fill (strict xfails)."""
+
+
 @pytest.mark.parametrize("paper", ["A5", "letter"])
 def test_other_papers_scale_down_sensibly(
-    paper: str, tmp_path_factory: pytest.TempPathFactory
+    paper: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     a4 = build("mixed", tmp_path_factory)
     other = build("mixed", tmp_path_factory, paper=paper)
@@ -560,10 +708,17 @@ def test_other_papers_scale_down_sensibly(
         assert margin <= line.x and line.right <= other.width - margin, line
         assert line.y >= 8 * MM and line.bottom <= other.height - 8 * MM, line
     _captions_with_their_photos(other)
+    _photos_framed_sensibly(other)
     # every article's title is printed
     text = " ".join(line.text for line in other.lines)
     for article in _issue(other).articles():
         assert " ".join(article.title.split()[:3]) in text
+    # full pages (issue 12: fitting.py once framed photos for A4's columns whatever the paper)
+    if paper in KNOWN_PAPERS:
+        with pytest.raises(AssertionError):
+            _full(other, tmp_path)
+        pytest.xfail(KNOWN_PAPERS[paper])
+    _full(other, tmp_path)
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
@@ -590,3 +745,166 @@ def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
             boxes = page._page_box.descendants()
             lines[name] = [b for b in boxes if type(b).__name__ == "LineBox"]
         assert len(lines["em"]) == len(lines["plain"]) == len(lines["whole"]), tenths
+
+
+def test_the_sommaire_drops_a_title_s_final_full_stop(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Issue 12: "terrain.. 3": a title's final "." read as the leader's first dots; dropped
+    in the sommaire only (an ellipsis kept), the title itself printed as written."""
+
+    def edit(text: str) -> str:
+        text = text.replace("title: Le pont flottant\n", "title: Le pont flottant.\n")
+        text = text.replace("title: Note de service\n", "title: Note de service...\n")
+        return text.replace("- title: Vie des unités\n", "- title: Vie des unités.\n")
+
+    printed = build("mixed", tmp_path_factory, edit=edit, tag="full-stops")
+    cover = [line for line in printed.lines if line.page == 1]
+    # the sommaire: the leader's dots are words of their own, after the title's last word
+    entries = [line.text for line in cover if re.search(r"\S \. \.", line.text)]
+    assert len(entries) >= 8, entries
+    ends = {re.sub(r"( \.)+ [0-9]+$", "", text).split()[-1] for text in entries}
+    assert {"flottant", "unités", "service…"} <= ends, ends  # "..." typeset as "…"
+    # the titles themselves keep their full stop
+    text = " ".join(line.text for line in printed.lines)
+    assert "Le pont flottant." in text and "Vie des unités." in text
+
+
+BREAKS = "/-._?&=#"
+"""Where a web address may break across lines, as a reader expects (print.html.j2's address)."""
+
+
+def _address_lines(printed: Printed, address: str) -> list[list[Line]]:
+    """Each place a web address is printed: its lines (the first holding its start, the
+    next ones at the same x, one below the other, until the whole address is read)."""
+    found = []
+    for k, line in enumerate(printed.lines):
+        start = line.text.find(address[:10])
+        if start < 0:
+            continue
+        lines, text = [line], re.sub("[ \u200b]", "", line.text[start:])
+        for after in printed.lines[k + 1 :]:
+            if len(text) >= len(address) or not address.startswith(text):
+                break
+            if after.page == line.page and abs(after.x - lines[-1].x) < 2:
+                lines.append(after)
+                text += re.sub("[ \u200b]", "", after.text)
+        if text.startswith(address):
+            found.append(lines)
+    return found
+
+
+def _addresses_break_where_expected(printed: Printed, addresses: list[str]) -> int:
+    """Every line of a web address that goes on to the next line ends after one of BREAKS
+    (never in the middle of a word) when the line held one; the count of breaks."""
+    breaks = 0
+    for address in addresses:
+        places = _address_lines(printed, address)
+        assert places, address
+        for lines in places:
+            for line in lines[:-1]:
+                breaks += 1
+                last = line.text.replace("\u200b", "").split()[-1]
+                held = any(c in BREAKS for c in last[:-1])
+                assert last[-1] in BREAKS or not held, (address, [x.text for x in lines])
+    return breaks
+
+
+def test_side_column_links_break_after_a_slash_or_a_hyphen(printed: Printed) -> None:
+    """Issue 12: "cyberdefe|nse-recrutement": a link broken in the middle of a word, though
+    it held a "/" and a "-" to break after (overflow-wrap: anywhere is the last resort)."""
+    issue = _issue(printed)
+    addresses = [
+        re.sub(r"^https?://(www\.)?", "", a.url).rstrip("/") for a in issue.articles() if a.url
+    ]
+    breaks = _addresses_break_where_expected(printed, addresses)
+    if printed.repo == PROJECT:  # the example
+        assert breaks >= 2, "the example's long links fit on one line: the test proves nothing"
+
+
+def _laid_out(root: Path, sentences: int, cache: Path) -> Any:
+    """The minimal issue, its article's body 8 paragraphs and `sentences` more, laid out as
+    the build does (lettre.pdf.layout: the fitting included)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from lettre import pdf
+    from tests.bench_print import _inputs
+    from tests.tools.mixed_issue import LOREM
+
+    repo = root / str(sentences)
+    if not repo.exists():
+        shutil.copytree(MINIMAL, repo)
+    issue = repo / "bulletins/2025-06-13/issue.yaml"
+    body = "\n\n".join(LOREM.format(n=k) for k in range(8))
+    body += "\n\n" + " ".join(["Une phrase de plus pour allonger le texte."] * sentences)
+    text = issue.read_text(encoding="utf-8").replace(
+        "body: Le texte de l'article.",
+        "body: |\n" + "".join(f"          {line}\n" for line in body.splitlines()),
+    )
+    issue.write_text(text, encoding="utf-8")
+    html, css, resources = _inputs(repo, repo / "bulletins/2025-06-13", cache)
+    fetcher, fonts = pdf._fetcher(resources), FontConfiguration()
+    sheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]
+    return pdf.layout(html, fetcher, fonts, {"stylesheets": sheets})
+
+
+def _lines_but_the_colophon(box: Any, inside: bool = False) -> int:
+    """The lines of text of a page box outside the colophon and the margins (running head,
+    page number)."""
+    element = getattr(box, "element", None)
+    inside = inside or type(box).__name__ == "MarginBox"
+    inside = inside or (element is not None and element.tag == "footer")
+    found = int(type(box).__name__ == "LineBox" and not inside)
+    return found + sum(_lines_but_the_colophon(c, inside) for c in getattr(box, "children", []))
+
+
+def test_the_colophon_never_stands_alone_on_the_last_page(tmp_path: Path) -> None:
+    """Issue 12: after the last article, the colophon (its 8-mm top margin, kept whole) did
+    not fit the 15 mm left, and the last page held only it. The article's text grows a
+    sentence at a time, from where the colophon first goes over to a new page (found by
+    bisection, whatever the layout): the last page always holds the article's last lines."""
+    low, high = 0, 100
+    pages = len(_laid_out(tmp_path, low, tmp_path / "cache").pages)
+    assert len(_laid_out(tmp_path, high, tmp_path / "cache").pages) > pages
+    while high - low > 1:
+        middle = (low + high) // 2
+        if len(_laid_out(tmp_path, middle, tmp_path / "cache").pages) > pages:
+            high = middle
+        else:
+            low = middle
+    for sentences in range(high, high + 8):  # the colophon just gone over, then the lines
+        last = _laid_out(tmp_path, sentences, tmp_path / "cache").pages[-1]._page_box
+        assert _lines_but_the_colophon(last) >= 2, sentences
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"[*_#>`]|\[|\]\([^)]*\)", "", markdown).strip()
+
+
+def test_no_page_opens_with_an_article_s_lone_last_lines(printed: Printed) -> None:
+    """Issue 12: "Prochain rendez-vous…", the Athlétisme article's last paragraph, one line,
+    went alone to the top of the example's page 6, parted from its table on page 5 (widows
+    act inside a paragraph only): lettre.fitting gives a photo above a tighter frame. No page
+    opens with an article's last paragraph of one or two lines, but the colophon's (which
+    takes them along: print.css)."""
+    articles = list(_issue(printed).articles())
+    for article in articles[:-1]:  # (the colophon takes the last one's along: print.css)
+        blocks = [b for b in re.split(r"\n\s*\n", article.body or "") if b.strip()]
+        if len(blocks) < 2 or blocks[-1].lstrip().startswith(("|", "-", "*", "#", ">")):
+            continue
+        start = " ".join(_plain(blocks[-1]).split()[:4])
+        lines = [line for line in printed.lines if line.text.startswith(start)]
+        if not lines:
+            continue
+        line = lines[0]
+        # the page's running text: lines of the body size, in the text area
+        body = [
+            x
+            for x in printed.lines
+            if x.page == line.page and x.y >= TOP and 10 <= x.bottom - x.y <= 13
+        ]
+        first = min(body, key=lambda x: x.y)
+        paragraph = [x for x in body if abs(x.x - line.x) < 2 and line.y <= x.y < line.y + 36]
+        lone = first is line and len(paragraph) <= 2
+        assert not lone, (article.title, line.page, line.text)

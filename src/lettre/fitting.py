@@ -9,13 +9,22 @@ the document out again. Each pass may move what follows, so it repeats a few tim
 keeps the best layout found.
 
 The frames, most preferred first (each photo keeps the width of its column as long as it
-can: never a small image centred in white space):
-1. the photo cropped to a shorter frame (`object-fit: cover`), down to CROP_LIMIT of the
-   height its column gives it;
+can: never a small image centred in white space; and no frame cuts more than CUT of either
+dimension of the photo, so that a reader still sees what was photographed):
+1. the photo cropped to a shorter frame (`object-fit: cover`);
 2. a panorama in the main column instead of across the page, cropped likewise;
 3. a landscape photo in the side column, beside the text;
 4. a photo of the side column (or a landscape photo moved there), cropped and then scaled
    down to SCALE_LIMIT of the column's width.
+The columns' widths are read from the laid-out boxes, whatever the paper: on A5, which has
+no side column (its side content comes before the text), frames 3 and 4 are never used.
+
+When the opening cannot come back, a photo of the page it left (else of the full page
+before that one, whose text then flows over) takes a taller frame to fill the space
+(_grow). When what was pushed has no photo of its own (a text-only opening, the last one
+taking the colophon along), or is an article's last paragraph of one or two lines carried
+alone to the next page (_lone), the photo above it on the page before gets a tighter frame
+(_tighter).
 """
 
 from __future__ import annotations
@@ -28,18 +37,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PX_PER_MM = 96 / 25.4
-MAIN_PX = 114 * PX_PER_MM
-"""The main column's width (print.css), in CSS px."""
-SIDE_PX = 51 * PX_PER_MM
-"""The side column's width (print.css), in CSS px."""
 MIN_PX = 22 * PX_PER_MM
 """The shortest frame a photo of the side column is given, in CSS px."""
 MAX_PX = 76 * PX_PER_MM
 """The tallest an opening's photo is shown (print.css), in CSS px."""
-CROP_LIMIT = 0.6
-"""A photo's frame may be cropped down to this share of the height its column gives it."""
+CUT = 0.25
+"""A frame cuts at most this share of the photo's width or height (`object-fit: cover`)."""
 SCALE_LIMIT = 0.55
-"""A photo of the side column may then be scaled down to this share of its width."""
+"""A photo of the side column may be scaled down to this share of the column's width."""
 FULL = 0.15
 """A page is full when no more than this share of its text area is empty at its foot."""
 EMPTY = 0.10
@@ -50,13 +55,14 @@ at 1.45, after a paragraph's 2.2 mm), px."""
 TRAILING = 8 * PX_PER_MM
 """The space under the last line of a page before the next box may start: an article's
 padding and margin (3 + 5 mm), an editorial's (3.5 + 4 mm)."""
-GROW_LIMIT = 4 / 3
-"""A photo of the main column or across the page may take a taller frame, down to this
-width-to-height ratio, to fill the space an opening that cannot come back leaves."""
 GROWN_PX = 100 * PX_PER_MM
-"""…and no taller than this."""
+"""A photo of the main column or across the page may take a taller frame (its sides cut, up
+to CUT) to fill the space an opening that cannot come back leaves, but no taller than this."""
 SLACK = 8.0
 """Px more than measured, for the rounding of a layout."""
+LONE = 0.05
+"""What an article's last paragraph of one or two lines, carried alone to the top of a page,
+weighs against a page's empty share (_score)."""
 PASSES = 3
 """At most this many layouts after the first."""
 
@@ -75,6 +81,12 @@ class Opening:
     side_room: float = 0.0
     """For a landscape photo: the tallest it may be in the side column, beside the text,
     for the opening to fit (px; 0 when the text alone does not fit)."""
+    width: float = 0.0
+    """The opening's width (px): the main column's and the side column's, with the gutter."""
+    main: float = 0.0
+    """The main column's width (px), as laid out."""
+    side: float = 0.0
+    """The side column's width (px), as laid out; 0 without one (A5)."""
 
 
 def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
@@ -102,10 +114,12 @@ def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
 
 
 def _score(document: Any) -> tuple[int, float, float]:
-    """Fewer pages, then fewer pages too empty (by how much), then less empty space at the
-    feet of all pages but the last."""
-    empty = [_empty(page._page_box) for page in document.pages][:-1]
-    return len(document.pages), sum(max(0.0, e - FULL) for e in empty), sum(empty)
+    """Fewer pages, then fewer pages too empty (by how much) or opening with an article's
+    lone last lines, then less empty space at the feet of all pages but the last."""
+    pages = [page._page_box for page in document.pages]
+    empty = [_empty(page) for page in pages][:-1]
+    lone = sum(LONE for before, page in itertools.pairwise(pages) if _lone(before, page))
+    return len(pages), sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
 
 
 def _empty(page: Any) -> float:
@@ -118,14 +132,30 @@ def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
     """The CSS, by article id, that fits each pushed opening into the space left before it."""
     found: dict[str, str] = {}
     pages = [page._page_box for page in document.pages]
-    for before, page in itertools.pairwise(pages):
+    for k, (before, page) in enumerate(itertools.pairwise(pages)):
+        lone = _lone(before, page)
+        if lone:  # an article's last lines alone atop the page: a tighter photo above them
+            ident, rule = _tighter(before, lone, {**rules, **found}) or ("", None)
+            if rule:
+                found[ident] = rules.get(ident, "") + rule
+            continue
         if _empty(before) < EMPTY:
             continue
         opening = _pushed(before, page)
         rule = _frame(opening) if opening and opening.image is not None else None
         ident = opening.ident if rule and opening else ""
-        if rule is None:  # the opening cannot come back: a photo of this page fills the space
-            ident, rule = _grow(before, rules) or ("", None)
+        if rule is None and opening and opening.image is None:  # an opening without a photo
+            # (the last one takes the colophon along): a tighter frame for a photo above it
+            ident, rule = _tighter(before, opening.needed, rules) or ("", None)
+        if rule is None:  # the opening cannot come back: a photo of this page fills the space,
+            # else one of the full page before it, its text then flowing over onto this page
+            # (only when nothing above changes in this layout: two changes in a row, each
+            # pushing text onto the next page, add up)
+            space = _space(before)
+            grown = _grow(before, rules, space)
+            if not grown and not found and k and _empty(pages[k - 1]) < EMPTY:
+                grown = _grow(pages[k - 1], rules, space, full=True)
+            ident, rule = grown or ("", None)
         before_rule = rules.get(ident, "")
         if rule and rule not in before_rule:  # added to the frame given before, if any
             found[ident] = before_rule + rule
@@ -136,39 +166,150 @@ def _frame(opening: Opening) -> str | None:
     """The first of the frames (see the module's doc) that gains the height needed: the
     photo's new frame is `target` high, each frame within its limits."""
     image, ident = opening.image, opening.ident
-    ratio = max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
+    ratio = _ratio(image)
     target = float(image.height) - opening.needed
     img = f"#{ident} .opening figure img"
-    crop = f"height: {target:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
-    if target >= CROP_LIMIT * min(float(image.width) / ratio, MAX_PX):
-        return f"{img} {{ {crop} }}"
-    if opening.shape == "panorama" and target >= CROP_LIMIT * MAIN_PX / ratio:
-        return f"#{ident} .opening figure {{ margin-right: 57mm; }}{img} {{ {crop} }}"
+    if target >= (1 - CUT) * float(image.width) / ratio:
+        return f"{img} {{ {_crop(target)} }}"
+    if opening.side and opening.shape == "panorama" and target >= (1 - CUT) * opening.main / ratio:
+        gutter = opening.width - opening.main
+        return (
+            f"#{ident} .opening figure {{ margin-right: {gutter:.1f}px; }}"
+            f"{img} {{ {_crop(min(target, opening.main / ratio))} }}"
+        )
+    if not opening.side or opening.shape not in ("wide", "narrow"):
+        return None  # no side column (A5), or a panorama: too low a frame in it
     # in the side column (where a landscape photo moves, beside the text): cropped, then
-    # scaled down
-    side = SIDE_PX / ratio if opening.shape == "wide" else float(image.height)
+    # scaled down, as wide as a frame `target` high may be within CUT
     if opening.shape == "wide":
-        target = min(side, opening.side_room)
-        crop = crop.replace(crop.split(";")[0], f"height: {target:.1f}px")
-    width = min(1.0, target / (CROP_LIMIT * side)) * SIDE_PX
-    if opening.shape not in ("wide", "narrow") or width < SCALE_LIMIT * SIDE_PX:
-        return None
-    if target < MIN_PX:
+        target = min(opening.side / ratio, opening.side_room)
+    width = min(opening.side, target * ratio / (1 - CUT))
+    if width < SCALE_LIMIT * opening.side or target < MIN_PX:
         return None  # a thumbnail: better the opening on the next page, a photo grown here
     if opening.shape == "narrow":
-        return f"{img} {{ width: {width:.1f}px; {crop} }}"
+        return f"{img} {{ width: {width:.1f}px; {_crop(target)} }}"
     return (  # the copy of the photo that print.html.j2 keeps hidden in the side column
         f"#{ident} .opening > figure {{ display: none; }}"
         f"#{ident} .side .moved {{ display: block; }}"
-        f"#{ident} .side .moved img {{ width: {width:.1f}px; {crop} }}"
+        f"#{ident} .side .moved img {{ width: {width:.1f}px; {_crop(target)} }}"
     )
 
 
-def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
-    """The CSS that gives the space left at the foot of `page` to a photo of an opening on
-    it (the lowest first) across the page or in the main column, cropped to a taller frame
-    (up to GROW_LIMIT): (article id, rule), or None."""
-    space = page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK
+def _crop(height: float) -> str:
+    return f"height: {height:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
+
+
+def _ratio(image: Any) -> float:
+    """An image box's source width-to-height ratio."""
+    return max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
+
+
+def _columns(opening: Any) -> tuple[float, float, float]:
+    """An opening's width, its main column's and its side column's (0 without one: on A5
+    the side content is a block before the text), as laid out (px)."""
+    text = next((b for b in opening.descendants() if "text" in _classes(b)), None)
+    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
+    width = float(opening.width)
+    main = float(text.width) if text is not None else width
+    if side is None or side.style["float"] == "none":
+        return width, main, 0.0
+    return width, main, float(side.width)
+
+
+def _classes(box: Any) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None else []
+
+
+def _tighter(page: Any, needed: float, rules: dict[str, str]) -> tuple[str, str] | None:
+    """The lowest photo of an opening on `page` given a frame `needed` px shorter (within
+    _frame's limits), when that brings up what follows it: a photo of the main column, or
+    one of the side column that ends the page that much below the text: (article id, rule)."""
+    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    for article in reversed(articles):
+        try:
+            box = _opening_box(page, article)
+        except LookupError:
+            continue
+        figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
+        image = next((b for b in box.descendants() if _tag(b) == "img"), None)
+        if figure is None or image is None or article in rules:
+            return None
+        shape = figure.element.get("class") or "narrow"
+        side = next((b for b in box.descendants() if _tag(b) == "aside"), None)
+        if shape == "narrow" and side is not None and side.style["float"] != "none":
+            text = max(
+                (
+                    _bottom(b)
+                    for b in page.descendants()
+                    if _tag(b) == "p" and b.style["float"] == "none" and not _inside(b, side)
+                ),
+                default=0.0,
+            )
+            if _bottom(side) - needed < text:
+                return None
+        rule = _frame(Opening(article, needed, image, shape, 0.0, *_columns(box)))
+        return (article, rule) if rule else None
+    return None
+
+
+def _lone(before: Any, page: Any) -> float:
+    """The height (px, and SLACK) of an article's last paragraph, of one or two lines, that
+    opens `page` alone, parted from what precedes it on `before` (widows act inside a
+    paragraph only); 0 when there is none."""
+    found = _first_block(page, page)
+    if found is None:
+        return 0.0
+    box, parent = found
+    tags = [_tag(b) for b in page.descendants() if b.position_y > box.position_y]
+    if "footer" in tags and "article" not in tags:
+        return 0.0  # the last article's: the colophon takes its last lines along (print.css)
+    element, body = box.element, getattr(parent, "element", None)
+    if element.tag != "p" or body is None or "body" not in (body.get("class") or "").split():
+        return 0.0
+    if list(body)[-1] is not element or any(
+        getattr(b, "element", None) is element for b in before.descendants()
+    ):
+        return 0.0  # not the article's end, or a paragraph's end carried over
+    lines = [b for b in box.descendants() if type(b).__name__ == "LineBox"]
+    return float(box.margin_height()) + SLACK if len(lines) <= 2 else 0.0
+
+
+def _first_block(box: Any, parent: Any) -> tuple[Any, Any] | None:
+    """The first box of a page's flow that holds content (a paragraph, a title…), with its
+    parent box."""
+    for child in getattr(box, "children", []):
+        if type(child).__name__ == "MarginBox":
+            continue
+        element = getattr(child, "element", None)
+        if element is not None and element.tag in _BLOCKS and child.element_tag == element.tag:
+            return child, box
+        found = _first_block(child, child)
+        if found is not None:
+            return found
+    return None
+
+
+_BLOCKS = ("h2", "h3", "h4", "p", "li", "figure", "table", "img", "blockquote", "pre")
+
+
+def _inside(box: Any, ancestor: Any) -> bool:
+    return any(b is box for b in ancestor.descendants())
+
+
+def _space(page: Any) -> float:
+    """The height (px) left empty at the foot of a page that another box may take."""
+    return float(page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK)
+
+
+def _grow(
+    page: Any, rules: dict[str, str], space: float, *, full: bool = False
+) -> tuple[str, str] | None:
+    """The CSS that gives `space` (px) to a photo of an opening on `page` (the lowest
+    first) across the page or in the main column, cropped to a taller frame (its sides cut
+    by at most CUT): (article id, rule), or None. `full`: `page` is full, and the photo's
+    opening (with the lines that must follow it) must stay on it, pushing only what
+    follows it to the next page."""
     articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
     for article in reversed(articles):
         try:
@@ -183,13 +324,17 @@ def _grow(page: Any, rules: dict[str, str]) -> tuple[str, str] | None:
             continue
         if figure.element.get("class") not in ("wide", "panorama"):
             continue
-        room = min(float(image.width) / GROW_LIMIT, GROWN_PX) - float(image.height)
-        if room > 4 * PX_PER_MM and space > 4 * PX_PER_MM:
-            height = float(image.height) + min(room, space)
-            return article, (
-                f"#{article} .opening figure img {{ height: {height:.1f}px; max-height: none;"
-                " object-fit: cover; object-position: 50% 40%; }"
-            )
+        # taller, its sides cut by at most CUT
+        tallest = float(image.width) / (_ratio(image) * (1 - CUT))
+        room = min(tallest, GROWN_PX) - float(image.height)
+        grown = min(room, space)
+        if full:
+            photo, text = _opening_bottom(page, article)
+            below = _content_bottom(page) - max(photo, text + LINES_AFTER) - SLACK
+            grown = min(grown, below)
+        if grown > 4 * PX_PER_MM:
+            height = float(image.height) + grown
+            return article, f"#{article} .opening figure img {{ {_crop(height)} }}"
     return None
 
 
@@ -203,12 +348,26 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     photo, text = _opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before
-    height = max(photo, text + _after(page, ident)) - box.position_y + _margin_top(box)
+    bottom = max(photo, text + _after(page, ident))
+    colophon = next((b for b in page.descendants() if _tag(b) == "footer"), None)
+    if colophon is not None and _body_less(page, ident):  # the last article, all opening:
+        bottom = _bottom(colophon)  # the colophon goes with it (print.css)
+    height = bottom - box.position_y + _margin_top(box)
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
     needed = max(0.0, float(needed)) + SLACK
-    return Opening(ident, needed, image, shape, _side_room(page, ident, text, height - needed))
+    room = _side_room(page, ident, text, height - needed)
+    return Opening(ident, needed, image, shape, room, *_columns(_opening_box(page, ident)))
+
+
+def _body_less(page: Any, ident: str) -> bool:
+    """Whether article `ident` on `page` has no body: only its opening."""
+    article = next(
+        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
+        None,
+    )
+    return article is not None and not any("body" in _classes(b) for b in article.children)
 
 
 def _side_room(page: Any, ident: str, text: float, room: float) -> float:
