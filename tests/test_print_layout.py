@@ -27,6 +27,7 @@ from lettre.load import load_issue, load_publication
 from lettre.repo import Repository
 from tests.conftest import ARTIFACTS, MINIMAL, PROJECT, Lettre
 from tests.tools.mixed_issue import make as make_mixed
+from tests.tools.pdf_images import placed_images
 
 MM = 72 / 25.4
 TOP, BOTTOM = 18 * MM, 20 * MM
@@ -283,68 +284,6 @@ def test_pages_are_full(printed: Printed, tmp_path: Path, request: pytest.Fixtur
     _full(printed, tmp_path)
 
 
-Matrix = tuple[float, float, float, float, float, float]
-
-
-def _times(m: Matrix, n: Matrix) -> Matrix:
-    """The PDF matrix m × n (m applied first)."""
-    a, b, c, d, e, f = m
-    p, q, r, s, t, u = n
-    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s,
-            e * p + f * r + t, e * q + f * s + u)  # fmt: skip
-
-
-def _bounds(m: Matrix, x0: float, y0: float, x1: float, y1: float) -> tuple[float, ...]:
-    """The rectangle (x0, y0)–(x1, y1) through `m`: its bounding box (left, bottom, right, top)."""
-    points = [(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
-              for x in (x0, x1) for y in (y0, y1)]  # fmt: skip
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _placed_images(page) -> list[tuple[Any, tuple[float, ...], tuple[float, ...]]]:  # type: ignore[no-untyped-def]
-    """Each image drawn on a PDF page: (its XObject, where the whole image is drawn, where
-    it shows), rectangles as (left, bottom, right, top) in pt from the page's bottom left.
-    The whole image: its unit square through the transformation in force; where it shows:
-    that within the clipping rectangles in force (a photo cropped by object-fit is drawn
-    larger, then clipped)."""
-    import pikepdf
-
-    identity: Matrix = (1, 0, 0, 1, 0, 0)
-    state: tuple[Matrix, tuple[float, ...] | None] = (identity, None)
-    stack, rects, placed = [], list[tuple[float, ...]](), []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
-        if op == "q":
-            stack.append(state)
-        elif op == "Q":
-            state = stack.pop()
-        elif op == "cm":
-            state = (_times(tuple(map(float, operands)), state[0]), state[1])  # type: ignore[arg-type]
-        elif op == "re":
-            x, y, w, h = map(float, operands)
-            rects.append(_bounds(state[0], x, y, x + w, y + h))
-        elif op in ("W", "W*") and rects:
-            clip = rects[-1] if state[1] is None else state[1]
-            r = rects[-1]
-            state = (state[0], (max(clip[0], r[0]), max(clip[1], r[1]),
-                                min(clip[2], r[2]), min(clip[3], r[3])))  # fmt: skip
-        elif op == "n":
-            rects = []
-        elif op == "Do" and page.Resources.XObject[operands[0]].Subtype == "/Image":
-            whole = box = _bounds(state[0], 0, 0, 1, 1)
-            if state[1] is not None:
-                c = state[1]
-                box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
-            placed.append((page.Resources.XObject[operands[0]], whole, box))
-    return placed
-
-
-def _drawn_images(page) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    """Where each image of a PDF page shows (see _placed_images)."""
-    return [shown for _, _, shown in _placed_images(page)]
-
-
 def test_every_photo_lies_within_its_page(printed: Printed) -> None:
     """No image is drawn beyond the text area (a floated photo that WeasyPrint laid out in
     place once showed 220 mm below its caption, through the page's foot)."""
@@ -354,7 +293,7 @@ def test_every_photo_lies_within_its_page(printed: Printed) -> None:
     with pikepdf.open(printed.pdf) as pdf:
         images = 0
         for number, page in enumerate(pdf.pages, 1):
-            for left, bottom, right, top in _drawn_images(page):
+            for left, bottom, right, top in (p.shown for p in placed_images(page)):
                 images += 1
                 assert top <= printed.height - TOP + 1 and bottom >= BOTTOM - 1, (
                     number,
@@ -385,7 +324,8 @@ def _photos(printed: Printed) -> list[tuple[int, float, float, float, float]]:
     found = []
     with pikepdf.open(printed.pdf) as pdf:
         for number, page in enumerate(pdf.pages, 1):
-            for image, whole, shown in _placed_images(page):
+            for placed in placed_images(page):
+                image, whole, shown = placed.xobject, placed.whole, placed.shown
                 width, height = shown[2] - shown[0], shown[3] - shown[1]
                 if number == 1 and shown[3] >= printed.height - TOP - 1 and height < 14 * MM:
                     continue  # the logo, atop the masthead

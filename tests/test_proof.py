@@ -19,6 +19,7 @@ from lettre import links
 from lettre.proof import make_proof
 from lettre.repo import Repository
 from tests.conftest import ISSUE, Lettre, Newsletter
+from tests.tools.pdf_images import placed_images
 
 DAY = "2025-06-13"
 STEM = f"lettre-de-test-{DAY}"
@@ -75,43 +76,13 @@ def named_pages(pdf: Path) -> dict[str, int]:
 
 def printed_ppi(pdf: Path) -> list[int]:
     """The resolution of every photo drawn in the PDF, from its placement (the CTM at `Do`)."""
-    found = []
     with pikepdf.open(pdf) as document:
-        for page in document.pages:
-            found += _walk(page, page.obj, [1, 0, 0, 1, 0, 0])
-    return found
-
-
-def _walk(page: object, holder: pikepdf.Object, start: list[float]) -> list[int]:
-    found, stack, ctm = [], [], start
-    resources = holder.get("/Resources", {})
-    xobjects = resources.get("/XObject", {}) if resources else {}
-    for operands, operator in pikepdf.parse_content_stream(holder):
-        name = str(operator)
-        if name == "q":
-            stack.append(ctm)
-        elif name == "Q":
-            ctm = stack.pop()
-        elif name == "cm":
-            a, b, c, d, e, f = (float(x) for x in operands)
-            ctm = _times([a, b, c, d, e, f], ctm)
-        elif name == "Do":
-            xobject = xobjects[operands[0]]
-            if xobject.Subtype == "/Image" and xobject.Width > 100:
-                width_pt = math.hypot(ctm[0], ctm[1])
-                found.append(round(int(xobject.Width) * 72 / width_pt))
-            elif xobject.Subtype == "/Form":
-                matrix = [float(x) for x in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-                found += _walk(page, xobject, _times(matrix, ctm))
-    return found
-
-
-def _times(m: list[float], n: list[float]) -> list[float]:
-    return [
-        m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-        m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
-        m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5],
-    ]  # fmt: skip
+        return [
+            round(int(placed.xobject.Width) * 72 / math.hypot(*placed.matrix[:2]))
+            for page in document.pages
+            for placed in placed_images(page)
+            if placed.xobject.Width > 100
+        ]
 
 
 def test_the_report_holds_what_the_files_say(newsletter: Newsletter, lettre: Lettre) -> None:
