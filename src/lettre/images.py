@@ -334,7 +334,7 @@ def variants(
     side, one thread an image up to the machine's cores (Pillow decodes, resizes and encodes
     without holding Python's lock); each image's bytes are the same made alone or together."""
     found: dict[str, Variant] = {}
-    wanted: dict[str, tuple[ImageInfo, bytes, dict[str, str], str]] = {}
+    wanted: dict[str, tuple[bytes, dict[str, str], str]] = {}
     for key, info in infos.items():
         source = info.path.read_bytes()
         digest = _sha256(source)
@@ -346,16 +346,16 @@ def variants(
             found[key] = Variant(f"{name}{suffix}", data, width, height)
         else:
             _checked(info, source)  # here, before any thread: a check may fork a decoder
-            wanted[key] = (info, source, keys, name)
+            wanted[key] = (source, keys, name)
     # always every edition's, from the same pixels: the same bytes with or without a cache
     specs = list({s.name: s for s in (*SPECS, spec)}.values())
-    sources = [entry[1] for entry in wanted.values()]
+    sources = [source for source, _keys, _name in wanted.values()]
     if len(sources) > 1:
         with ThreadPoolExecutor(min(len(sources), os.cpu_count() or 1)) as pool:
             made_all = list(pool.map(lambda source: _make_variant(source, specs), sources))
     else:
         made_all = [_make_variant(source, specs) for source in sources]
-    for (key, (_info, _source, keys, name)), made in zip(wanted.items(), made_all, strict=True):
+    for (key, (_source, keys, name)), made in zip(wanted.items(), made_all, strict=True):
         for other, each in made.items():
             if cache is not None:
                 size = (each.width, each.height)
