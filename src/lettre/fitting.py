@@ -124,8 +124,12 @@ def _score(document: Any) -> tuple[int, float, float]:
 
 def _empty(page: Any) -> float:
     """The share of a page's text area left empty at its foot."""
-    bottom = page.content_box_y() + page.height
-    return float((bottom - _content_bottom(page)) / max(1.0, page.height))
+    return _foot(page) / max(1.0, float(page.height))
+
+
+def _foot(page: Any) -> float:
+    """The height (px) between a page's last line or image and the foot of its text area."""
+    return float(page.content_box_y() + page.height - _content_bottom(page))
 
 
 def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
@@ -299,7 +303,7 @@ def _inside(box: Any, ancestor: Any) -> bool:
 
 def _space(page: Any) -> float:
     """The height (px) left empty at the foot of a page that another box may take."""
-    return float(page.content_box_y() + page.height - _content_bottom(page) - TRAILING - SLACK)
+    return _foot(page) - TRAILING - SLACK
 
 
 def _grow(
@@ -344,7 +348,7 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     if first is None:
         return None
     ident, box, image, shape = first
-    space = before.content_box_y() + before.height - _content_bottom(before) - TRAILING
+    space = _foot(before) - TRAILING
     photo, text = _opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before
