@@ -2,11 +2,11 @@
 fitted into the space they left, by giving their photo a smaller frame.
 
 WeasyPrint cannot scale an image to the space left on a page by itself. So lettre reads
-the laid-out pages: where a page's foot is empty because the next article's opening (its
-title, photo, side column, chapô and first lines, kept together) did not fit, it writes
-CSS that makes that photo's frame as much shorter as needed — within limits — and lays
-the document out again. Each pass may move what follows, so it repeats a few times and
-keeps the best layout found.
+each page as soon as it is laid out (lettre.paging): where the page before it is empty at
+its foot because this page opens with the next article's opening (its title, photo, side
+column, chapô and first lines, kept together) that did not fit, `decide` gives that photo
+a frame as much shorter as needed — within limits —, and the pages from the changed one
+are laid out again; a frame that leaves those pages no fuller is taken back.
 
 The frames, most preferred first (each photo keeps the width of its column as long as it
 can: never a small image centred in white space; and no frame cuts more than CUT of either
@@ -63,8 +63,8 @@ SLACK = 8.0
 LONE = 0.05
 """What an article's last paragraph of one or two lines, carried alone to the top of a page,
 weighs against a page's empty share (_score)."""
-PASSES = 3
-"""At most this many layouts after the first."""
+TRIES = 2
+"""At most this many frames are tried for one article's photo."""
 
 
 @dataclass(frozen=True)
@@ -89,37 +89,73 @@ class Opening:
     """The side column's width (px), as laid out; 0 without one (A5)."""
 
 
-def fit(render: Any, first: Any, *, stale: bool = False) -> Any:
-    """The best of up to PASSES further layouts of a document (`render(css)` lays it out
-    with one more stylesheet), starting from `first`; returns the laid-out document.
+@dataclass(frozen=True)
+class Frame:
+    """A photo's new frame (CSS px), given by lettre.paging to its image box."""
 
-    `stale`: `first` is not to be returned, since the document changed since (a word the
-    hyphenation keeps whole): at least one layout is made, with the frames `first` asks
-    for, and the best of the layouts after it is returned."""
-    rules: dict[str, str] = {}
-    best, document = (None if stale else first), first
-    for _ in range(PASSES):
-        if best is not None and _score(document)[1] == 0:
-            break  # every page but the last is full: another layout is not worth its cost
-        found = rules_for(document, rules) if _score(document)[1] else {}
-        if not found and best is not None:
-            break
-        rules.update(found)
-        document = render("".join(rule for _, rule in sorted(rules.items())))
-        if best is None or _score(document) < _score(best):
-            best = document
-        else:
-            break  # no better than the best: frames read from a worse layout seldom mend it
-    return best
+    height: float
+    width: float | None = None
+    """Narrower than its column: a photo of the side column, scaled down."""
+    moved: bool = False
+    """A landscape photo moved into the side column (print.html.j2's copy of it there)."""
+    gutter: float | None = None
+    """A panorama narrowed to the main column: its figure's right margin."""
 
 
-def _score(document: Any) -> tuple[int, float, float]:
-    """Fewer pages, then fewer pages too empty (by how much) or opening with an article's
-    lone last lines, then less empty space at the feet of all pages but the last."""
-    pages = [page._page_box for page in document.pages]
-    empty = [_empty(page) for page in pages][:-1]
+Decision = tuple[str, Frame, int]
+"""An article id, its photo's new frame, and the index of the first page it changes."""
+
+
+def decide(pages: list[Any], framed: dict[str, Frame]) -> Decision | None:
+    """The frame that mends the foot of the page before the last of `pages` (just laid
+    out): an opening pushed from it brought back, its space filled, or an article's lone
+    last lines brought back to it; None when it needs none, or none helps. `framed`: the
+    frames given so far (an article given one is not chosen again to grow or tighten)."""
+    k = len(pages) - 1
+    if k < 1:
+        return None
+    before, page = pages[k - 1], pages[k]
+    lone = _lone(before, page)
+    if lone:  # an article's last lines alone atop the page: a tighter photo above them
+        found = _tighter(before, lone, framed)
+        return (*found, k - 1) if found else None
+    if _empty(before) < EMPTY:
+        return None
+    opening = _pushed(before, page)
+    if opening is not None and opening.image is not None:
+        frame = _frame(opening)
+        if frame is not None:
+            moved = opening.ident in framed and framed[opening.ident].moved
+            return (
+                opening.ident,
+                (Frame(frame.height, frame.width, True) if moved else frame),
+                k - 1,
+            )
+    if opening is not None and opening.image is None:  # an opening without a photo (the
+        # last one takes the colophon along): a tighter frame for a photo above it
+        found = _tighter(before, opening.needed, framed)
+        if found:
+            return (*found, k - 1)
+    # the opening cannot come back: a photo of this page fills the space, else one of the
+    # full page before it, its text then flowing over onto this page
+    space = _space(before)
+    grown = _grow(before, framed, space)
+    if grown:
+        return (*grown, k - 1)
+    if k >= 2 and _empty(pages[k - 2]) < EMPTY:
+        grown = _grow(pages[k - 2], framed, space, full=True)
+        if grown:
+            return (*grown, k - 2)
+    return None
+
+
+def badness(pages: list[Any]) -> tuple[float, float]:
+    """How far `pages` (but the last, which only says whether its first lines are an
+    article's lone last ones) fall short of full: the share by which each is emptier than
+    FULL, LONE for each page before lone last lines; then their empty shares."""
+    empty = [_empty(page) for page in pages[:-1]]
     lone = sum(LONE for before, page in itertools.pairwise(pages) if _lone(before, page))
-    return len(pages), sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
+    return sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
 
 
 def _empty(page: Any) -> float:
@@ -132,55 +168,17 @@ def _foot(page: Any) -> float:
     return float(page.content_box_y() + page.height - _content_bottom(page))
 
 
-def rules_for(document: Any, rules: dict[str, str]) -> dict[str, str]:
-    """The CSS, by article id, that fits each pushed opening into the space left before it."""
-    found: dict[str, str] = {}
-    pages = [page._page_box for page in document.pages]
-    for k, (before, page) in enumerate(itertools.pairwise(pages)):
-        lone = _lone(before, page)
-        if lone:  # an article's last lines alone atop the page: a tighter photo above them
-            ident, rule = _tighter(before, lone, {**rules, **found}) or ("", None)
-            if rule:
-                found[ident] = rules.get(ident, "") + rule
-            continue
-        if _empty(before) < EMPTY:
-            continue
-        opening = _pushed(before, page)
-        rule = _frame(opening) if opening and opening.image is not None else None
-        ident = opening.ident if rule and opening else ""
-        if rule is None and opening and opening.image is None:  # an opening without a photo
-            # (the last one takes the colophon along): a tighter frame for a photo above it
-            ident, rule = _tighter(before, opening.needed, rules) or ("", None)
-        if rule is None:  # the opening cannot come back: a photo of this page fills the space,
-            # else one of the full page before it, its text then flowing over onto this page
-            # (only when nothing above changes in this layout: two changes in a row, each
-            # pushing text onto the next page, add up)
-            space = _space(before)
-            grown = _grow(before, rules, space)
-            if not grown and not found and k and _empty(pages[k - 1]) < EMPTY:
-                grown = _grow(pages[k - 1], rules, space, full=True)
-            ident, rule = grown or ("", None)
-        before_rule = rules.get(ident, "")
-        if rule and rule not in before_rule:  # added to the frame given before, if any
-            found[ident] = before_rule + rule
-    return found
-
-
-def _frame(opening: Opening) -> str | None:
+def _frame(opening: Opening) -> Frame | None:
     """The first of the frames (see the module's doc) that gains the height needed: the
     photo's new frame is `target` high, each frame within its limits."""
-    image, ident = opening.image, opening.ident
+    image = opening.image
     ratio = _ratio(image)
     target = float(image.height) - opening.needed
-    img = f"#{ident} .opening figure img"
     if target >= (1 - CUT) * float(image.width) / ratio:
-        return f"{img} {{ {_crop(target)} }}"
+        return Frame(target)
     if opening.side and opening.shape == "panorama" and target >= (1 - CUT) * opening.main / ratio:
         gutter = opening.width - opening.main
-        return (
-            f"#{ident} .opening figure {{ margin-right: {gutter:.1f}px; }}"
-            f"{img} {{ {_crop(min(target, opening.main / ratio))} }}"
-        )
+        return Frame(min(target, opening.main / ratio), gutter=gutter)
     if not opening.side or opening.shape not in ("wide", "narrow"):
         return None  # no side column (A5), or a panorama: too low a frame in it
     # in the side column (where a landscape photo moves, beside the text): cropped, then
@@ -190,17 +188,8 @@ def _frame(opening: Opening) -> str | None:
     width = min(opening.side, target * ratio / (1 - CUT))
     if width < SCALE_LIMIT * opening.side or target < MIN_PX:
         return None  # a thumbnail: better the opening on the next page, a photo grown here
-    if opening.shape == "narrow":
-        return f"{img} {{ width: {width:.1f}px; {_crop(target)} }}"
-    return (  # the copy of the photo that print.html.j2 keeps hidden in the side column
-        f"#{ident} .opening > figure {{ display: none; }}"
-        f"#{ident} .side .moved {{ display: block; }}"
-        f"#{ident} .side .moved img {{ width: {width:.1f}px; {_crop(target)} }}"
-    )
-
-
-def _crop(height: float) -> str:
-    return f"height: {height:.1f}px; max-height: none; object-fit: cover; object-position: 50% 40%;"
+    # (a landscape photo: the copy of it that print.html.j2 keeps hidden in the side column)
+    return Frame(target, width, moved=opening.shape == "wide")
 
 
 def _ratio(image: Any) -> float:
@@ -225,7 +214,7 @@ def _classes(box: Any) -> list[str]:
     return (element.get("class") or "").split() if element is not None else []
 
 
-def _tighter(page: Any, needed: float, rules: dict[str, str]) -> tuple[str, str] | None:
+def _tighter(page: Any, needed: float, framed: dict[str, Frame]) -> tuple[str, Frame] | None:
     """The lowest photo of an opening on `page` given a frame `needed` px shorter (within
     _frame's limits), when that brings up what follows it: a photo of the main column, or
     one of the side column that ends the page that much below the text: (article id, rule)."""
@@ -237,7 +226,7 @@ def _tighter(page: Any, needed: float, rules: dict[str, str]) -> tuple[str, str]
             continue
         figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
         image = next((b for b in box.descendants() if _tag(b) == "img"), None)
-        if figure is None or image is None or article in rules:
+        if figure is None or image is None or article in framed:
             return None
         shape = figure.element.get("class") or "narrow"
         side = next((b for b in box.descendants() if _tag(b) == "aside"), None)
@@ -307,8 +296,8 @@ def _space(page: Any) -> float:
 
 
 def _grow(
-    page: Any, rules: dict[str, str], space: float, *, full: bool = False
-) -> tuple[str, str] | None:
+    page: Any, framed: dict[str, Frame], space: float, *, full: bool = False
+) -> tuple[str, Frame] | None:
     """The CSS that gives `space` (px) to a photo of an opening on `page` (the lowest
     first) across the page or in the main column, cropped to a taller frame (its sides cut
     by at most CUT): (article id, rule), or None. `full`: `page` is full, and the photo's
@@ -324,7 +313,7 @@ def _grow(
         image = next((b for b in opening.descendants() if _tag(b) == "img"), None)
         # (a photo of the side column is not grown: the main column beside it would stay
         # empty)
-        if figure is None or image is None or article in rules:
+        if figure is None or image is None or article in framed:
             continue
         if figure.element.get("class") not in ("wide", "panorama"):
             continue
@@ -338,7 +327,7 @@ def _grow(
             grown = min(grown, below)
         if grown > 4 * PX_PER_MM:
             height = float(image.height) + grown
-            return article, f"#{article} .opening figure img {{ {_crop(height)} }}"
+            return article, Frame(height)
     return None
 
 

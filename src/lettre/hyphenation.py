@@ -8,14 +8,15 @@ each side, words of 6 or more). The rest it cannot be told:
   `<span class="whole">`, which print.css sets `hyphens: manual` — the word may still break
   at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed);
 - at most two hyphenated lines in a row (WeasyPrint has no `hyphenate-limit-lines`):
-  `stacked` reads the laid-out lines and names the word hyphenated at the end of a third
-  line in a row, which the next layout protects likewise.
+  `hold_runs` has WeasyPrint lay out a paragraph's line after two hyphenated ones without
+  hyphenation, as it goes (no second layout); `stacked` reads the laid-out lines and names
+  any third hyphenated line in a row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 HYPHEN = "\u2010"
@@ -75,6 +76,50 @@ def _wrap(word: str, extra: frozenset[str]) -> str:
     if len(word) < 6 or not keeps_whole(word, extra):  # shorter words never hyphenate
         return word
     return f"{SPAN}{word}</span>"
+
+
+def hold_runs() -> None:
+    """Has WeasyPrint hyphenate no line of a paragraph that follows LIMIT_LINES lines in a
+    row ending with a hyphen (once per process): its line breaking is told so line by line,
+    as it lays a paragraph out."""
+    import weasyprint.layout.block as block
+    import weasyprint.layout.inline as inline
+
+    if getattr(block.iter_line_boxes, "lettre", False):
+        return
+    lines_of, split = block.iter_line_boxes, inline.split_first_line
+
+    def iter_line_boxes(context: Any, box: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        lines, run = lines_of(context, box, *args, **kwargs), 0
+        while True:
+            outer = getattr(context, "lettre_held", False)  # a paragraph in an inline block
+            context.lettre_held = run >= LIMIT_LINES
+            try:
+                line, resume_at = next(lines)
+            except StopIteration:
+                return
+            finally:
+                context.lettre_held = outer
+            run = run + 1 if _text(line).rstrip().endswith((HYPHEN, "-")) else 0
+            yield line, resume_at
+
+    def split_first_line(text: str, style: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(context, "lettre_held", False) and style["hyphens"] == "auto":
+            style = _unhyphenated(style)
+        return split(text, style, context, *args, **kwargs)
+
+    iter_line_boxes.lettre = True  # type: ignore[attr-defined]
+    block.iter_line_boxes, inline.split_first_line = iter_line_boxes, split_first_line
+
+
+def _unhyphenated(style: Any) -> Any:
+    """A copy of a computed style with `hyphens: none`, made once per style."""
+    copy = style.__dict__.get("lettre_unhyphenated")
+    if copy is None:
+        copy = style.copy()
+        copy["hyphens"] = "none"
+        style.lettre_unhyphenated = copy
+    return copy
 
 
 def stacked(document: Any) -> set[str]:

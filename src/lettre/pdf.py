@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from lettre import __version__
+from lettre import __version__, paging
 from lettre.errors import LettreError
-from lettre.fitting import fit
-from lettre.hyphenation import protect, stacked
+from lettre.hyphenation import hold_runs, protect
 from lettre.images import Variant
 from lettre.messages import _, quoted
 from lettre.model import Issue, LoadedIssue, Publication
@@ -207,23 +206,15 @@ def render_pdf(
 
 def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
     """WeasyPrint's laid-out document (`options` as for render: its stylesheets, PDF/A…),
-    laid out again where an opening pushed to the next page can keep to the page before
-    with a smaller photo frame (lettre.fitting)."""
+    laid out page by page with the photo frames that keep openings on their page
+    (lettre.paging, lettre.fitting), and no more than two hyphenated lines in a row."""
     from weasyprint import CSS, HTML
 
-    source = [HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)]
-
-    def render(extra: str) -> Any:
-        sheets = [*options["stylesheets"], CSS(string=extra)] if extra else options["stylesheets"]
-        return source[0].render(font_config=fonts, **{**options, "stylesheets": sheets})
-
-    first = render("")
-    words = stacked(first)
-    if words:  # a third hyphenated line in a row: its word kept whole in the next layout,
-        # which the fitting makes anyway (with its frames, read from this one: a word kept
-        # whole moves a line or two at most), rather than one more layout of its own
-        source[0] = HTML(string=protect(html, words), base_url="lettre:/", url_fetcher=fetcher)
-    return fit(render, first, stale=bool(words))
+    hold_runs()  # at most two hyphenated lines in a row, decided line by line
+    sheets = [*options["stylesheets"], CSS(string=paging.MOVABLE)]
+    with paging.fitting():
+        document = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
+        return document.render(font_config=fonts, **{**options, "stylesheets": sheets})
 
 
 def _where(html: str, message: str) -> str:

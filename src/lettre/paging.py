@@ -1,0 +1,263 @@
+"""The print edition laid out page by page, its photos framed as it goes (lettre.fitting).
+
+WeasyPrint lays a document out one page at a time, each from where the page before it
+stopped (its `page_maker`), and can lay a page out again on its own (`remake_page`: how it
+fills in a page number known only later). lettre takes over the first making of the pages:
+after each page, lettre.fitting reads it with the page before; when a photo's frame would
+make that page fuller, the frame is written into the photo's box (its computed style) and
+the pages are laid out again from the first one it changes. The pages before it are kept:
+what was measured of them stays true. So the fitting costs a few pages laid out twice,
+not whole layouts of the document, and each frame is chosen on the pages as they will be.
+
+Everything else is WeasyPrint's own: the pages whose page numbers changed are laid out
+again by its loop, which follows; margin boxes, string sets and bookmarks after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import inf
+from typing import Any
+
+from lettre.fitting import TRIES, Frame, badness, decide
+
+log = logging.getLogger(__name__)
+
+MOVABLE = ".side .moved { display: block; }"
+"""The stylesheet that gives print.html.j2's copy of a landscape photo in the side column a
+box, which lettre.paging takes out of the tree until a frame moves the photo there."""
+
+_ACTIVE: contextvars.ContextVar[_Fitter | None] = contextvars.ContextVar("fitter", default=None)
+
+
+@contextlib.contextmanager
+def fitting() -> Iterator[None]:
+    """WeasyPrint's renders inside this block are laid out page by page with lettre.fitting
+    (their stylesheets must include MOVABLE)."""
+    _install()
+    token = _ACTIVE.set(_Fitter())
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _install() -> None:
+    """lettre's first making of the pages in place of WeasyPrint's (once per process; any
+    other render goes on to WeasyPrint's own)."""
+    import weasyprint.layout as layout
+
+    if getattr(layout.make_all_pages, "lettre", False):
+        return
+    original = layout.make_all_pages
+
+    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Any:
+        fitter = _ACTIVE.get()
+        if fitter is None or pages or fitter.used:
+            return original(context, root_box, html, pages)
+        return iter(fitter.paginate(context, root_box, html))
+
+    make_all_pages.lettre = True  # type: ignore[attr-defined]
+    layout.make_all_pages = make_all_pages
+
+
+@dataclass
+class _Photo:
+    """An article's photo in the box tree (what lettre.fitting frames)."""
+
+    image: Any
+    figure: Any
+    """The figure box, in the opening (or in the side column, a portrait)."""
+    moved: Any = None
+    """print.html.j2's copy of a landscape photo in the side column: (its box, its parent
+    box, its place among the parent's children), out of the tree until the photo moves."""
+    moved_image: Any = None
+    place: tuple[Any, int] | None = None
+    """The figure's parent box and its place there (a landscape photo, which may move)."""
+
+
+class _Tree:
+    """The photos of a document's box tree, by article id, and their frames."""
+
+    def __init__(self, root: Any) -> None:
+        self.photos: dict[str, _Photo] = {}
+        self.original: dict[int, dict[str, Any]] = {}
+        self._walk(root, None)
+
+    def _walk(self, box: Any, article: str | None) -> None:
+        for index, child in enumerate(list(getattr(box, "children", []))):
+            element = getattr(child, "element", None)
+            tag = getattr(child, "element_tag", "")
+            classes = (element.get("class") or "").split() if element is not None else []
+            if tag == "article" and element is not None:
+                self._walk(child, element.get("id"))
+                continue
+            if article and "moved" in classes:  # out of the tree until a frame moves it
+                box.children = [c for c in box.children if c is not child]
+                photo = self.photos.get(article)
+                image = _first(child, "img")
+                if photo is not None and image is not None:
+                    photo.moved, photo.moved_image = (child, box, index), image
+                    self._keep(image)
+                continue
+            if article and tag == "figure" and article not in self.photos:
+                image = _first(child, "img")
+                if image is not None:
+                    place = (box, index) if "wide" in classes else None
+                    self.photos[article] = _Photo(image, child, place=place)
+                    self._keep(image)
+                    self._keep(child)
+            self._walk(child, article)
+
+    def _keep(self, box: Any) -> None:
+        style = box.style
+        keys = ("height", "max_height", "width", "margin_right")
+        self.original[id(style)] = {key: style[key] for key in keys}
+
+    def frame(self, article: str, frame: Frame | None) -> None:
+        """Gives the photo of `article` its frame (None: the one the stylesheet gives it)."""
+        from weasyprint.css.properties import Dimension
+
+        photo = self.photos[article]
+        for box in (photo.image, photo.figure, photo.moved_image):
+            if box is not None:
+                box.style.update(self.original[id(box.style)])
+        self._move(photo, bool(frame and frame.moved))
+        if frame is None:
+            return
+        image = photo.moved_image if frame.moved else photo.image
+        image.style["height"] = Dimension(frame.height, "px")
+        image.style["max_height"] = Dimension(inf, "px")
+        if frame.width is not None:
+            image.style["width"] = Dimension(frame.width, "px")
+        if frame.gutter is not None:
+            photo.figure.style["margin_right"] = Dimension(frame.gutter, "px")
+
+    def _move(self, photo: _Photo, moved: bool) -> None:
+        """The landscape photo in the side column (its copy there in the tree, the figure
+        out of the opening), or back."""
+        if photo.moved is None or photo.place is None:
+            return
+        box, parent, index = photo.moved
+        opening, place = photo.place
+        children = [c for c in parent.children if c is not box]
+        figures = [c for c in opening.children if c is not photo.figure]
+        if moved:
+            children.insert(min(index, len(children)), box)
+        else:
+            figures.insert(min(place, len(figures)), photo.figure)
+        parent.children, opening.children = children, figures
+
+
+def _look_up_again(context: Any) -> None:
+    """Has WeasyPrint's loop lay out again every page that shows a page number looked up
+    elsewhere (the sommaire's, "→ p. N"), now that the pages are final: it does so only for
+    a page whose own counters changed since it was laid out, which a page laid out again
+    by the fitting (before the pages it refers to were) may not have seen."""
+    pages = len(context.page_maker)
+    for item in context.target_collector.counter_lookup_items.values():
+        index = item.page_maker_index
+        if index is not None and index < pages:
+            item.cached_page_counter_values = {}
+            context.page_maker[index][-1]["content_changed"] = True
+
+
+def _first(box: Any, tag: str) -> Any:
+    return next((b for b in box.descendants() if getattr(b, "element_tag", "") == tag), None)
+
+
+@dataclass
+class _Trial:
+    """A frame given, to be judged once the pages it changed are laid out again."""
+
+    article: str
+    before: Frame | None
+    first: int
+    last: int
+    """The page whose making led to the frame: once made again, the trial is judged."""
+    badness: tuple[float, float]
+
+
+class _Fitter:
+    """lettre.fitting applied to one render, page by page."""
+
+    def __init__(self) -> None:
+        self.used = False
+        self.framed: dict[str, Frame] = {}
+        self.tries: Counter[str] = Counter()
+        self.refused: set[str] = set()
+        self.trial: _Trial | None = None
+        self.remade = 0
+
+    def paginate(self, context: Any, root_box: Any, html: Any) -> list[Any]:
+        """WeasyPrint's make_all_pages, but for the pages laid out again after a frame."""
+        from weasyprint.layout.page import remake_page
+
+        self.used = True
+        tree = _Tree(root_box)
+        made: list[Any] = []
+        kept: dict[int, tuple[dict[Any, Any], list[Any]]] = {}
+        context.rendered_notes = []
+        index = 0
+        while True:
+            kept[index] = (dict(context.broken_out_of_flow), list(context.reported_footnotes))
+            state = context.page_maker[index][-1]
+            state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+            page, resume_at = remake_page(index, context, root_box, html)
+            del made[index:]
+            made.append(page)
+            back = self._after(made, tree)
+            if back is not None:
+                self.remade += index - back + 1
+                outside, footnotes = kept[back]
+                context.broken_out_of_flow = dict(outside)
+                context.reported_footnotes = list(footnotes)
+                index = back
+                continue
+            index += 1
+            if resume_at is None and not context.reported_footnotes:
+                context.page_maker = context.page_maker[: index + 1]
+                context.broken_out_of_flow.clear()
+                context.reported_footnotes.clear()
+                _look_up_again(context)
+                log.debug(
+                    "fitting: %d frames, %d pages laid out again", len(self.framed), self.remade
+                )
+                return made
+
+    def _after(self, made: list[Any], tree: _Tree) -> int | None:
+        """The page to lay out again from, once the last of `made` is laid out: a frame was
+        given, or taken back; None to go on."""
+        last = len(made) - 1
+        trial = self.trial
+        if trial is not None:
+            if last < trial.last:
+                return None  # the changed pages, laid out again: judged once all are
+            self.trial = None
+            if badness(made[trial.first :]) >= trial.badness:  # no fuller: taken back
+                self._give(tree, trial.article, trial.before)
+                self.refused.add(trial.article)
+                return trial.first
+        skip = {article: Frame(0) for article in self.refused}
+        found = decide(made, {**self.framed, **skip})
+        if found is None:
+            return None
+        article, frame, first = found
+        if article in self.refused or self.tries[article] >= TRIES or article not in tree.photos:
+            return None
+        self.tries[article] += 1
+        self.trial = _Trial(article, self.framed.get(article), first, last, badness(made[first:]))
+        self._give(tree, article, frame)
+        return first
+
+    def _give(self, tree: _Tree, article: str, frame: Frame | None) -> None:
+        if frame is None:
+            self.framed.pop(article, None)
+        else:
+            self.framed[article] = frame
+        tree.frame(article, frame)
