@@ -323,6 +323,38 @@ def test_an_override_can_extend_the_default(
     assert "Cellule de test — Lettre de test" in edition.html
 
 
+def test_templates_are_compiled_once_and_again_when_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every issue makes its own environments; the templates they load are compiled once
+    a process (the workers inherit them compiled), but an override that changed (the
+    preview rebuilds in one process as the editor saves) is compiled anew."""
+    from jinja2 import Environment
+
+    from lettre.templates import compile_shipped, environment
+
+    compiled: list[str | None] = []
+    real = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return real(self, source, name, *args)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    compile_shipped()
+    compiled.clear()
+    environment(None, "fr").get_template("print.html.j2")
+    environment(None, "en", html=False).get_template("email.txt.j2")
+    assert compiled == []
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "note.j2").write_text("Version 1", encoding="utf-8")
+    assert environment(overrides, "fr").get_template("note.j2").render() == "Version 1"
+    (overrides / "note.j2").write_text("Version 2", encoding="utf-8")
+    assert environment(overrides, "fr").get_template("note.j2").render() == "Version 2"
+    assert compiled == ["note.j2", "note.j2"]
+
+
 def test_a_large_issue_is_shortened_to_stay_under_gmails_limit(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path
 ) -> None:

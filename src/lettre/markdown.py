@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -102,6 +102,7 @@ def _typeset_tokens(source: str, language: str) -> list[Token]:
     return tokens
 
 
+@lru_cache(maxsize=256)  # each article's body goes into the print, email and web editions
 def render_html(source: str, language: str, heading_offset: int = 2) -> str:
     """The sanitised HTML of `source`, with its text typeset.
 

@@ -350,9 +350,13 @@ def build_all(
 def warm_engines() -> None:
     """Import, in the process the workers are forked from, everything a build needs, and
     warm what can be: each worker starts with WeasyPrint, MJML, Pillow and Jinja loaded
-    (fork shares their pages) instead of paying their import."""
+    (fork shares their pages) and the shipped templates compiled, instead of paying for
+    them."""
     for name in ENGINES:
         importlib.import_module(name)
+    from lettre.templates import compile_shipped
+
+    compile_shipped()
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 NBSP = "\u00a0"
 """No-break space: before the colon, after a number in digits (25 minutes, 12 km), after ©,
@@ -153,6 +154,7 @@ ENGLISH: list[Rule] = [
 RULES = {"fr": FRENCH, "en": ENGLISH}
 
 
+@lru_cache(maxsize=4096)  # each title and teaser is set in every edition, some twice
 def typeset(text: str, language: str) -> str:
     """Apply the typographic rules of `language` ("fr" or "en") to plain `text`."""
     protected: list[str] = []
