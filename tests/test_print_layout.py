@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -379,6 +380,40 @@ def _frames() -> list[tuple[Any, str | None]]:
             opening = Opening("a", needed * PX, image, shape, room * PX, width, main, side)
             found.append((opening, _frame(opening)))
     return found
+
+
+def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """lettre.paging gives a frame, lays out again the pages from the first it changes, and
+    judges them once it is back at the page that led to it: no fuller, the frame is taken
+    back (the pages laid out again once more) and never tried again; fuller, it stays."""
+    from lettre import paging
+    from lettre.fitting import Frame
+
+    given: list[tuple[str, Frame | None]] = []
+    tree = SimpleNamespace(photos={"a": None, "b": None}, frame=lambda *g: given.append(g))
+    wanted = {"a": Frame(100.0), "b": Frame(120.0)}
+    fuller: dict[str, bool] = {"a": False, "b": True}
+
+    def decide(made: list[str], framed: dict[str, Frame]) -> Any:
+        article = "a" if "a" not in framed else "b" if "b" not in framed else None
+        return (article, wanted[article], len(made) - 2) if article else None
+
+    def badness(pages: list[str]) -> tuple[float, float]:
+        last = given[-1] if given else ("", None)
+        return (0.0, 0.0) if last[1] is not None and fuller[last[0]] else (1.0, 1.0)
+
+    monkeypatch.setattr(paging, "decide", decide)
+    monkeypatch.setattr(paging, "badness", badness)
+    fitter = paging._Fitter()
+    assert fitter._after(["p0", "p1"], tree) == 0  # "a" framed: from page 0 again
+    assert fitter._after(["p0"], tree) is None  # laid out again, not judged yet
+    assert fitter._after(["p0", "p1"], tree) == 0  # no fuller: taken back
+    assert given == [("a", wanted["a"]), ("a", None)] and "a" in fitter.refused
+    assert fitter._after(["p0", "p1"], tree) == 0  # "a" is not tried again: "b" is
+    assert fitter._after(["p0", "p1"], tree) is None  # fuller: kept
+    assert given[-1] == ("b", wanted["b"]) and fitter.framed == {"b": wanted["b"]}
 
 
 def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:
