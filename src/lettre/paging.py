@@ -87,17 +87,18 @@ class _Tree:
     def __init__(self, root: Any) -> None:
         self.photos: dict[str, _Photo] = {}
         self.original: dict[int, dict[str, Any]] = {}
-        self._walk(root, None)
+        self._walk(root, None, side=False)
 
-    def _walk(self, box: Any, article: str | None) -> None:
+    def _walk(self, box: Any, article: str | None, *, side: bool) -> None:
         for index, child in enumerate(list(getattr(box, "children", []))):
             element = getattr(child, "element", None)
             tag = getattr(child, "element_tag", "")
             classes = (element.get("class") or "").split() if element is not None else []
             if tag == "article" and element is not None:
-                self._walk(child, element.get("id"))
+                self._walk(child, element.get("id"), side=False)
                 continue
-            if article and "moved" in classes:  # out of the tree until a frame moves it
+            if article and side and "moved" in classes:  # out of the tree until a frame
+                # moves it (MOVABLE shows it in the side column only)
                 box.children = [c for c in box.children if c is not child]
                 photo = self.photos.get(article)
                 image = _first(child, "img")
@@ -112,7 +113,7 @@ class _Tree:
                     self.photos[article] = _Photo(image, child, place=place)
                     self._keep(image)
                     self._keep(child)
-            self._walk(child, article)
+            self._walk(child, article, side=side or "side" in classes)
 
     def _keep(self, box: Any) -> None:
         style = box.style
