@@ -9,14 +9,13 @@ each side, words of 6 or more). The rest it cannot be told:
   at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed);
 - at most two hyphenated lines in a row (WeasyPrint has no `hyphenate-limit-lines`):
   `hold_runs` has WeasyPrint lay out a paragraph's line after two hyphenated ones without
-  hyphenation, as it goes (no second layout); `stacked` reads the laid-out lines and names
-  any third hyphenated line in a row.
+  hyphenation, as it goes (no second layout).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 HYPHEN = "\u2010"
@@ -32,17 +31,15 @@ SPAN = '<span class="whole">'
 """print.css sets it `hyphens: manual`."""
 
 
-def keeps_whole(word: str, extra: frozenset[str] = frozenset()) -> bool:
-    """Whether a word must never be hyphenated: a compound, a capitalised word, or one of
-    `extra` (words found in a third hyphenated line in a row)."""
+def keeps_whole(word: str) -> bool:
+    """Whether a word must never be hyphenated: a compound or a capitalised word."""
     core = _ELISION.sub("", word)  # d’Indochine, l'Élysée: the proper noun after it
-    return "-" in word.strip("-") or core[:1].isupper() or word.lower() in extra
+    return "-" in word.strip("-") or core[:1].isupper()
 
 
-def protect(html: str, extra: Iterable[str] = ()) -> str:
+def protect(html: str) -> str:
     """The print HTML with every word that `keeps_whole` in `<span class="whole">` (text
     only: tags, attributes, the head and entities are left alone)."""
-    words = frozenset(word.lower() for word in extra)
     start = html.find("<body")
     if start < 0:
         return html
@@ -53,7 +50,7 @@ def protect(html: str, extra: Iterable[str] = ()) -> str:
             skipping = part.lower().startswith(_SKIP) or (skipping and not part.startswith("</"))
             continue
         if not skipping and part.strip() and (i == 0 or parts[i - 1] != SPAN):
-            parts[i] = _WORD.sub(lambda m: _wrap(m.group(0), words), part)
+            parts[i] = _WORD.sub(lambda m: _wrap(m.group(0)), part)
     return html[:start] + spaces_inside("".join(parts))
 
 
@@ -72,8 +69,8 @@ def spaces_inside(html: str) -> str:
     return _SPACE_BEFORE_INLINE.sub(r"\2\1", html)
 
 
-def _wrap(word: str, extra: frozenset[str]) -> str:
-    if len(word) < 6 or not keeps_whole(word, extra):  # shorter words never hyphenate
+def _wrap(word: str) -> str:
+    if len(word) < 6 or not keeps_whole(word):  # shorter words never hyphenate
         return word
     return f"{SPAN}{word}</span>"
 
@@ -120,32 +117,6 @@ def _unhyphenated(style: Any) -> Any:
         copy["hyphens"] = "none"
         style.lettre_unhyphenated = copy
     return copy
-
-
-def stacked(document: Any) -> set[str]:
-    """The words WeasyPrint hyphenated at the end of a line that is the third (or more)
-    hyphenated line in a row of one paragraph."""
-    found: set[str] = set()
-    for page in document.pages:
-        for block in _blocks(page._page_box):
-            lines = [child for child in block.children if type(child).__name__ == "LineBox"]
-            run = 0
-            for line, after in zip(lines, [*lines[1:], None], strict=True):
-                text = _text(line).rstrip()
-                run = run + 1 if text.endswith((HYPHEN, "-")) else 0
-                if run > LIMIT_LINES and text.endswith(HYPHEN) and after is not None:
-                    head = text[:-1].split()[-1:] or [""]
-                    tail = _text(after).split()[:1] or [""]
-                    found.add(re.sub(r"[^\w’'-]", "", head[0] + tail[0]))
-    return {word for word in found if word}
-
-
-def _blocks(box: Any) -> Iterable[Any]:
-    """Every box that holds lines."""
-    for child in getattr(box, "children", []):
-        if any(type(c).__name__ == "LineBox" for c in getattr(child, "children", [])):
-            yield child
-        yield from _blocks(child)
 
 
 def _text(box: Any) -> str:
