@@ -34,9 +34,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from lettre import laidout
+from lettre.laidout import PX_PER_MM
+
 log = logging.getLogger(__name__)
 
-PX_PER_MM = 96 / 25.4
 MIN_PX = 22 * PX_PER_MM
 """The shortest frame a photo of the side column is given, in CSS px."""
 MAX_PX = 76 * PX_PER_MM
@@ -119,7 +121,7 @@ def decide(pages: list[Any], framed: dict[str, Frame]) -> Decision | None:
     if lone:  # an article's last lines alone atop the page: a tighter photo above them
         found = _tighter(before, lone, framed)
         return (*found, k - 1) if found else None
-    if _empty(before) < EMPTY:
+    if laidout.empty(before) < EMPTY:
         return None
     opening = _pushed(before, page)
     if opening is not None and opening.image is not None:
@@ -142,7 +144,7 @@ def decide(pages: list[Any], framed: dict[str, Frame]) -> Decision | None:
     grown = _grow(before, framed, space)
     if grown:
         return (*grown, k - 1)
-    if k >= 2 and _empty(pages[k - 2]) < EMPTY:
+    if k >= 2 and laidout.empty(pages[k - 2]) < EMPTY:
         grown = _grow(pages[k - 2], framed, space, full=True)
         if grown:
             return (*grown, k - 2)
@@ -153,26 +155,16 @@ def badness(pages: list[Any]) -> tuple[float, float]:
     """How far `pages` (but the last, which only says whether its first lines are an
     article's lone last ones) fall short of full: the share by which each is emptier than
     FULL, LONE for each page before lone last lines; then their empty shares."""
-    empty = [_empty(page) for page in pages[:-1]]
+    empty = [laidout.empty(page) for page in pages[:-1]]
     lone = sum(LONE for before, page in itertools.pairwise(pages) if _lone(before, page))
     return sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
-
-
-def _empty(page: Any) -> float:
-    """The share of a page's text area left empty at its foot."""
-    return _foot(page) / max(1.0, float(page.height))
-
-
-def _foot(page: Any) -> float:
-    """The height (px) between a page's last line or image and the foot of its text area."""
-    return float(page.content_box_y() + page.height - _content_bottom(page))
 
 
 def _frame(opening: Opening) -> Frame | None:
     """The first of the frames (see the module's doc) that gains the height needed: the
     photo's new frame is `target` high, each frame within its limits."""
     image = opening.image
-    ratio = _ratio(image)
+    ratio = laidout.ratio(image)
     target = float(image.height) - opening.needed
     if target >= (1 - CUT) * float(image.width) / ratio:
         return Frame(target)
@@ -192,56 +184,36 @@ def _frame(opening: Opening) -> Frame | None:
     return Frame(target, width, moved=opening.shape == "wide")
 
 
-def _ratio(image: Any) -> float:
-    """An image box's source width-to-height ratio."""
-    return max(0.01, float(getattr(image.replacement, "ratio", 1.0) or 1.0))
-
-
-def _columns(opening: Any) -> tuple[float, float, float]:
-    """An opening's width, its main column's and its side column's (0 without one: on A5
-    the side content is a block before the text), as laid out (px)."""
-    text = next((b for b in opening.descendants() if "text" in _classes(b)), None)
-    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
-    width = float(opening.width)
-    main = float(text.width) if text is not None else width
-    if side is None or side.style["float"] == "none":
-        return width, main, 0.0
-    return width, main, float(side.width)
-
-
-def _classes(box: Any) -> list[str]:
-    element = getattr(box, "element", None)
-    return (element.get("class") or "").split() if element is not None else []
-
-
 def _tighter(page: Any, needed: float, framed: dict[str, Frame]) -> tuple[str, Frame] | None:
     """The lowest photo of an opening on `page` given a frame `needed` px shorter (within
     _frame's limits), when that brings up what follows it: a photo of the main column, or
     one of the side column that ends the page that much below the text: (article id, rule)."""
-    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    articles = [b.element.get("id") for b in page.descendants() if laidout.tag(b) == "article"]
     for article in reversed(articles):
         try:
-            box = _opening_box(page, article)
+            box = laidout.opening_box(page, article)
         except LookupError:
             continue
-        figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
-        image = next((b for b in box.descendants() if _tag(b) == "img"), None)
+        figure = next((b for b in box.descendants() if laidout.tag(b) == "figure"), None)
+        image = next((b for b in box.descendants() if laidout.tag(b) == "img"), None)
         if figure is None or image is None or article in framed:
             return None
         shape = figure.element.get("class") or "narrow"
-        side = next((b for b in box.descendants() if _tag(b) == "aside"), None)
+        side = next((b for b in box.descendants() if laidout.tag(b) == "aside"), None)
         if shape == "narrow" and side is not None and side.style["float"] != "none":
             text = max(
                 (
-                    _bottom(b)
+                    laidout.bottom(b)
                     for b in page.descendants()
-                    if _tag(b) == "p" and b.style["float"] == "none" and not _inside(b, side)
+                    if laidout.tag(b) == "p"
+                    and b.style["float"] == "none"
+                    and not laidout.inside(b, side)
                 ),
                 default=0.0,
             )
-            if _bottom(side) - needed < text:
+            if laidout.bottom(side) - needed < text:
                 return None
-        rule = _frame(Opening(article, needed, image, shape, 0.0, *_columns(box)))
+        rule = _frame(Opening(article, needed, image, shape, 0.0, *laidout.columns(box)))
         return (article, rule) if rule else None
     return None
 
@@ -250,11 +222,11 @@ def _lone(before: Any, page: Any) -> float:
     """The height (px, and SLACK) of an article's last paragraph, of one or two lines, that
     opens `page` alone, parted from what precedes it on `before` (widows act inside a
     paragraph only); 0 when there is none."""
-    found = _first_block(page, page)
+    found = laidout.first_block(page, page)
     if found is None:
         return 0.0
     box, parent = found
-    tags = [_tag(b) for b in page.descendants() if b.position_y > box.position_y]
+    tags = [laidout.tag(b) for b in page.descendants() if b.position_y > box.position_y]
     if "footer" in tags and "article" not in tags:
         return 0.0  # the last article's: the colophon takes its last lines along (print.css)
     element, body = box.element, getattr(parent, "element", None)
@@ -268,31 +240,9 @@ def _lone(before: Any, page: Any) -> float:
     return float(box.margin_height()) + SLACK if len(lines) <= 2 else 0.0
 
 
-def _first_block(box: Any, parent: Any) -> tuple[Any, Any] | None:
-    """The first box of a page's flow that holds content (a paragraph, a title…), with its
-    parent box."""
-    for child in getattr(box, "children", []):
-        if type(child).__name__ == "MarginBox":
-            continue
-        element = getattr(child, "element", None)
-        if element is not None and element.tag in _BLOCKS and child.element_tag == element.tag:
-            return child, box
-        found = _first_block(child, child)
-        if found is not None:
-            return found
-    return None
-
-
-_BLOCKS = ("h2", "h3", "h4", "p", "li", "figure", "table", "img", "blockquote", "pre")
-
-
-def _inside(box: Any, ancestor: Any) -> bool:
-    return any(b is box for b in ancestor.descendants())
-
-
 def _space(page: Any) -> float:
     """The height (px) left empty at the foot of a page that another box may take."""
-    return _foot(page) - TRAILING - SLACK
+    return laidout.foot(page) - TRAILING - SLACK
 
 
 def _grow(
@@ -303,14 +253,14 @@ def _grow(
     by at most CUT): (article id, rule), or None. `full`: `page` is full, and the photo's
     opening (with the lines that must follow it) must stay on it, pushing only what
     follows it to the next page."""
-    articles = [b.element.get("id") for b in page.descendants() if _tag(b) == "article"]
+    articles = [b.element.get("id") for b in page.descendants() if laidout.tag(b) == "article"]
     for article in reversed(articles):
         try:
-            opening = _opening_box(page, article)
+            opening = laidout.opening_box(page, article)
         except LookupError:
             continue
-        figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
-        image = next((b for b in opening.descendants() if _tag(b) == "img"), None)
+        figure = next((b for b in opening.descendants() if laidout.tag(b) == "figure"), None)
+        image = next((b for b in opening.descendants() if laidout.tag(b) == "img"), None)
         # (a photo of the side column is not grown: the main column beside it would stay
         # empty)
         if figure is None or image is None or article in framed:
@@ -318,12 +268,12 @@ def _grow(
         if figure.element.get("class") not in ("wide", "panorama"):
             continue
         # taller, its sides cut by at most CUT
-        tallest = float(image.width) / (_ratio(image) * (1 - CUT))
+        tallest = float(image.width) / (laidout.ratio(image) * (1 - CUT))
         room = min(tallest, GROWN_PX) - float(image.height)
         grown = min(room, space)
         if full:
-            photo, text = _opening_bottom(page, article)
-            below = _content_bottom(page) - max(photo, text + LINES_AFTER) - SLACK
+            photo, text = laidout.opening_bottom(page, article)
+            below = laidout.content_bottom(page) - max(photo, text + LINES_AFTER) - SLACK
             grown = min(grown, below)
         if grown > 4 * PX_PER_MM:
             height = float(image.height) + grown
@@ -333,46 +283,39 @@ def _grow(
 
 def _pushed(before: Any, page: Any) -> Opening | None:
     """The opening at the top of `page`, with how much it overflows the foot of `before`."""
-    first = _first_opening(page)
+    first = laidout.first_opening(page)
     if first is None:
         return None
     ident, box, image, shape = first
-    space = _foot(before) - TRAILING
-    photo, text = _opening_bottom(page, ident)
+    space = laidout.foot(before) - TRAILING
+    photo, text = laidout.opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before
     bottom = max(photo, text + _after(page, ident))
-    colophon = next((b for b in page.descendants() if _tag(b) == "footer"), None)
-    if colophon is not None and _body_less(page, ident):  # the last article, all opening:
-        bottom = _bottom(colophon)  # the colophon goes with it (print.css)
-    height = bottom - box.position_y + _margin_top(box)
+    colophon = next((b for b in page.descendants() if laidout.tag(b) == "footer"), None)
+    if colophon is not None and laidout.body_less(page, ident):  # the last article, all opening:
+        bottom = laidout.bottom(colophon)  # the colophon goes with it (print.css)
+    height = bottom - box.position_y + laidout.margin_top(box)
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
     needed = max(0.0, float(needed)) + SLACK
     room = _side_room(page, ident, text, height - needed)
-    return Opening(ident, needed, image, shape, room, *_columns(_opening_box(page, ident)))
-
-
-def _body_less(page: Any, ident: str) -> bool:
-    """Whether article `ident` on `page` has no body: only its opening."""
-    article = next(
-        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
-        None,
+    return Opening(
+        ident, needed, image, shape, room, *laidout.columns(laidout.opening_box(page, ident))
     )
-    return article is not None and not any("body" in _classes(b) for b in article.children)
 
 
 def _side_room(page: Any, ident: str, text: float, room: float) -> float:
     """How tall a landscape photo may be once moved into the side column (see Opening)."""
-    opening = _opening_box(page, ident)
-    figure = next((b for b in opening.descendants() if _tag(b) == "figure"), None)
+    opening = laidout.opening_box(page, ident)
+    figure = next((b for b in opening.descendants() if laidout.tag(b) == "figure"), None)
     if figure is None or "wide" not in (figure.element.get("class") or ""):
         return 0.0
-    caption = next((b for b in figure.descendants() if _tag(b) == "figcaption"), None)
-    side = next((b for b in opening.descendants() if _tag(b) == "aside"), None)
-    above = figure.position_y - opening.position_y + _margin_top(opening)
-    text_after = text + LINES_AFTER - _bottom(figure)
+    caption = next((b for b in figure.descendants() if laidout.tag(b) == "figcaption"), None)
+    side = next((b for b in opening.descendants() if laidout.tag(b) == "aside"), None)
+    above = figure.position_y - opening.position_y + laidout.margin_top(opening)
+    text_after = text + LINES_AFTER - laidout.bottom(figure)
     if above + text_after > room:
         return 0.0
     beside = (caption.margin_height() if caption else 0) + (side.margin_height() if side else 0)
@@ -384,7 +327,11 @@ def _after(page: Any, ident: str) -> float:
     its first blocks up to a table among the first two (print.css keeps a table with the
     lines before it, and the opening with what follows)."""
     article = next(
-        (b for b in page.descendants() if _tag(b) == "article" and b.element.get("id") == ident),
+        (
+            b
+            for b in page.descendants()
+            if laidout.tag(b) == "article" and b.element.get("id") == ident
+        ),
         None,
     )
     body = next(
@@ -398,84 +345,8 @@ def _after(page: Any, ident: str) -> float:
     if body is None:
         return LINES_AFTER
     for block in list(body.children)[:2]:
-        if _tag(block) == "table" or any(_tag(b) == "table" for b in block.descendants()):
-            return float(_bottom(block) - body.position_y) + LINES_AFTER / 2
+        if laidout.tag(block) == "table" or any(
+            laidout.tag(b) == "table" for b in block.descendants()
+        ):
+            return float(laidout.bottom(block) - body.position_y) + LINES_AFTER / 2
     return LINES_AFTER
-
-
-def _opening_box(page: Any, ident: str) -> Any:
-    """The box of the opening of article `ident` on `page`."""
-    inside = False
-    for box in page.descendants():
-        element = getattr(box, "element", None)
-        if element is not None and element.tag == "article":
-            inside = element.get("id") == ident
-        if inside and element is not None and "opening" in (element.get("class") or "").split():
-            return box
-    raise LookupError(ident)
-
-
-def _opening_bottom(page: Any, ident: str) -> tuple[float, float]:
-    """Where the opening of article `ident` ends on `page`: its lowest box (a floating photo
-    included), and its lowest line of text."""
-    box = _opening_box(page, ident)
-    lines = [b for b in _in_flow(box) if type(b).__name__ == "LineBox"]
-    return max(map(_bottom, [box, *box.descendants()])), max(map(_bottom, lines), default=0.0)
-
-
-def _in_flow(box: Any) -> list[Any]:
-    """A box's descendants, but for those inside a float (the side column)."""
-    found = []
-    for child in getattr(box, "children", []):
-        if child.style["float"] == "none":
-            found += [child, *_in_flow(child)]
-    return found
-
-
-def _bottom(box: Any) -> float:
-    return float(box.position_y + box.margin_height())
-
-
-def _margin_top(box: Any) -> float:
-    """A box's top margin as its style gives it (px), before a page top discarded it."""
-    value = box.style["margin_top"]
-    factor = {"px": 1.0, "mm": PX_PER_MM, "pt": 96 / 72}.get(getattr(value, "unit", "px"), 0.0)
-    return float(getattr(value, "value", 0.0)) * factor
-
-
-def _content_bottom(page: Any) -> float:
-    """Where the last line or image of a page's flow ends."""
-    ends = [
-        box.position_y + box.margin_height()
-        for box in page.descendants()
-        if not getattr(box, "children", None) and getattr(box, "element", None) is not None
-    ]
-    return float(max(ends, default=page.content_box_y()))
-
-
-def _first_opening(page: Any) -> tuple[str, Any, Any, str] | None:
-    """The page's first box, when it is an article's opening (maybe under its section's
-    title): (article id, the box — or the section title's, which must move with it —, the
-    opening's image, the photo's shape)."""
-    article, first = None, None
-    for box in page.descendants():
-        element = getattr(box, "element", None)
-        if element is None or not hasattr(box, "children") or box is page:
-            continue
-        classes = (element.get("class") or "").split()
-        if element.tag == "article":
-            article = element.get("id")
-        elif "opening" in classes and article:
-            figure = next((b for b in box.descendants() if _tag(b) == "figure"), None)
-            image = next((b for b in box.descendants() if _tag(b) == "img"), None)
-            shape = (figure.element.get("class") or "narrow") if figure is not None else ""
-            return article, first or box, image, shape
-        elif "section-title" in classes:
-            first = first or box
-        elif element.tag in ("h2", "h3", "p", "li", "figure", "table", "img"):
-            return None  # something else comes first on this page
-    return None
-
-
-def _tag(box: Any) -> str:
-    return str(getattr(box, "element_tag", ""))
