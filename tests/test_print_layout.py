@@ -306,10 +306,10 @@ def test_every_photo_lies_within_its_page(printed: Printed) -> None:
 CUT = 0.25
 """A photo's frame keeps most of it: at most this share of either dimension of the source
 is cut (lettre.fitting's crops and print.css's frames alike)."""
-COVER = "À la une's photos are cropped to fixed strips (print.css: the lead story's 50 mm high, \
-the others' 28 mm), not by lettre.fitting: a 16:10 lead photo loses 30 % of its height; a \
-taller strip (54 mm keeps 75 %) pushes the editorial's start off the example's cover"
-"""Left: the cover's frames are not held to CUT (they are skipped below)."""
+BANNER = 0.35
+"""…but À la une's strips on the cover may cut this much of a landscape photo's height (a
+banner, as a lead story shows it); a portrait's, a square's or a panorama's frame keeps to CUT
+(lettre.pdf.headline_frame)."""
 SMALL = 28 * MM
 """…and no photo is shown narrower than this (lettre.fitting's SCALE_LIMIT of the 51-mm side
 column): never a thumbnail."""
@@ -328,8 +328,6 @@ def _photos(printed: Printed) -> list[tuple[int, float, float, float, float]]:
                 width, height = shown[2] - shown[0], shown[3] - shown[1]
                 if number == 1 and shown[3] >= printed.height - TOP - 1 and height < 14 * MM:
                     continue  # the logo, atop the masthead
-                if number == 1 and min(abs(height - 50 * MM), abs(height - 28 * MM)) < 0.5:
-                    continue  # À la une's fixed strips (see COVER)
                 # drawn whole with the source's proportions (object-fit: cover), then clipped
                 ratio = float(image.Width) / float(image.Height)
                 drawn = (whole[2] - whole[0]) / (whole[3] - whole[1])
@@ -342,13 +340,19 @@ def _photos(printed: Printed) -> list[tuple[int, float, float, float, float]]:
 
 def _photos_framed_sensibly(printed: Printed) -> None:
     photos = _photos(printed)
-    assert len(photos) >= len([a for a in _issue(printed).articles() if a.image])
+    issue = _issue(printed)
+    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
+    assert len(photos) >= len(shown)
     for page, width, height, cut_x, cut_y in photos:
         where = f"page {page}: a photo shown {width / MM:.0f} × {height / MM:.0f} mm"
-        assert cut_x <= CUT + 0.01 and cut_y <= CUT + 0.01, (
+        # on the cover, À la une's strips: a banner cut from a landscape photo, thumbnails
+        banner = page == 1 and cut_x < 0.005 and width / height >= 1.25 / (1 - BANNER)
+        assert cut_x <= CUT + 0.01 and cut_y <= (BANNER if banner else CUT) + 0.01, (
             f"{where} cuts {cut_x:.0%} of its width, {cut_y:.0%} of its height"
         )
-        assert width >= SMALL - 1, f"{where}: a thumbnail"
+        assert width >= SMALL - 1 or (page == 1 and height <= 28 * MM + 0.5), (
+            f"{where}: a thumbnail"
+        )
 
 
 def test_every_photo_keeps_most_of_itself_and_its_size(printed: Printed) -> None:
@@ -588,6 +592,14 @@ def test_the_archival_copy_is_accessible_pdf_a_3a(printed: Printed) -> None:
 def words(tmp_path_factory: pytest.TempPathFactory) -> Printed:
     """An issue dense in long words, compounds and proper nouns (mixed issue 4)."""
     return build("mixed4", tmp_path_factory)
+
+
+def test_a_la_une_photos_keep_most_of_themselves(words: Printed) -> None:
+    """À la une's strips cut a portrait lead photo to a banner (65 % of its height), a
+    square thumbnail by half: a portrait or a square gets a taller, narrower frame, a
+    panorama a lower one (mixed issue 4's headlines have a photo of every shape)."""
+    assert len([h for h in _issue(words).headlines if h.image]) == 4
+    _photos_framed_sensibly(words)
 
 
 def _runs(printed: Printed) -> list[list[Line]]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -51,6 +51,8 @@ class PrintContext(TypedDict):
     image_shape: Any
     """src → "panorama" (it spans the page), "wide" (a landscape photo: the main column, its
     caption beside it) or "narrow" (portrait, square: the side column, beside the text)."""
+    headline_frame: Any
+    """(src, lead) → an À la une photo's frame (HeadlineFrame)."""
     article_ids: dict[str, str]
     """An article's url → its id in the document, so that an À la une item that links to
     the same page says where the article is printed ("→ p. 3")."""
@@ -87,6 +89,9 @@ def render_html(
         logo=_url(logo) if logo else None,
         image_url=lambda src: _url(variants[src]),
         image_shape=lambda src: _shape(variants[src]),
+        headline_frame=lambda src, lead: headline_frame(
+            variants[src], lead=lead, paper=loaded.publication.paper
+        ),
         article_ids=article_ids(loaded.issue),
         keywords=keywords(loaded.issue),
         timestamp=timestamp(loaded),
@@ -105,6 +110,49 @@ WIDE, PANORAMA = 1.25, 2.0
 """Width-to-height ratios: from 2, a photo spans the page; from 1.25, the main column; a
 narrower one sits in the side column, beside the text. Each is shown at a size its shape
 fills, never a small image centred in white space."""
+
+
+COVER_COLUMN = {"A4": 115.0, "letter": 120.9, "A5": 110.0}
+"""The width (mm) of À la une's column on the cover, beside the sommaire (print.css: the text
+block, less 57 mm where there is a side column)."""
+STRIP = {True: (1.0, 0.998, 50.0, 56.0), False: (0.484, 1.0, 28.0, 28.0)}
+"""À la une's frames (print.css), the lead story's and the others': the share of the column
+an item spans, the share of the item its photo spans, the photo's height and the tallest it
+may take (mm)."""
+CUT, BANNER = 0.25, 0.35
+"""An À la une frame cuts at most CUT of a photo's width or height, but BANNER of a
+landscape photo's height (a banner cut from it, as a lead story shows it)."""
+
+
+class HeadlineFrame(NamedTuple):
+    style: str
+    """The photo's inline style: "" for print.css's strip."""
+    beside: bool
+    """The lead story's photo is narrow enough for its text to go beside it."""
+
+
+BESIDE = 0.6
+"""A lead story's photo at most this share of the column wide has its text beside it."""
+
+
+def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame:
+    """An À la une photo's frame: print.css's strip, unless it would cut too much of the
+    photo; then a taller frame (the lead's, up to its limit) and, for a portrait or a
+    square, a narrower one (the lead story's text beside it), or for a panorama a lower one."""
+    item, share, height, tallest = STRIP[lead]
+    box = COVER_COLUMN[paper] * item
+    full = width = box * share
+    ratio = variant.width / max(1, variant.height)
+    cut = BANNER if ratio >= WIDE else CUT  # of its height
+    if width / height > ratio / (1 - cut):  # its height cut too much
+        height = min(tallest, width * (1 - cut) / ratio)
+        width = min(width, height * ratio / (1 - cut))
+    elif width / height < ratio * (1 - CUT):  # its width cut too much
+        height = width / (ratio * (1 - CUT))
+    else:
+        return HeadlineFrame("", beside=False)
+    narrower = f"width: {100 * width / box:.1f}%; " if width < full else ""
+    return HeadlineFrame(f"{narrower}height: {height:.1f}mm;", lead and width <= BESIDE * box)
 
 
 def _shape(variant: Variant) -> str:

@@ -234,21 +234,33 @@ VARIANTS: dict[int, list[tuple[str, list[Article]]]] = {
 """Each variant: its sections and articles (different lengths and photo shapes)."""
 
 
+HEADLINE_PHOTOS = {4: ("portrait2", "carre", "panorama", "paysage")}
+"""À la une's photos, in order, for the variants that have them (every headline then shown,
+whatever it links to): the lead story a portrait, the others a square, a panorama and a
+landscape photo (the print edition's frames for each shape)."""
+
+
 def issue_yaml(variant: int = 1) -> str:
     sections = "".join(
         f"  - title: {title}\n    articles:\n" + "".join(_article(*a) for a in articles)
         for title, articles in VARIANTS[variant]
     )
     urls = {a[3] for _, articles in VARIANTS[variant] for a in articles}
+    photos = iter(HEADLINE_PHOTOS.get(variant, ()))
     headlines = "".join(
         f"  - title: {title}\n    summary: {summary}\n    url: https://example.org/{url}\n"
+        + "".join(
+            f"    image: {{src: images/{p}.jpg, alt: Une photo {p}}}\n"
+            for p in [next(photos, "")]
+            if p
+        )
         for title, summary, url in [
             ("Le récit du Sahel", "Six semaines racontées.", "sahel"),
             ("En montagne", "Une semaine en altitude.", "montagne"),
             ("Une annonce", "Sur le site de l'organisation.", "annonce"),
             ("Le pont flottant", "Un exercice de franchissement.", "pont"),
         ]
-        if url in urls or url == "annonce"
+        if url in urls or url == "annonce" or variant in HEADLINE_PHOTOS
     )
     editorial = "".join(f"    {line}\n" for line in _body(3 if variant != 2 else 1, 9).splitlines())
     return (
