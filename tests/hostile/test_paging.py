@@ -167,3 +167,35 @@ def test_the_sommaire_and_every_article_agree_with_120_articles(
         if title in sommaire:  # (a sommaire line that wraps is not read here)
             assert sommaire[title] == pages[0], (title, sommaire[title], pages)
     assert _images_placed(pdf) == len(photos)
+
+
+def _override(repo: Path, edit: Any) -> None:
+    (repo / "templates").mkdir(exist_ok=True)
+    shipped = SHIPPED.read_text(encoding="utf-8")
+    changed = edit(shipped)
+    assert changed != shipped
+    (repo / "templates/print.html.j2").write_text(changed, encoding="utf-8")
+
+
+def test_a_template_override_s_own_moved_block_in_the_side_column_is_printed(
+    lettre: Lettre, tmp_path: Path
+) -> None:
+    """A repository's print.html.j2 that puts its own note, class="moved", in each article's
+    side column (print.css shows `.side .moved` only once lettre.paging gives it a box; paging's
+    MOVABLE shows it): paging._Tree takes every `.moved` of a side column out of the box tree
+    and puts back only a landscape photo's copy, and only when a frame moves that photo: the
+    note of an article without a landscape photo is never printed."""
+    articles, photos = _articles(4, "court")
+    repo = _repo(tmp_path / "newsletter", articles, photos)
+    note = '<p class="moved">Note de la rédaction {{ loop.index }}.</p>'
+    _override(
+        repo,
+        lambda text: text.replace(
+            '<aside class="side"><div class="keep">',
+            f'<aside class="side"><div class="keep">{note}',
+        ),
+    )
+    _, lines = _build(lettre, repo, tmp_path / "dist")
+    text = _plain(" ".join(line.text for line in lines))
+    for i in range(1, 5):
+        assert text.count(f"Note de la rédaction {i}.") == 1, (i, text.count(f"rédaction {i}."))
