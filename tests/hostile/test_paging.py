@@ -9,6 +9,7 @@ those of the pages the articles start on."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -20,7 +21,7 @@ from PIL import Image, ImageDraw
 
 from lettre.templates import environment
 from tests.conftest import Lettre
-from tests.test_print_layout import _Boxes, Line
+from tests.test_print_layout import Line, _Boxes
 from tests.tools.mixed_issue import LOREM
 from tests.tools.pdf_images import placed_images
 
@@ -199,3 +200,21 @@ def test_a_template_override_s_own_moved_block_in_the_side_column_is_printed(
     text = _plain(" ".join(line.text for line in lines))
     for i in range(1, 5):
         assert text.count(f"Note de la rédaction {i}.") == 1, (i, text.count(f"rédaction {i}."))
+
+
+def test_compiled_templates_follow_their_source_and_their_environment(tmp_path: Path) -> None:
+    """templates._Compiled (compiled code kept for the process): one name in the HTML and the
+    text environment, in either order, is escaped in the one only; an override edited (same
+    size, same modification time) between two builds of one process is read anew."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    same = folder / "same.j2"
+    same.write_text("[{{ v }}]", encoding="utf-8")
+    for order in ((False, True), (True, False)):
+        for html in order:
+            shown = environment(folder, "fr", html=html).get_template("same.j2").render(v="<b>")
+            assert shown == ("[&lt;b&gt;]" if html else "[<b>]"), (order, html, shown)
+    before = same.stat()
+    same.write_text("({{ v }})", encoding="utf-8")
+    os.utime(same, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert environment(folder, "fr").get_template("same.j2").render(v="x") == "(x)"
