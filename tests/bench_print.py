@@ -24,7 +24,7 @@ PLAIN = """
 @page { size: A4; margin: 18mm 16mm 20mm 22mm; }
 html { font-family: "Inter"; font-size: 9.5pt; line-height: 1.45; }
 img { max-width: 100%; height: auto; }
-.moved { display: none; }
+[data-lettre="moved"] { display: none; }
 """
 """The minimal stylesheet: the same page, the same font, one column, nothing else; the same
 content as the print edition shows (print.html.j2's hidden copy of a landscape photo in the

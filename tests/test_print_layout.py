@@ -410,13 +410,13 @@ def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
 
     monkeypatch.setattr(paging, "decide", decide)
     monkeypatch.setattr(paging, "badness", badness)
-    fitter = paging._Fitter()
-    assert fitter._after(["p0", "p1"], tree) == 0  # "a" framed: from page 0 again
-    assert fitter._after(["p0"], tree) is None  # laid out again, not judged yet
-    assert fitter._after(["p0", "p1"], tree) == 0  # no fuller: taken back
+    fitter, starts = paging._Fitter(), [None, {0: None}, {1: None}]
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # "a" framed: from page 0 again
+    assert fitter._after(["p0"], tree, starts) is None  # laid out again, not judged yet
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # no fuller: taken back
     assert given == [("a", wanted["a"]), ("a", None)] and "a" in fitter.refused
-    assert fitter._after(["p0", "p1"], tree) == 0  # "a" is not tried again: "b" is
-    assert fitter._after(["p0", "p1"], tree) is None  # fuller: kept
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # "a" is not tried again: "b" is
+    assert fitter._after(["p0", "p1"], tree, starts) is None  # fuller: kept
     assert given[-1] == ("b", wanted["b"]) and fitter.framed == {"b": wanted["b"]}
 
 

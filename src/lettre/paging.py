@@ -28,7 +28,7 @@ from lettre.fitting import TRIES, Frame, badness, decide
 
 log = logging.getLogger(__name__)
 
-MOVABLE = ".side .moved { display: block; }"
+MOVABLE = '.side [data-lettre="moved"] { display: block; }'
 """The stylesheet that gives print.html.j2's copy of a landscape photo in the side column a
 box, which lettre.paging takes out of the tree until a frame moves the photo there."""
 
@@ -97,8 +97,9 @@ class _Tree:
             if tag == "article" and element is not None:
                 self._walk(child, element.get("id"), side=False)
                 continue
-            if article and side and "moved" in classes:  # out of the tree until a frame
-                # moves it (MOVABLE shows it in the side column only)
+            moved = element is not None and element.get("data-lettre") == "moved"
+            if article and side and moved:  # out of the tree
+                # until a frame moves it (print.html.j2's copy: a template's own markup stays)
                 box.children = [c for c in box.children if c is not child]
                 photo = self.photos.get(article)
                 image = _first(child, "img")
@@ -153,6 +154,25 @@ class _Tree:
         else:
             figures.insert(min(place, len(figures)), photo.figure)
         parent.children, opening.children = children, figures
+
+
+def starts(context: Any) -> list[Any]:
+    """Where in the document each page made so far starts (WeasyPrint's resume_at)."""
+    return [item[0] for item in context.page_maker]
+
+
+def _unfloat_broken(context: Any) -> bool:
+    """Whether a float went on past the page just made (a sommaire longer than the cover,
+    a side column taller than a page), now laid out in the flow instead, so that the page
+    is made again: WeasyPrint lays text beside a float's continuation, on the next page,
+    that then shows again on the page after it (an article printed twice)."""
+    from weasyprint.css.properties import Dimension
+
+    broken = [item[0] for item in context.broken_out_of_flow.values() if item[0].is_floated()]
+    for box in broken:
+        box.style["float"], box.style["width"] = "none", "auto"
+        box.style["margin_left"] = box.style["margin_right"] = Dimension(0, "px")
+    return bool(broken)
 
 
 def _look_up_again(context: Any) -> None:
@@ -212,7 +232,8 @@ class _Fitter:
             page, resume_at = remake_page(index, context, root_box, html)
             del made[index:]
             made.append(page)
-            back = self._after(made, tree)
+            back = index if _unfloat_broken(context) else None
+            back = back if back is not None else self._after(made, tree, starts(context))
             if back is not None:
                 self.remade += index - back + 1
                 outside, footnotes = kept[back]
@@ -231,9 +252,10 @@ class _Fitter:
                 )
                 return made
 
-    def _after(self, made: list[Any], tree: _Tree) -> int | None:
+    def _after(self, made: list[Any], tree: _Tree, starts: list[Any]) -> int | None:
         """The page to lay out again from, once the last of `made` is laid out: a frame was
-        given, or taken back; None to go on."""
+        given, or taken back; None to go on. `starts`: where in the document each page
+        starts (WeasyPrint's resume_at)."""
         last = len(made) - 1
         trial = self.trial
         if trial is not None:
@@ -249,6 +271,8 @@ class _Fitter:
         if found is None:
             return None
         article, frame, first = found
+        while first and starts[first - 1] == starts[first]:  # a page before it that holds no
+            first -= 1  # text, only a float's end (a long sommaire's): the frame may change it
         if article in self.refused or self.tries[article] >= TRIES or article not in tree.photos:
             return None
         self.tries[article] += 1
