@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from math import inf
 from typing import Any
 
+from lettre import laidout
 from lettre.fitting import TRIES, Frame, badness, decide
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ class _Tree:
     def __init__(self, root: Any) -> None:
         self.photos: dict[str, _Photo] = {}
         self.original: dict[int, dict[str, Any]] = {}
+        self.sides: dict[Any, tuple[Any, Any, Any, str | None]] = {}
+        """An article's side column (its box, the box it is in, its one atomic block, the
+        article's id), by that block's element."""
+        self._aside: tuple[Any, Any] = (None, None)
         self._walk(root, None, side=False)
 
     def _walk(self, box: Any, article: str | None, *, side: bool) -> None:
@@ -97,6 +102,10 @@ class _Tree:
             if tag == "article" and element is not None:
                 self._walk(child, element.get("id"), side=False)
                 continue
+            if side and "keep" in classes:  # (its aside is `box`'s parent: a line between)
+                self.sides[element] = (*self._aside, child, article)
+            if tag == "aside" and "side" in classes and type(child).__name__ == "BlockBox":
+                self._aside = (child, box)  # (not its line, which has its element too)
             moved = element is not None and element.get("data-lettre") == "moved"
             if article and side and moved:  # out of the tree
                 # until a frame moves it (print.html.j2's copy: a template's own markup stays)
@@ -140,6 +149,31 @@ class _Tree:
         if frame.gutter is not None:
             photo.figure.style["margin_right"] = Dimension(frame.gutter, "px")
 
+    def unwrap_tall(self, page: Any) -> list[str | None]:
+        """Whether a side column overflows `page`, now laid out in the flow after the
+        chapô, free to break across pages (its atomic block, which kept it whole, opened),
+        so that the page is made again: a side column taller than a page (a caption of
+        forty lines) was cut at its foot, its article's title left alone on the page
+        before."""
+        from weasyprint.css.properties import Dimension
+
+        foot = page.content_box_y() + page.height + 1
+        tall = [
+            self.sides.pop(box.element)
+            for box in page.descendants()
+            if "keep" in laidout.classes(box)
+            and box.element in self.sides
+            and box.position_y + box.margin_height() > foot
+        ]
+        for aside, parent, keep, _article in tall:
+            aside.children = list(keep.children)
+            parent.children = [c for c in parent.children if c is not aside] + [aside]
+            for box in aside.descendants():
+                box.style["break_inside"] = box.style["break_before"] = "auto"
+            aside.style["float"], aside.style["width"] = "none", "auto"
+            aside.style["margin_left"] = aside.style["margin_right"] = Dimension(0, "px")
+        return [article for *_boxes, article in tall]
+
     def _move(self, photo: _Photo, moved: bool) -> None:
         """The landscape photo in the side column (its copy there in the tree, the figure
         out of the opening), or back."""
@@ -154,6 +188,15 @@ class _Tree:
         else:
             figures.insert(min(place, len(figures)), photo.figure)
         parent.children, opening.children = children, figures
+
+
+def _first_page(made: list[Any], articles: list[str | None]) -> int:
+    """The first of `made` that holds a box of one of `articles` (by id)."""
+    for index, page in enumerate(made):
+        boxes = page.descendants()
+        if any(laidout.tag(b) == "article" and b.element.get("id") in articles for b in boxes):
+            return index
+    return len(made) - 1
 
 
 def starts(context: Any) -> list[Any]:
@@ -233,6 +276,8 @@ class _Fitter:
             del made[index:]
             made.append(page)
             back = index if _unfloat_broken(context) else None
+            if back is None and (opened := tree.unwrap_tall(page)):  # from the page where
+                back = _first_page(made, opened)  # its article starts
             back = back if back is not None else self._after(made, tree, starts(context))
             if back is not None:
                 self.remade += index - back + 1

@@ -118,7 +118,8 @@ block, less 57 mm where there is a side column)."""
 STRIP = {True: (1.0, 0.998, 50.0, 56.0), False: (0.484, 1.0, 28.0, 28.0)}
 """À la une's frames (print.css), the lead story's and the others': the share of the column
 an item spans, the share of the item its photo spans, the photo's height and the tallest it
-may take (mm)."""
+may take (mm); on A5, whose cover is short, the lead story's are LEAD_A5."""
+LEAD_A5 = (1.0, 0.998, 40.0, 44.0)
 CUT, BANNER = 0.25, 0.35
 """An À la une frame cuts at most CUT of a photo's width or height, but BANNER of a
 landscape photo's height (a banner cut from it, as a lead story shows it)."""
@@ -139,7 +140,7 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     """An À la une photo's frame: print.css's strip, unless it would cut too much of the
     photo; then a taller frame (the lead's, up to its limit) and, for a portrait or a
     square, a narrower one (the lead story's text beside it), or for a panorama a lower one."""
-    item, share, height, tallest = STRIP[lead]
+    item, share, height, tallest = LEAD_A5 if lead and paper == "A5" else STRIP[lead]
     box = COVER_COLUMN[paper] * item
     full = width = box * share
     ratio = variant.width / max(1, variant.height)
