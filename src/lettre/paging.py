@@ -9,6 +9,12 @@ the pages are laid out again from the first one it changes. The pages before it 
 what was measured of them stays true. So the fitting costs a few pages laid out twice,
 not whole layouts of the document, and each frame is chosen on the pages as they will be.
 
+Two things WeasyPrint gets wrong are mended the same way, page by page: a float that goes
+on past its page (a sommaire longer than the cover), beside whose continuation WeasyPrint
+prints text twice, is laid out in the flow instead (`_unfloat_broken`); a side column
+taller than a page, one atomic block so that it never splits, which WeasyPrint cuts at the
+page's foot, is laid out in the main column instead (`_Tree.unwrap_tall`).
+
 Everything else is WeasyPrint's own: the pages whose page numbers changed are laid out
 again by its loop, which follows; margin boxes, string sets and bookmarks after it.
 """
