@@ -728,6 +728,43 @@ def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
         assert len(lines["em"]) == len(lines["plain"]) == len(lines["whole"]), tenths
 
 
+def test_no_third_hyphenated_line_in_a_row_across_a_page_break() -> None:
+    """lettre.hyphenation.hold_runs holds the line after two hyphenated ones of a paragraph;
+    a paragraph that goes on to the next page goes on counting (a page break is no rest for
+    the reader's eye): at every page height, no run of three."""
+    from weasyprint import HTML
+
+    from lettre.hyphenation import HYPHEN, hold_runs
+
+    hold_runs()
+    font = PROJECT / "src/lettre/fonts/Inter-Regular.otf"
+    words = " ".join(
+        ["les administrateurs interministériels réorganisèrent méthodiquement"]
+        + ["l’approvisionnement des établissements départementaux"] * 8
+    )
+    checked = 0
+    for lines_a_page in range(3, 12):
+        style = (
+            f"@font-face {{ font-family: I; src: url({font.as_uri()}) }}"
+            f"@page {{ size: 42mm {lines_a_page * 5.5 + 0.5}mm; margin: 0 }}"
+            "p { font: 9.5pt/5.5mm I; margin: 0; hyphens: auto; text-align: justify;"
+            " hyphenate-limit-chars: 6 3 3; orphans: 1; widows: 1 }"
+        )
+        html = f'<html lang="fr"><style>{style}</style><body><p>{words}</p></body></html>'
+        texts = [
+            "".join(str(t.text) for t in line.descendants() if hasattr(t, "text")).rstrip()
+            for page in HTML(string=html).render().pages
+            for line in page._page_box.descendants()
+            if type(line).__name__ == "LineBox" and line.element_tag == "p"
+        ]
+        run = 0
+        for text in texts:
+            run = run + 1 if text.endswith(HYPHEN) else 0
+            assert run <= 2, (lines_a_page, text)
+        checked += sum(text.endswith(HYPHEN) for text in texts)
+    assert checked > 10, "the sample does not exercise hyphenation"
+
+
 def test_the_sommaire_drops_a_title_s_final_full_stop(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

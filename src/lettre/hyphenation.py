@@ -87,7 +87,13 @@ def hold_runs() -> None:
     lines_of, split = block.iter_line_boxes, inline.split_first_line
 
     def iter_line_boxes(context: Any, box: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        lines, run = lines_of(context, box, *args, **kwargs), 0
+        # a paragraph that goes on from the page before: the run where its last line there
+        # ended (by where that line stopped, so a line taken back to the next page does not
+        # count), for a page break is no rest for the reader's eye
+        runs = context.__dict__.setdefault("lettre_runs", {})
+        skip = args[2] if len(args) > 2 else kwargs.get("skip_stack")
+        element = id(getattr(box, "element", None))
+        lines, run = lines_of(context, box, *args, **kwargs), runs.get((element, repr(skip)), 0)
         while True:
             outer = getattr(context, "lettre_held", False)  # a paragraph in an inline block
             context.lettre_held = run >= LIMIT_LINES
@@ -98,6 +104,8 @@ def hold_runs() -> None:
             finally:
                 context.lettre_held = outer
             run = run + 1 if _text(line).rstrip().endswith((HYPHEN, "-")) else 0
+            if resume_at is not None:
+                runs[(element, repr(resume_at))] = run
             yield line, resume_at
 
     def split_first_line(text: str, style: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
