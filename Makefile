@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src/lettre
 	touch $@
 
 LOCALE := src/lettre/locale
@@ -48,4 +49,7 @@ clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
 
 bench: $(STAMP)  ## lettre against its engines (a year, a 10-year archive, the preview): prints a table, saves .artifacts/bench.json, exits 1 on a missed target; BENCH="--readme" rewrites the README table from it
+	@# lettre's bytecode, as an installed lettre has it (pip compiles at install; an editable
+	@# install does not, and PYTHONDONTWRITEBYTECODE keeps Python from writing it as it goes)
+	$(BIN)/python -m compileall -q src/lettre
 	$(BIN)/python -m tests.bench $(BENCH)
