@@ -167,14 +167,16 @@ def claim(out: Path, adoptable: Callable[[Path], bool]) -> None:
     archive's files are adopted beside such entries only). Anything else is the user's:
     refused, nothing touched.
     """
-    if (out / MARKER).is_file():
-        marker(out)  # a damaged marker is said now, before anything is written
-        return
     try:
         present = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     except OSError as error:
         message = _("{path}: cannot be read ({reason})").format(path=out, reason=error.strerror)
         raise UsageProblem(message) from None
+    # the marker, looked for once the folder is listed: a build started at the same time
+    # may have marked it meanwhile, and a build writes its files only after marking it
+    if (out / MARKER).is_file():
+        marker(out)  # a damaged marker is said now, before anything is written
+        return
     made = [name for name in present if name not in ARCHIVE and adoptable(out / name)]
     foreign = [
         name

@@ -105,6 +105,29 @@ def test_a_full_disk_while_archiving_keeps_the_previous_archive(
     assert snapshot(root / "dist") != built != before
 
 
+def test_a_folder_marked_by_another_build_while_it_is_read_is_lettre_s(tmp_path: Path) -> None:
+    """Two builds started at once: the one that takes the lock marks the folder and writes
+    an issue's files while the other, descheduled, is still checking whose the folder is.
+    That one read the marker (not there yet), then listed the folder (half an issue in it):
+    "not empty and lettre did not make it", exit 2. The marker is now read after the list."""
+    from lettre.output import MARKER, claim, save_marker
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    listing = Path.iterdir
+
+    def meanwhile(self: Path) -> Any:  # the other build marks the folder and starts writing
+        if self == out and not (out / MARKER).exists():
+            save_marker(out, {})
+            (out / "2025-06-13").mkdir()
+            (out / "2025-06-13" / "lettre-2025-06-13.pdf").write_bytes(b"%PDF")
+        return listing(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "iterdir", meanwhile)
+        claim(out, lambda path: False)  # nothing adoptable: only the marker says it is lettre's
+
+
 def test_two_builds_started_at_once_stay_consistent(newsletter: Newsletter, lettre: Lettre) -> None:
     root = newsletter()
     command = [sys.executable, "-m", "lettre", "--repo", str(root), "build", "--force"]
