@@ -112,6 +112,18 @@ def synthetic(root: Path) -> Path:
     return root
 
 
+def read_pdf(out: Path) -> tuple[Path, str, _Boxes]:
+    """The print edition built into `out` (the issue of 2025-06-13, not the print shop's
+    copy), pdftotext's word boxes of it, and those read (its lines, its pages)."""
+    pdf = next(p for p in (out / "2025-06-13").glob("*.pdf") if "imprimeur" not in p.name)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    parser = _Boxes()
+    parser.feed(boxes)
+    return pdf, boxes, parser
+
+
 def build(
     name: str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -135,12 +147,7 @@ def build(
     out = tmp_path_factory.mktemp("dist")
     result = Lettre(CliRunner(env={"NO_COLOR": "1"}))("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
-    pdf = next(p for p in (out / "2025-06-13").glob("*.pdf") if "imprimeur" not in p.name)
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    parser = _Boxes()
-    parser.feed(boxes)
+    pdf, boxes, parser = read_pdf(out)
     size = re.search(r'<page width="([0-9.]+)" height="([0-9.]+)"', boxes)
     assert size
     artifacts = ARTIFACTS / "print" / "-".join(filter(None, (name, paper, tag)))

@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 MIN_PX = 22 * PX_PER_MM
 """The shortest frame a photo of the side column is given, in CSS px."""
-MAX_PX = 76 * PX_PER_MM
-"""The tallest an opening's photo is shown (print.css), in CSS px."""
 CUT = 0.25
 """A frame cuts at most this share of the photo's width or height (`object-fit: cover`)."""
 SCALE_LIMIT = 0.55
@@ -187,15 +185,9 @@ def _frame(opening: Opening) -> Frame | None:
 def _tighter(page: Any, needed: float, framed: dict[str, Frame]) -> tuple[str, Frame] | None:
     """The lowest photo of an opening on `page` given a frame `needed` px shorter (within
     _frame's limits), when that brings up what follows it: a photo of the main column, or
-    one of the side column that ends the page that much below the text: (article id, rule)."""
-    articles = [b.element.get("id") for b in page.descendants() if laidout.tag(b) == "article"]
-    for article in reversed(articles):
-        try:
-            box = laidout.opening_box(page, article)
-        except LookupError:
-            continue
-        figure = next((b for b in box.descendants() if laidout.tag(b) == "figure"), None)
-        image = next((b for b in box.descendants() if laidout.tag(b) == "img"), None)
+    one of the side column that ends the page that much below the text: (article id, its
+    frame)."""
+    for article, box, figure, image in laidout.openings(page):
         if figure is None or image is None or article in framed:
             return None
         shape = figure.element.get("class") or "narrow"
@@ -248,19 +240,12 @@ def _space(page: Any) -> float:
 def _grow(
     page: Any, framed: dict[str, Frame], space: float, *, full: bool = False
 ) -> tuple[str, Frame] | None:
-    """The CSS that gives `space` (px) to a photo of an opening on `page` (the lowest
+    """The frame that gives `space` (px) to a photo of an opening on `page` (the lowest
     first) across the page or in the main column, cropped to a taller frame (its sides cut
-    by at most CUT): (article id, rule), or None. `full`: `page` is full, and the photo's
+    by at most CUT): (article id, its frame), or None. `full`: `page` is full, and the photo's
     opening (with the lines that must follow it) must stay on it, pushing only what
     follows it to the next page."""
-    articles = [b.element.get("id") for b in page.descendants() if laidout.tag(b) == "article"]
-    for article in reversed(articles):
-        try:
-            opening = laidout.opening_box(page, article)
-        except LookupError:
-            continue
-        figure = next((b for b in opening.descendants() if laidout.tag(b) == "figure"), None)
-        image = next((b for b in opening.descendants() if laidout.tag(b) == "img"), None)
+    for article, _opening, figure, image in laidout.openings(page):
         # (a photo of the side column is not grown: the main column beside it would stay
         # empty)
         if figure is None or image is None or article in framed:

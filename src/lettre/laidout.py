@@ -6,6 +6,7 @@ holds); positions and sizes are CSS px."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 PX_PER_MM = 96 / 25.4
@@ -72,6 +73,20 @@ def body_less(page: Any, ident: str) -> bool:
         None,
     )
     return article is not None and not any("body" in classes(b) for b in article.children)
+
+
+def openings(page: Any) -> Iterator[tuple[str, Any, Any, Any]]:
+    """The articles' openings on `page`, the lowest first: (article id, the opening's box,
+    its figure's box, its image's box — None when it has no photo)."""
+    articles = [b.element.get("id") for b in page.descendants() if tag(b) == "article"]
+    for article in reversed(articles):
+        try:
+            box = opening_box(page, article)
+        except LookupError:
+            continue
+        figure = next((b for b in box.descendants() if tag(b) == "figure"), None)
+        image = next((b for b in box.descendants() if tag(b) == "img"), None)
+        yield article, box, figure, image
 
 
 def opening_box(page: Any, ident: str) -> Any:

@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import __version__, paging
 from lettre.errors import LettreError
+from lettre.fitting import CUT
 from lettre.hyphenation import hold_runs, protect
 from lettre.images import Variant
 from lettre.messages import _, quoted
@@ -120,9 +121,9 @@ STRIP = {True: (1.0, 0.998, 50.0, 56.0), False: (0.484, 1.0, 28.0, 28.0)}
 an item spans, the share of the item its photo spans, the photo's height and the tallest it
 may take (mm); on A5, whose cover is short, the lead story's are LEAD_A5."""
 LEAD_A5 = (1.0, 0.998, 40.0, 44.0)
-CUT, BANNER = 0.25, 0.35
-"""An À la une frame cuts at most CUT of a photo's width or height, but BANNER of a
-landscape photo's height (a banner cut from it, as a lead story shows it)."""
+BANNER = 0.35
+"""An À la une frame cuts at most CUT of a photo's width or height (lettre.fitting's limit),
+but BANNER of a landscape photo's height (a banner cut from it, as a lead story shows it)."""
 
 
 class HeadlineFrame(NamedTuple):

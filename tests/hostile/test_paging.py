@@ -8,34 +8,21 @@ those of the pages the articles start on."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import yaml
-from PIL import Image, ImageDraw
 
 from lettre.templates import environment
 from tests.conftest import Lettre
-from tests.test_print_layout import Line, _Boxes
-from tests.tools.mixed_issue import LOREM
+from tests.test_print_layout import Line, read_pdf
+from tests.tools.mixed_issue import LOREM, _photo
 from tests.tools.pdf_images import placed_images
 
 SHIPPED = Path(__file__).parents[2] / "src/lettre/templates/print.html.j2"
-
-
-def _photo(width: int, height: int, hue: int) -> bytes:
-    image = Image.new("RGB", (width, height), (40 + hue % 150, 90, 140 + hue % 100))
-    draw = ImageDraw.Draw(image)
-    for k in range(0, width, max(1, width // 12)):
-        draw.line([(k, 0), (width - k, height)], fill=(230, 220, 200), width=max(2, width // 150))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
 
 
 SHAPES = ((600, 400), (350, 500), (750, 250), None)
@@ -91,13 +78,8 @@ def _articles(count: int, title: str) -> tuple[list[dict[str, Any]], dict[str, t
 def _build(lettre: Lettre, repo: Path, out: Path) -> tuple[Path, list[Line]]:
     result = lettre("build", "--out", str(out), repo=repo)
     assert result.exit_code == 0, result.output
-    pdf = next(p for p in (out / "2025-06-13").glob("*.pdf") if "imprimeur" not in p.name)
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    parser = _Boxes()
-    parser.feed(boxes)
-    return pdf, parser.lines
+    pdf, _boxes, read = read_pdf(out)
+    return pdf, read.lines
 
 
 def _plain(text: str) -> str:
