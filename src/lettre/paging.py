@@ -155,6 +155,13 @@ class _Tree:
         if frame.gutter is not None:
             photo.figure.style["margin_right"] = Dimension(frame.gutter, "px")
 
+    def takes(self, article: str, frame: Frame) -> bool:
+        """Whether the photo of `article` can be given `frame`: a template without the side
+        column's copy of a landscape photo (an override of an older lettre's) cannot have
+        it moved there."""
+        photo = self.photos.get(article)
+        return photo is not None and (not frame.moved or photo.moved_image is not None)
+
     def unwrap_tall(self, page: Any) -> list[str | None]:
         """Whether a side column overflows `page`, now laid out in the flow after the
         chapô, free to break across pages (its atomic block, which kept it whole, opened),
@@ -324,7 +331,11 @@ class _Fitter:
         article, frame, first = found
         while first and starts[first - 1] == starts[first]:  # a page before it that holds no
             first -= 1  # text, only a float's end (a long sommaire's): the frame may change it
-        if article in self.refused or self.tries[article] >= TRIES or article not in tree.photos:
+        if (
+            article in self.refused
+            or self.tries[article] >= TRIES
+            or not tree.takes(article, frame)
+        ):
             return None
         self.tries[article] += 1
         self.trial = _Trial(article, self.framed.get(article), first, last, badness(made[first:]))

@@ -205,6 +205,26 @@ def test_a_template_override_s_own_moved_block_in_the_side_column_is_printed(
         assert text.count(f"Note de la rédaction {i}.") == 1, (i, text.count(f"rédaction {i}."))
 
 
+def test_a_template_override_without_the_side_column_copy_builds(
+    lettre: Lettre, tmp_path: Path
+) -> None:
+    """A repository's print.html.j2 written for an older lettre, or trimmed, has no hidden
+    copy of a landscape photo in the side column (data-lettre="moved"): the fitting must not
+    move a photo there (it gave such a frame and the build failed on an internal error). The
+    benchmark's issue is one whose fitting moves landscape photos."""
+    from tests.bench import make_year
+
+    (tmp_path / "newsletter").mkdir()
+    (folder,) = make_year(tmp_path / "newsletter", 1, width=900)
+    copy = re.compile(r'\{% if shape == "wide" %\}<div data-lettre="moved">.*?\{% endif %\}')
+    _override(tmp_path / "newsletter", lambda text: copy.sub("", text, count=1))
+    result = lettre("build", "--out", str(tmp_path / "dist"), repo=tmp_path / "newsletter")
+    assert result.exit_code == 0, result.output
+    pdf = next((tmp_path / "dist" / folder.name).glob("*.pdf"))
+    photos = len(list((folder / "images").glob("*.jpg")))
+    assert _images_placed(pdf) == photos
+
+
 def test_compiled_templates_follow_their_source_and_their_environment(tmp_path: Path) -> None:
     """templates._Compiled (compiled code kept for the process): one name in the HTML and the
     text environment, in either order, is escaped in the one only; an override edited (same
