@@ -403,7 +403,7 @@ def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
     from lettre.fitting import Frame
 
     given: list[tuple[str, Frame | None]] = []
-    tree = SimpleNamespace(photos={"a": None, "b": None}, frame=lambda *g: given.append(g))
+    tree = SimpleNamespace(takes=lambda article, frame: True, frame=lambda *g: given.append(g))
     wanted = {"a": Frame(100.0), "b": Frame(120.0)}
     fuller: dict[str, bool] = {"a": False, "b": True}
 
