@@ -519,6 +519,40 @@ def test_a_headline_that_is_an_article_says_on_which_page(printed: Printed) -> N
         assert re.sub(r"^https?://(www\.)?", "", headline.url or "").rstrip("/")[:20] in first_page
 
 
+def test_the_cover_is_laid_out_once_more_for_its_page_numbers_not_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sommaire's and À la une's page numbers are known once the pages they point to are
+    made: the cover is laid out again once for them, with the final numbers (the test above
+    reads them). WeasyPrint would lay it out a third time, its numbers unchanged (it takes the
+    page count, which they do not show, for a change): a twentieth of an issue's layout."""
+    import weasyprint.layout.page as page_module
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from lettre.build import print_sources
+    from lettre.pdf import _fetcher, layout, resources
+
+    repo = Repository(PROJECT)
+    folder = PROJECT / "bulletins/2025-06-13"
+    loaded = load_issue(repo, folder, load_publication(repo).value).value  # type: ignore[arg-type]
+    assert loaded
+    html, css, variants = print_sources(loaded, repo, tmp_path, marks=False)
+    made: list[int] = []
+    remake = page_module.remake_page
+
+    def counted(index: int, *args: Any) -> Any:
+        made.append(index)
+        return remake(index, *args)
+
+    monkeypatch.setattr(page_module, "remake_page", counted)
+    fetcher, fonts = _fetcher(resources(variants)), FontConfiguration()
+    sheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]
+    document = layout(html, fetcher, fonts, {"stylesheets": sheets})
+    assert len(document.pages) > 2 and "contents" in html
+    assert made.count(0) == 2, made
+
+
 def test_the_print_shop_copy_has_its_marks_outside_the_bleed(tmp_path: Path) -> None:
     import pikepdf
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -232,15 +233,22 @@ def _unfloat_broken(context: Any) -> bool:
 
 
 def _look_up_again(context: Any) -> None:
-    """Has WeasyPrint's loop lay out again every page that shows a page number looked up
-    elsewhere (the sommaire's, "→ p. N"), now that the pages are final: it does so only for
-    a page whose own counters changed since it was laid out, which a page laid out again
-    by the fitting (before the pages it refers to were) may not have seen."""
+    """Has WeasyPrint's loop lay out again, once, every page that shows a page number looked
+    up elsewhere (the sommaire's, "→ p. N"), now that the pages are final: WeasyPrint does so
+    only for a page whose own counters changed since it was laid out, which a page laid out
+    again by the fitting (before the pages it refers to were) may not have seen. Each
+    number's text is made now, from the final pages, and marked as seen with the values
+    the page will have then: WeasyPrint would otherwise make it while laying the page out,
+    find it "changed" (the page count was not known the time before) and lay the page out a
+    third time, the same."""
     pages = len(context.page_maker)
     for item in context.target_collector.counter_lookup_items.values():
         index = item.page_maker_index
-        if index is not None and index < pages:
-            item.cached_page_counter_values = {}
+        if index is not None and index + 1 < pages:
+            values = copy.deepcopy(context.page_maker[index + 1][3][1])  # the page's counters
+            values["pages"] = [pages - 1]  # as WeasyPrint's loop sets them, before it starts
+            item.parse_again(values)
+            item.cached_page_counter_values, item.pending = values, False
             context.page_maker[index][-1]["content_changed"] = True
 
 
