@@ -86,6 +86,31 @@ def test_a_save_tells_the_email_then_the_pdf(served: Any) -> None:
     assert "Toute neuve" in html and next(state.files.glob("*.pdf")).stat().st_size > 0
 
 
+def test_a_save_is_built_by_one_worker_the_email_told_first(
+    served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `email` event comes from the worker that goes on to the PDF: one worker a save,
+    the issue loaded once, not a worker for the email and another for everything."""
+    from lettre import workers
+    from lettre.options import EMAIL, Options
+
+    root, _, server = served
+    started: list[Any] = []
+    start = workers._start
+    monkeypatch.setattr(
+        workers, "_start", lambda job, *rest: started.append(job) or start(job, *rest)
+    )
+    issue = root / ISSUE
+
+    def save() -> None:
+        issue.write_text(issue.read_text().replace("title: Une nouvelle", "title: Une autre"))
+
+    events = refresh_events(server.server_address[1], server.state.generation, save)
+    assert [name for name, _, _ in events] == ["email", "pdf"]
+    assert len(started) == 1 and started[0].first == Options(editions=(EMAIL,)), started
+    assert "Une autre" in next(server.state.files.glob("*.txt")).read_text()
+
+
 def test_a_page_that_missed_builds_hears_each_in_order(served: Any) -> None:
     """A page connecting late (`since` older than the build) hears every build it missed."""
     _, _, server = served

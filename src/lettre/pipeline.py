@@ -18,6 +18,7 @@ import importlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import stat
 import tempfile
@@ -248,6 +249,10 @@ class Job:
     """Whether a published issue's record guards this build."""
     number: int | None = None
     """The issue's number, part of what decides its output."""
+    first: Options | None = None
+    """Editions made and written before the others (the preview's email), their outcome
+    told on the file descriptor `told` as soon as they are written, in the same worker."""
+    told: int | None = None
 
 
 def check_output(repo: Repository, out: Path) -> None:
@@ -297,12 +302,15 @@ def build_all(
     published: bool = True,
     done: Callable[[Outcome], None] = lambda outcome: None,
     notes: Callable[[list[Problem]], None] | None = None,
+    first: tuple[Options, int] | None = None,
 ) -> list[Outcome]:
     """Build `folders` into `out`; `done` is called as each issue ends.
 
     `published` False skips the guard of published issues: for the preview, which writes
     into a folder of its own. `notes`, when given, is called first with publication.yaml's
-    warnings (the same whether or not anything is built).
+    warnings (the same whether or not anything is built). `first`, for the preview: the
+    editions each worker makes and writes first, and the descriptor it tells their outcome
+    on (Job.first).
     """
     check_output(repo, out)
     with locked(out) as lock:
@@ -335,7 +343,7 @@ def build_all(
                 outcomes.append(outcome)
                 done(outcome)
             else:
-                todo.append(job)
+                todo.append(job if first is None else replace(job, first=first[0], told=first[1]))
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if todo:
             with _temporaries_in(out):
@@ -553,7 +561,6 @@ def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
 
 def run(job: Job) -> Outcome:
     """Build one issue (in a worker process); every failure becomes the outcome's error."""
-    from lettre import publish
     from lettre.images import check_cache, checks_cached_in
     from lettre.load import load_issue
 
@@ -569,30 +576,11 @@ def run(job: Job) -> Outcome:
         if loaded.value is None or not loaded.ok:
             outcome.status, outcome.error = "failed", _("the issue has errors")
             return outcome
-        editions = make_editions(loaded.value, repo, job.out, job.options)
-        # the files this issue uses are known now: the stamp records those, and only those
-        inputs = input_files(repo, job.folder, publication.logo, used_names(loaded.value, repo))
-        options = job.options.as_dict()
-        current, seen = fingerprint(inputs, settings(options, job.number), job.seen)
-        if job.published:
-            publish.guard(repo, job.folder, output, editions, seen, job.reason, job.options)
-        if output.is_symlink():
-            raise LettreError(
-                _("{path} is a symbolic link, not lettre's; remove it").format(path=output)
-            )
-        before = Stamp.load(output)
-        outputs = {name: digest(data) for name, data in editions.files.items()}
-        where = f"{repo.shown(job.folder)}/issue.yaml"
-        warning = _("warning: {message}")
-        notes = [str(p) for p in loaded.problems] + [
-            f"{where}: " + warning.format(message=w) for w in editions.warnings
-        ]
-        sizes = {name: len(data) for name, data in editions.files.items()}
-        stamp = Stamp(current, seen, outputs, notes, sizes, options)
-        write_editions(output, editions, set(before.outputs) if before else None, stamp.encode())
-        outcome.sizes = {name: len(data) for name, data in editions.files.items()}
-        outcome.files = {name: output / name for name in editions.files}
-        outcome.warnings = editions.warnings
+        if job.first is not None and job.told is not None:
+            early = replace(outcome)
+            _made(job, loaded.value, publication, job.first, early)
+            _tell(job.told, early)
+        _made(job, loaded.value, publication, job.options, outcome)
     except ContentError as error:
         outcome.status, outcome.problems = "failed", error.problems
         outcome.error = _("publication.yaml has errors")
@@ -603,6 +591,59 @@ def run(job: Job) -> Outcome:
         expected = out_of_memory(error) or (isinstance(error, OSError) and error.errno in FULL)
         outcome.internal, outcome.details = not expected, traceback.format_exc()
     return outcome
+
+
+def _made(
+    job: Job, loaded: LoadedIssue, publication: Publication, options: Options, outcome: Outcome
+) -> None:
+    """The editions `options` names made and written with their stamp, told in `outcome`."""
+    from lettre import publish
+
+    repo, output = Repository(job.root), job.out / job.folder.name
+    editions = make_editions(loaded, repo, job.out, options)
+    # the files this issue uses are known now: the stamp records those, and only those
+    inputs = input_files(repo, job.folder, publication.logo, used_names(loaded, repo))
+    settled = options.as_dict()
+    current, seen = fingerprint(inputs, settings(settled, job.number), job.seen)
+    if job.published:
+        publish.guard(repo, job.folder, output, editions, seen, job.reason, options)
+    if output.is_symlink():
+        raise LettreError(
+            _("{path} is a symbolic link, not lettre's; remove it").format(path=output)
+        )
+    before = Stamp.load(output)
+    outputs = {name: digest(data) for name, data in editions.files.items()}
+    where = f"{repo.shown(job.folder)}/issue.yaml"
+    warning = _("warning: {message}")
+    notes = [str(p) for p in outcome.problems] + [
+        f"{where}: " + warning.format(message=w) for w in editions.warnings
+    ]
+    sizes = {name: len(data) for name, data in editions.files.items()}
+    stamp = Stamp(current, seen, outputs, notes, sizes, settled)
+    write_editions(output, editions, set(before.outputs) if before else None, stamp.encode())
+    outcome.sizes = sizes
+    outcome.files = {name: output / name for name in editions.files}
+    outcome.warnings = editions.warnings
+
+
+def _tell(told: int, outcome: Outcome) -> None:
+    """Send `outcome` on the descriptor `told`, whole (see `told_outcome`)."""
+    data = pickle.dumps(outcome)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(told, view) :]
+
+
+def told_outcome(read: int) -> Outcome | None:
+    """The outcome a worker told on the pipe whose reading end is `read` (see Job.first),
+    or None when it ended without telling one; `read` is closed."""
+    with os.fdopen(read, "rb") as stream:
+        size = stream.read(8)
+        data = stream.read(int.from_bytes(size, "big")) if len(size) == 8 else b""
+    if not data or len(data) != int.from_bytes(size, "big"):
+        return None
+    told = pickle.loads(data)  # our own worker's, on a pipe only it and we hold
+    return told if isinstance(told, Outcome) else None
 
 
 def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:

@@ -29,7 +29,7 @@ from typing import Any
 from lettre.errors import ContentError, LettreError, UsageProblem
 from lettre.messages import N_, _, language
 from lettre.options import EMAIL, PRINT_EDITION, Options
-from lettre.pipeline import Outcome, build_all
+from lettre.pipeline import Outcome, build_all, told_outcome
 from lettre.repo import Repository
 from lettre.templates import environment
 
@@ -78,26 +78,48 @@ class State:
     """Set to stop: by the caller, or by SIGTERM, SIGHUP or SIGINT."""
 
     def rebuild(self, say: Callable[[str], None]) -> None:
-        """The email first (under a second), shown at once; then the PDF too."""
+        """The email first (under a second), shown at once; then the PDF too: one build in
+        one worker, which tells the email's outcome once written and goes on (no second
+        worker to start, nor issue to load again)."""
         with self.building:
             if self.stop.is_set():
                 return
-            self._build(Options(editions=(EMAIL,)), say)
-            if self.outcome and self.outcome.status != "failed" and not self.stop.is_set():
-                self._build(Options(), say)
+            read, write = os.pipe()
+            early = threading.Thread(target=self._early, args=(read, say), daemon=True)
+            early.start()
+            try:
+                outcome, problems = self._build(Options(), (Options(editions=(EMAIL,)), write))
+            finally:
+                os.close(write)  # the worker's end is closed with it: `early` ends
+                early.join()
+            self._record(outcome, problems, Options(), say)
 
-    def _build(self, options: Options, say: Callable[[str], None]) -> None:
+    def _early(self, read: int, say: Callable[[str], None]) -> None:
+        told = told_outcome(read)
+        if told is not None:
+            self._record(told, _problems(told), Options(editions=(EMAIL,)), say)
+
+    def _build(
+        self, options: Options, first: tuple[Options, int]
+    ) -> tuple[Outcome | None, list[str]]:
         try:
             [outcome] = build_all(
-                self.repo, [self.folder], self.out, options, jobs=1, force=True, published=False
-            )
-            problems = [str(p) for p in outcome.problems] + (
-                [outcome.error] if outcome.error else []
-            )
+                self.repo, [self.folder], self.out, options,
+                jobs=1, force=True, published=False, first=first,
+            )  # fmt: skip
         except ContentError as error:
-            outcome, problems = None, [str(p) for p in error.problems]
+            return None, [str(p) for p in error.problems]
         except LettreError as error:
-            outcome, problems = None, [error.format_message()]
+            return None, [error.format_message()]
+        return outcome, _problems(outcome)
+
+    def _record(
+        self,
+        outcome: Outcome | None,
+        problems: list[str],
+        options: Options,
+        say: Callable[[str], None],
+    ) -> None:
         status = outcome.status if outcome else "failed"
         stage = (
             "failed" if status == "failed" else "pdf" if options.builds(PRINT_EDITION) else "email"
@@ -114,6 +136,10 @@ class State:
     @property
     def files(self) -> Path:
         return self.out / self.folder.name
+
+
+def _problems(outcome: Outcome) -> list[str]:
+    return [str(p) for p in outcome.problems] + ([outcome.error] if outcome.error else [])
 
 
 def watched(repo: Repository, folder: Path) -> list[Path]:
