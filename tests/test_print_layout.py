@@ -643,6 +643,19 @@ def test_a_la_une_photos_keep_most_of_themselves(words: Printed) -> None:
     _photos_framed_sensibly(words)
 
 
+def test_a_row_of_a_la_une_lines_up_its_titles_whatever_its_photos(words: Printed) -> None:
+    """Side by side, a square thumbnail and a panorama (mixed issue 4) have frames of
+    different heights: the lower photo stands on the row's foot, so both titles are on one
+    line, as a reader scans them."""
+    headlines = _issue(words).headlines
+    assert headlines[0].image and headlines[1].image and headlines[2].image
+    tops = [
+        next(line.y for line in words.lines if line.page == 1 and line.text == h.title)
+        for h in headlines[1:3]  # after the lead story: the first row of two
+    ]
+    assert abs(tops[0] - tops[1]) < 0.5, tops
+
+
 def _runs(printed: Printed) -> list[list[Line]]:
     """The body's lines, page after page, cut into runs of one paragraph in one column:
     the next line starts at the same x, one line height below (or at the next page's top)."""

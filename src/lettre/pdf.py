@@ -142,6 +142,7 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     photo; then a taller frame (the lead's, up to its limit) and, for a portrait or a
     square, a narrower one (the lead story's text beside it), or for a panorama a lower one."""
     item, share, height, tallest = LEAD_A5 if lead and paper == "A5" else STRIP[lead]
+    strip = height
     box = COVER_COLUMN[paper] * item
     full = width = box * share
     ratio = variant.width / max(1, variant.height)
@@ -154,7 +155,12 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     else:
         return HeadlineFrame("", beside=False)
     narrower = f"width: {100 * width / box:.1f}%; " if width < full else ""
-    return HeadlineFrame(f"{narrower}height: {height:.1f}mm;", lead and width <= BESIDE * box)
+    # a lower thumbnail (a panorama) stands on the strip's foot, so that the titles of a row
+    # of À la une line up whatever their photos' shapes
+    lower = f" margin-top: {strip - height:.1f}mm;" if not lead and height < strip else ""
+    return HeadlineFrame(
+        f"{narrower}height: {height:.1f}mm;{lower}", lead and width <= BESIDE * box
+    )
 
 
 def _shape(variant: Variant) -> str:
