@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -71,6 +72,63 @@ def test_a_no_op_rebuild_does_not_import_weasyprint(newsletter: Newsletter, lett
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines()[-1] == "False"
     assert "0 built, 3 unchanged" in run.stdout
+
+
+FIRST_LAYOUT = """
+import sys, tempfile
+from pathlib import Path
+import cffi.api
+from lettre.pipeline import warm_engines
+warm_engines()
+if sys.argv[1] == "warm":
+    from lettre.pdf import warm
+    warm()
+missed, typeof = [], cffi.api.FFI._typeof_locked
+def counted(self, cdecl):
+    missed.append(cdecl)
+    return typeof(self, cdecl)
+cffi.api.FFI._typeof_locked = counted
+from lettre.build import _print_edition
+from lettre.load import load_issue, load_publication
+from lettre.repo import Repository
+repo = Repository(Path(sys.argv[2]))
+loaded = load_issue(repo, repo.bulletins / "2025-06-13", load_publication(repo).value).value
+_print_edition(loaded, repo, Path(tempfile.mkdtemp()), marks=False)
+print("\\n".join(missed))
+"""
+
+
+def test_the_engines_first_use_is_made_once_before_the_workers_fork(tmp_path: Path) -> None:
+    """A worker is forked for each issue: what WeasyPrint makes on its first layout (cffi's
+    parsed C types above all) it made again for every issue, unless lettre.pdf.warm made it
+    in the process they are forked from (a year, the preview). After it, a worker's print
+    edition parses no C type but the arrays sized by its own glyph count. (That a warmed
+    build gives the same bytes: test_parallel_builds_give_the_same_bytes, whose --jobs 1
+    build of three issues is warmed and --jobs 2 is not.)"""
+    from tests.conftest import PROJECT
+
+    def missed(mode: str) -> list[str]:
+        command = [sys.executable, "-c", FIRST_LAYOUT, mode, str(PROJECT)]
+        run = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+        return [line for line in run.stdout.splitlines() if line]
+
+    sized = r"hb_codepoint_t\[\d+\]"
+    assert [t for t in missed("cold") if not re.fullmatch(sized, t)]  # the test sees them
+    assert [t for t in missed("warm") if not re.fullmatch(sized, t)] == []
+
+
+def test_the_engines_are_warmed_when_several_issues_share_a_worker(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Warming costs about two workers' first layouts: done when more issues than twice the
+    workers are built (a year), not for one issue (lettre build bulletins/DATE)."""
+    root, warmed = year(newsletter), list[int]()
+    monkeypatch.setattr("lettre.pdf.warm", lambda: warmed.append(1))
+    one = root / "bulletins/2025-06-13"
+    assert lettre("build", str(one), "--out", str(tmp_path / "a"), repo=root).exit_code == 0
+    assert warmed == []
+    assert lettre("build", "--jobs", "1", "--out", str(tmp_path / "b"), repo=root).exit_code == 0
+    assert warmed == [1]
 
 
 def test_one_failing_issue_does_not_stop_the_others(newsletter: Newsletter, lettre: Lettre) -> None:

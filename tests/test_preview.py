@@ -239,6 +239,36 @@ def test_a_stopped_preview_does_not_build_again(newsletter: Newsletter) -> None:
     assert not server.state.out.exists()  # a late save does not bring the folder back
 
 
+def test_the_preview_warms_the_engines_once_its_first_build_is_shown(
+    newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every save's worker is forked from the preview: lettre.pdf.warm runs there once, after
+    the first build (which it does not delay), holding the build lock (no fork amid it)."""
+    root, warmed = newsletter(), threading.Event()
+    held: list[bool] = []
+    states: list[preview.State] = []
+
+    class Recorded(preview.State):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            states.append(self)
+
+    def warm() -> None:
+        held.append(states[0].building.locked())
+        warmed.set()
+
+    monkeypatch.setattr(preview, "State", Recorded)
+    monkeypatch.setattr("lettre.pdf.warm", warm)
+    server, stop = preview.serve(Repository(root), root / "bulletins/2025-06-13", 0, print)
+    try:
+        assert server.state.stages == {1: "email", 2: "pdf"}
+        assert warmed.wait(60) and held == [True]
+    finally:
+        stop.set()
+        server.server_close()
+        preview.clean(server)
+
+
 def test_a_port_in_use_is_a_usage_error_and_leaves_no_folder(
     newsletter: Newsletter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

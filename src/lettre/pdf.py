@@ -273,6 +273,67 @@ def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
         return document.render(font_config=fonts, **{**options, "stylesheets": sheets})
 
 
+WARM_TEXT = (
+    "Les unités engagées ont conduit des missions de reconnaissance et de soutien, en "
+    "liaison étroite avec les partenaires locaux : l’approvisionnement des établissements "
+    "départementaux, la relève de nuit, 300 kilomètres. "
+) * 3
+WARM_HTML = f"""<!doctype html><html lang="fr"><head><title>lettre</title></head><body>
+<div class="running-head">Lettre</div><nav class="contents"><a href="#a">Article</a></nav>
+<section class="rubrique"><h2 class="section-title">Rubrique</h2><article id="a" class="wide">
+<div class="opening"><h3>Un titre <em>pour</em> voir</h3><figure class="wide">
+<img src="lettre:image/warm.jpg" alt="Photo"><figcaption>Légende</figcaption></figure>
+<div class="text"><aside class="side"><div class="keep"><p class="meta">1 janv.<br>Auteur</p>
+<img src="lettre:image/warm.png" alt="Logo"><p class="reference"><a href="#a">p.</a></p></div>
+</aside><p class="chapo"><strong>{WARM_TEXT}</strong></p></div></div><div class="text body">
+<p>{WARM_TEXT}</p><ul><li><em>un</em></li><li><strong><em>deux</em></strong></li></ul>
+<table><thead><tr><th>Étape</th></tr></thead><tbody><tr><td>Toulon</td></tr></tbody></table>
+</div></article></section></body></html>"""
+"""What `warm` lays out: the print edition's kinds of boxes (floats, a photo and a PNG, a
+table, a list, every face of the font, French text to hyphenate)."""
+
+
+def warm() -> None:
+    """Lay a small print edition out and write it, in the process the workers are forked
+    from, so that what WeasyPrint, Pango, HarfBuzz, pyphen and Pillow make on their first use
+    (cffi's parsed C types above all: 0.1 s) is made once, not again in each worker. Worth it
+    when a process forks several: a year, the preview."""
+    import io
+
+    from PIL import Image
+    from weasyprint import CSS, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+
+    from lettre.model import Colors
+    from lettre.templates import environment
+
+    Image.init()  # every plugin: what checking a photo does first
+    photo, logo = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (60, 40), (90, 120, 150)).save(photo, "JPEG")
+    Image.new("RGBA", (20, 20), (9, 9, 9, 128)).save(logo, "PNG")
+    images = {"lettre:image/warm.jpg": (photo.getvalue(), "image/jpeg"),
+              "lettre:image/warm.png": (logo.getvalue(), "image/png")}  # fmt: skip
+    source = {"lettre:source/issue.yaml": (b"date: 2025-06-13\n", "application/yaml")}
+    fetcher = _fetcher({**resources({}), **images, **source})
+    fonts = FontConfiguration()
+    css = environment(None, "fr", html=False).get_template("print.css")
+    sheet = css.render(theme=theme(Colors()).tokens(), paper="A4", marks=False)
+    attachment = Attachment(url="lettre:source/issue.yaml", url_fetcher=fetcher, name="issue.yaml")
+    options: dict[str, Any] = {
+        "pdf_variant": "pdf/a-3a",
+        "pdf_identifier": b"0" * 32,
+        "pdf_tags": True,
+        "attachments": [attachment],
+        "custom_metadata": False,
+        "stylesheets": [CSS(string=sheet, url_fetcher=fetcher, font_config=fonts)],
+    }
+    try:
+        layout(protect(WARM_HTML), fetcher, fonts, options).write_pdf(**options)
+    finally:
+        if getattr(fonts, "_folder", None):
+            shutil.rmtree(fonts._folder, ignore_errors=True)
+
+
 def _where(html: str, message: str) -> str:
     """ " (in « Title »)": the heading above the first place the refused URL appears."""
     url = re.search(r"read (.+?): the print edition", message)

@@ -348,6 +348,10 @@ def build_all(
         if todo:
             with _temporaries_in(out):
                 warm_engines()
+                if len(todo) > 2 * workers:  # what each worker's first layout makes, made once
+                    from lettre.pdf import warm
+
+                    warm()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )

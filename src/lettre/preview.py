@@ -408,8 +408,19 @@ def serve(
     hosts |= {f"127.0.0.1:{bound}", f"localhost:{bound}"}
     if bound == 80:  # browsers leave the default port out of Host
         hosts |= {"127.0.0.1", "localhost"}
+    threading.Thread(target=_warm, args=(state,), daemon=True).start()
     threading.Thread(target=watch, args=(state, stop, say), daemon=True).start()
     return server, stop
+
+
+def _warm(state: State) -> None:
+    """What each build's worker makes on its first layout, made once here (lettre.pdf.warm):
+    every save's PDF shows sooner. A save meanwhile waits for it (no fork amid a layout)."""
+    from lettre.pdf import warm
+
+    with state.building:
+        if not state.stop.is_set():
+            warm()
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
