@@ -295,19 +295,22 @@ table, a list, every face of the font, French text to hyphenate)."""
 
 def warm() -> None:
     """Lay a small print edition out and write it, in the process the workers are forked
-    from, so that what WeasyPrint, Pango, HarfBuzz, pyphen and Pillow make on their first use
-    (cffi's parsed C types above all: 0.1 s) is made once, not again in each worker. Worth it
-    when a process forks several: a year, the preview."""
+    from, so that what WeasyPrint, Pango, HarfBuzz, pyphen, Pillow and Babel make on their
+    first use (cffi's parsed C types above all: 0.1 s) is made once, not again in each
+    worker. Worth it when a process forks several: a year, the preview."""
     import io
 
     from PIL import Image
     from weasyprint import CSS, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
+    from lettre.i18n import _LOCALES, format_date
     from lettre.model import Colors
     from lettre.templates import environment
 
     Image.init()  # every plugin: what checking a photo does first
+    for language in _LOCALES:  # Babel's calendar data, read on first use
+        format_date(datetime(2025, 6, 13).date(), language)
     photo, logo = io.BytesIO(), io.BytesIO()
     Image.new("RGB", (60, 40), (90, 120, 150)).save(photo, "JPEG")
     Image.new("RGBA", (20, 20), (9, 9, 9, 128)).save(logo, "PNG")
