@@ -145,7 +145,7 @@ def test_a_worker_that_crashes_is_told_with_its_signal_and_exits_3(
     assert result.exit_code == 3
     [line] = [line for line in result.stderr.splitlines() if "failed:" in line]
     assert line.startswith(
-        "bulletins/2025-06-13: failed: the build crashed: SIGSEGV (Segmentation fault) in run "
+        "bulletins/2025-06-13: failed: the build crashed: SIGSEGV (Segmentation fault) in _made "
         "(pipeline.py:"
     )
     assert line.endswith("MB of its 3072 MB (--memory), so not for lack of memory")
@@ -156,7 +156,7 @@ def test_a_worker_that_crashes_is_told_with_its_signal_and_exits_3(
     debug = lettre("--debug", "build", repo=root)
     assert debug.exit_code == 3
     assert "Fatal Python error: Segmentation fault" in debug.stderr
-    assert "in run\n" in debug.stderr and "report it with the details above." in debug.stderr
+    assert "in _made\n" in debug.stderr and "report it with the details above." in debug.stderr
 
 
 HOARD_AND_CRASH = """
