@@ -83,7 +83,7 @@ def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, 
         image_bounds.check_structure(data)
     except image_bounds.TooMuchWork as error:
         raise ImageProblem(str(error)) from None
-    Image.init()  # every plugin imported here, once, not in each child
+    _import_decoders()  # here, once, not in each child
     answer = within_time(lambda: _decode(data, wanted), DECODE_SECONDS)
     kind, *values = json.loads(answer)
     if kind != "ok":
@@ -94,6 +94,14 @@ def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, 
     if folder is not None:
         image_cache.write_check(folder, key, dict(zip(_RECORDED, values, strict=True)))
     return values[0], values[1], values[2]
+
+
+def _import_decoders() -> None:
+    """The decoders of PHOTO_FORMATS (and of the few formats Pillow always tries first).
+    Not every plugin of Pillow (Image.init: 20 ms): a child given a file of another format
+    imports them itself (Image.open does), to name that format in its refusal."""
+    Image.preinit()
+    from PIL import WebPImagePlugin  # noqa: F401 (registers WebP)
 
 
 _CHECK_VERSION = (

@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import importlib
 import json
 import logging
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
@@ -61,7 +63,7 @@ from lettre.stamps import (
     shared_inputs,
     used_names,
 )
-from lettre.workers import SCRATCH, Failure, out_of_memory, run_isolated
+from lettre.workers import SCRATCH, Failure, meanwhile, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 if TYPE_CHECKING:
@@ -339,7 +341,11 @@ def build_all(
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if todo:
             with _temporaries_in(out):
-                warm_engines()
+                stop = _images_ahead(known, todo, limits, lock, out)
+                try:
+                    warm_engines()
+                finally:
+                    stop()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
@@ -357,6 +363,46 @@ def warm_engines() -> None:
     from lettre.templates import compile_shipped
 
     compile_shipped()
+
+
+def _images_ahead(
+    known: _Known, todo: list[Job], limits: Limits, lock: int, out: Path
+) -> Callable[[], None]:
+    """While this process imports the engines (a cold build's longest wait, on one core), a
+    process of its own (see workers.meanwhile) checks the photos of the issues to build and
+    makes them ready for every edition, into out/.cache, where each worker finds them instead
+    of doing it again. Stopped once the engines are imported, done or not: then each worker
+    does what is left, as it would have. Not when they are imported already (the preview's
+    warm process: the workers start at once)."""
+    if "weasyprint" in sys.modules:
+        return lambda: None
+    publication = known.validated
+    work = functools.partial(_make_images, todo, publication)
+    return meanwhile(work, limits=limits, lock=lock, out=out)
+
+
+def _make_images(todo: list[Job], publication: Publication | None) -> None:
+    """Each issue's images checked (the check cache) and made (the image cache), as its
+    worker will: through the same functions, so the same bytes; nothing else is written,
+    and nothing is told (the worker tells what is wrong)."""
+    from lettre import images
+    from lettre.load import load_issue
+
+    for job in todo:
+        try:
+            repo = Repository(job.root)
+            with images.checks_cached_in(images.check_cache(job.out)):
+                publication = publication or _publication(repo)
+                loaded = load_issue(repo, job.folder, publication).value
+            cache = job.out / ".cache" / "images"
+            if loaded is None or any(p.is_symlink() for p in (cache.parent, cache)):
+                continue  # build.cache_folder refuses it: the worker says so
+            images.variants(loaded.images, images.PRINT, cache)
+            for logo in (loaded.logo, loaded.logo_dark):
+                if logo and logo.format != "SVG":
+                    images.variant(logo, images.EMAIL, cache)
+        except Exception as error:  # the worker meets it again, and tells it
+            log.debug("images of %s not made ahead: %s", job.folder, error)
 
 
 @contextlib.contextmanager
@@ -415,6 +461,11 @@ class _Known:
         self._unsaved: bytes | None = None
         if not stamps or not all(self.seen_by(s) for s in stamps):
             self.value()  # now, before any issue is told: its errors stop the whole build
+
+    @property
+    def validated(self) -> Publication | None:
+        """publication.yaml, when it was validated already."""
+        return self._value
 
     def value(self) -> Publication:
         """publication.yaml, validated (a ContentError if it is not valid)."""

@@ -146,6 +146,28 @@ def run_isolated(
     return results
 
 
+def meanwhile(
+    work: Callable[[], None], *, limits: Limits, lock: int, out: Path
+) -> Callable[[], None]:
+    """Start `work()` in a process of its own, like a worker (its limits, the lock, its
+    temporary files in `out`), beside what the caller does now; returns the function that
+    ends it: at once if it is still at work, killed. Its result is only what it leaves in
+    lettre's caches (written atomically): the work done ahead of time that the workers
+    would do anyway, never anything they rely on."""
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+    worker = _start(None, lambda _job: work(), limits, lock, scratch)
+
+    def stop() -> None:
+        if not worker.results.poll():  # still at work: what it made so far is kept
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+        worker.results.close()
+        os.waitpid(worker.pid, 0)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    return stop
+
+
 def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: Path) -> _Worker[J]:
     from multiprocessing import Pipe
 
