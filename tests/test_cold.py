@@ -29,15 +29,21 @@ from lettre.repo import Repository
 root, out, seen, how = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 if how == "warm":
     import weasyprint  # the engines imported already (the preview's process)
+import jinja2
+compiling, calls = jinja2.Environment.compile, []
+def compile(*args, **kwargs):  # in this process and the worker: the templates they compile
+    calls.append("compile")
+    return compiling(*args, **kwargs)
+jinja2.Environment.compile = compile
 warming = pipeline.warm_engines
-def warm():  # as on an idle machine: the photo is made before the engines are imported
+def warm(*args):  # as on an idle machine: the work ahead is done before the engines are imported
     deadline = time.monotonic() + 120
     while how == "cold" and len(list(out.glob(".cache/images/*"))) < 2:
         assert time.monotonic() < deadline, "the photo was never made ahead"
         time.sleep(0.05)
-    warming()
+    warming(*args)
 pipeline.warm_engines = warm
-building, calls = pipeline.run, []
+building = pipeline.run
 def run(job):  # in the worker: which image work it does itself
     for name in ("within_time", "_make_variant"):
         def spy(*args, real=getattr(images, name), name=name):
@@ -74,17 +80,18 @@ def editions(out: Path) -> dict[str, bytes]:
     }
 
 
-def test_a_cold_build_finds_its_photo_checked_and_made_and_the_same_bytes_come_out(
+def test_a_cold_build_finds_its_templates_compiled_its_photo_made_and_the_same_bytes(
     newsletter: Newsletter, tmp_path: Path
 ) -> None:
-    """Made ahead (pipeline._images_ahead), the photo is neither decoded nor made again in
-    the worker; the editions are byte for byte those of a build that made it in the worker."""
+    """Done ahead (pipeline._work_ahead), the templates are compiled neither by the build
+    nor by the worker, the photo neither checked nor made again by the worker; the editions
+    are byte for byte those of a build that did all that itself."""
     root = newsletter()
     cold, done_cold = build(root, tmp_path / "cold", "cold")
     warm, done_warm = build(root, tmp_path / "warm", "warm")
     assert cold == warm == ["built", None, []]
     assert done_cold == []
-    assert sorted(set(done_warm)) == ["_make_variant", "within_time"]  # the spies do see them
+    assert sorted(set(done_warm)) == ["_make_variant", "compile", "within_time"]  # seen
     made = editions(tmp_path / "cold")
     assert any(name.startswith("images/photo-") for name in made)
     assert made == editions(tmp_path / "warm")

@@ -18,6 +18,7 @@ import functools
 import importlib
 import json
 import logging
+import marshal
 import os
 import shutil
 import stat
@@ -63,7 +64,7 @@ from lettre.stamps import (
     shared_inputs,
     used_names,
 )
-from lettre.workers import SCRATCH, Failure, meanwhile, out_of_memory, run_isolated
+from lettre.workers import SCRATCH, Failure, Meanwhile, meanwhile, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 if TYPE_CHECKING:
@@ -341,11 +342,12 @@ def build_all(
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if todo:
             with _temporaries_in(out):
-                stop = _images_ahead(known, todo, limits, lock, out)
+                ahead = _work_ahead(known, todo, limits, lock, out)
                 try:
-                    warm_engines()
+                    warm_engines(ahead.folder if ahead else None)
                 finally:
-                    stop()
+                    if ahead:
+                        ahead.stop()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
@@ -353,32 +355,56 @@ def build_all(
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
-def warm_engines() -> None:
+def warm_engines(ahead: Path | None = None) -> None:
     """Import, in the process the workers are forked from, everything a build needs, and
     warm what can be: each worker starts with WeasyPrint, MJML, Pillow and Jinja loaded
     (fork shares their pages) and the shipped templates compiled, instead of paying for
-    them."""
+    them. `ahead` is the folder where the work done meanwhile (see `_work_ahead`) left the
+    templates compiled, if it did."""
     for name in ENGINES:
         importlib.import_module(name)
-    from lettre.templates import compile_shipped
+    from lettre import templates
 
-    compile_shipped()
+    try:
+        compiled = marshal.loads((ahead / COMPILED).read_bytes()) if ahead else {}
+    except (OSError, EOFError, ValueError, TypeError):
+        compiled = {}  # not done in time: compiled here
+    templates._COMPILED.update(compiled)
+    templates.compile_shipped()
 
 
-def _images_ahead(
+COMPILED = "templates.marshal"
+"""The shipped templates, compiled by the work done ahead: what templates._COMPILED holds."""
+
+
+def _work_ahead(
     known: _Known, todo: list[Job], limits: Limits, lock: int, out: Path
-) -> Callable[[], None]:
-    """While this process imports the engines (a cold build's longest wait, on one core), a
-    process of its own (see workers.meanwhile) checks the photos of the issues to build and
-    makes them ready for every edition, into out/.cache, where each worker finds them instead
-    of doing it again. Stopped once the engines are imported, done or not: then each worker
-    does what is left, as it would have. Not when they are imported already (the preview's
+) -> Meanwhile | None:
+    """While this process imports the engines (a cold build's longest wait, on one core),
+    a process of its own (see workers.meanwhile) compiles the shipped templates for it,
+    then checks the photos of the issues to build and makes them ready for every edition,
+    into out/.cache, where each worker finds them instead of doing it again. Stopped once
+    the engines are imported, done or not: this process and the workers then do what is
+    left, as they would have. None when the engines are imported already (the preview's
     warm process: the workers start at once)."""
     if "weasyprint" in sys.modules:
-        return lambda: None
-    publication = known.validated
-    work = functools.partial(_make_images, todo, publication)
+        return None
+    work = functools.partial(_ahead, todo, known.validated)
     return meanwhile(work, limits=limits, lock=lock, out=out)
+
+
+def _ahead(todo: list[Job], publication: Publication | None) -> None:
+    """The work done ahead (see `_work_ahead`), in its own process; its folder is TMPDIR."""
+    from lettre import templates
+
+    try:
+        templates.compile_shipped()
+        folder = Path(tempfile.gettempdir())
+        (folder / f".{COMPILED}").write_bytes(marshal.dumps(dict(templates._COMPILED)))
+        (folder / f".{COMPILED}").rename(folder / COMPILED)  # whole, or not there
+    except Exception as error:  # compiled by the build itself then, which tells what fails
+        log.debug("templates not compiled ahead: %s", error)
+    _make_images(todo, publication)
 
 
 def _make_images(todo: list[Job], publication: Publication | None) -> None:

@@ -146,26 +146,36 @@ def run_isolated(
     return results
 
 
-def meanwhile(
-    work: Callable[[], None], *, limits: Limits, lock: int, out: Path
-) -> Callable[[], None]:
-    """Start `work()` in a process of its own, like a worker (its limits, the lock, its
-    temporary files in `out`), beside what the caller does now; returns the function that
-    ends it: at once if it is still at work, killed. Its result is only what it leaves in
-    lettre's caches (written atomically): the work done ahead of time that the workers
-    would do anyway, never anything they rely on."""
-    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
-    worker = _start(None, lambda _job: work(), limits, lock, scratch)
+class Meanwhile:
+    """A process started by `meanwhile`."""
 
-    def stop() -> None:
-        if not worker.results.poll():  # still at work: what it made so far is kept
+    def __init__(self, worker: _Worker[None], scratch: Path) -> None:
+        self._worker, self._scratch = worker, scratch
+
+    @property
+    def folder(self) -> Path:
+        """Its temporary folder (TMPDIR), where it may leave files for its caller to read
+        before `stop`, which removes it."""
+        return self._worker.folder
+
+    def stop(self) -> None:
+        """End it: at once, killed, if it is still at work (what it made so far is kept)."""
+        if not self._worker.results.poll():
             with contextlib.suppress(ProcessLookupError):
-                os.kill(worker.pid, signal.SIGKILL)
-        worker.results.close()
-        os.waitpid(worker.pid, 0)
-        shutil.rmtree(scratch, ignore_errors=True)
+                os.kill(self._worker.pid, signal.SIGKILL)
+        self._worker.results.close()
+        os.waitpid(self._worker.pid, 0)
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
-    return stop
+
+def meanwhile(work: Callable[[], None], *, limits: Limits, lock: int, out: Path) -> Meanwhile:
+    """Start `work()` in a process of its own, like a worker (its limits, the lock, its
+    temporary files in `out`, its death with the build), beside what the caller does now.
+    What it makes is only what it leaves in lettre's caches (written atomically) and in its
+    folder: work done ahead of time that the workers would do anyway, never anything they
+    rely on."""
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+    return Meanwhile(_start(None, lambda _job: work(), limits, lock, scratch), scratch)
 
 
 def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: Path) -> _Worker[J]:
