@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from lettre import image_bounds, image_cache, image_pixels, svg
+from lettre import image_bounds, image_cache, image_pixels, svg, workers
 from lettre.errors import LettreError
 from lettre.image_pixels import Spec
 from lettre.messages import _
@@ -97,11 +97,15 @@ def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, 
 
 
 def _import_decoders() -> None:
-    """The decoders of PHOTO_FORMATS (and of the few formats Pillow always tries first).
-    Not every plugin of Pillow (Image.init: 20 ms): a child given a file of another format
+    """What each decoding child needs, imported here, once: the decoders of PHOTO_FORMATS
+    (and of the few formats Pillow always tries first), and ctypes (workers.die_with). Not
+    every plugin of Pillow (Image.init: 20 ms): a child given a file of another format
     imports them itself (Image.open does), to name that format in its refusal."""
-    Image.preinit()
+    import ctypes  # noqa: F401
+
     from PIL import WebPImagePlugin  # noqa: F401 (registers WebP)
+
+    Image.preinit()
 
 
 _CHECK_VERSION = (
@@ -152,10 +156,14 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     is also limited, in case the parent itself is stopped.
     """
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read)
         try:
+            # killed with its parent (a worker stopped, the work ahead ended): it would
+            # otherwise decode on for up to a minute (and, the build killed, keep its lock)
+            workers.die_with(parent)
             hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             limit = math.ceil(seconds) + 1
             limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)

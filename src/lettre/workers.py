@@ -204,7 +204,7 @@ def _worker(
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
-        _die_with(build[0])
+        die_with(build[0])
         # the lock is this build's open file, shared: re-taking it is a no-op, and fails if
         # the lock were another's; it stays held while this worker lives
         fcntl.flock(build[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -243,8 +243,9 @@ def out_of_memory(error: BaseException) -> bool:
     )
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the build dies (even of kill -9)."""
+def die_with(parent: int) -> None:
+    """Have the kernel kill this process (a worker, a decoding child) when its `parent`
+    dies, even of kill -9."""
     if sys.platform == "linux":
         import ctypes
 

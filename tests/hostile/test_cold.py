@@ -51,6 +51,60 @@ def test_work_ahead_that_never_ends_neither_holds_the_build_nor_outlives_it(
     assert list((out / "2025-06-13").glob("*.pdf"))
 
 
+DECODING_FOR_EVER = """
+import os, sys, time
+from pathlib import Path
+from lettre import images, pipeline
+from lettre.cli import cli
+started = Path(sys.argv[2] + "-decoding")
+def decode(data, wanted):  # a check's decoding that never ends (stopped after 60 s)
+    started.write_text(str(os.getpid()))
+    time.sleep(3600)
+making = pipeline._make_images
+def make(todo, publication):  # in the work ahead only
+    images._decode = decode
+    making(todo, publication)
+pipeline._make_images = make
+warming = pipeline.warm_engines
+def warm(*args):  # the engines imported once the decoding started
+    while not started.exists() or not started.read_text():
+        time.sleep(0.05)
+    warming(*args)
+pipeline.warm_engines = warm
+try:
+    cli(["--repo", sys.argv[1], "build", "--out", sys.argv[2]])
+except SystemExit as end:
+    code = end.code
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+decoding, deadline = int(started.read_text()), time.monotonic() + 60
+while alive(decoding) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("still decoding" if alive(decoding) else "decoding ended")
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_decoding_ahead_ends_with_the_work_ahead(newsletter: Newsletter, tmp_path: Path) -> None:
+    """A photo's check forks a child that decodes it (images.within_time); when the work
+    ahead is stopped, that child dies with it (workers.die_with), instead of decoding on
+    after the build (up to a minute)."""
+    root, out = newsletter(), tmp_path / "dist"
+    said = tmp_path / "said.txt"  # not a pipe: a child left behind would hold it open
+    with said.open("w") as output:
+        run = subprocess.run(
+            [sys.executable, "-c", DECODING_FOR_EVER, str(root), str(out)],
+            stdout=output, stderr=subprocess.STDOUT, cwd=PROJECT, timeout=600, check=False,
+        )  # fmt: skip
+    assert run.returncode == 0, said.read_text()
+    assert "1 built" in said.read_text()
+    assert said.read_text().splitlines()[-1] == "decoding ended"
+
+
 def truncated() -> bytes:
     buffer = io.BytesIO()
     Image.effect_noise((900, 600), 60).convert("RGB").save(buffer, "JPEG", quality=90)
