@@ -386,8 +386,8 @@ def _work_ahead(
     into out/.cache, where each worker finds them instead of doing it again. Stopped once
     the engines are imported, done or not: this process and the workers then do what is
     left, as they would have. None when the engines are imported already (the preview's
-    warm process: the workers start at once)."""
-    if "weasyprint" in sys.modules:
+    warm process: the workers start at once), or on one core (nothing to do it beside)."""
+    if "weasyprint" in sys.modules or (os.cpu_count() or 1) < 2:
         return None
     work = functools.partial(_ahead, todo, known.validated)
     return meanwhile(work, limits=limits, lock=lock, out=out)
