@@ -390,7 +390,11 @@ def _work_ahead(
     if "weasyprint" in sys.modules or (os.cpu_count() or 1) < 2:
         return None
     work = functools.partial(_ahead, todo, known.validated)
-    return meanwhile(work, limits=limits, lock=lock, out=out)
+    try:
+        return meanwhile(work, limits=limits, lock=lock, out=out)
+    except OSError as error:  # no process to spare (EAGAIN): the build does it all
+        log.debug("no work ahead: %s", error)
+        return None
 
 
 def _ahead(todo: list[Job], publication: Publication | None) -> None:
