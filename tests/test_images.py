@@ -170,7 +170,7 @@ def test_a_jpeg_that_cannot_be_kept_is_encoded_again_pixels_only(
     data = source()
     made = variant(info_of(tmp_path, data), PRINT)
     assert made.data != data
-    assert markers(made.data)[:2] == [0xDB, 0xC4] or 0xC2 in markers(made.data)
+    assert 0xC0 in markers(made.data)  # encoded by lettre: baseline, for print (see PRINT)
     assert not {m for m in markers(made.data) if m == 0xFE or 0xE1 <= m <= 0xEF}
     assert Image.open(io.BytesIO(made.data)).mode == "RGB"  # 8-bit sRGB colour
     assert image_pixels.jpeg_quality(Image.open(io.BytesIO(made.data))) == PRINT.quality
@@ -212,13 +212,11 @@ def test_unusual_modes_become_8_bit_srgb(tmp_path: Path, mode: str, expected: st
         assert result.size == (1418, 886)
 
 
-def test_one_decoding_serves_both_editions_at_a_reduced_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A 6000 × 4000 JPEG needs 1329 × 886 for print: decoded once, at half size (draft:
-    still over twice the size needed), and the email's 1200 × 800 made from the print's."""
+@pytest.fixture
+def spied(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[int, int]], list[object]]:
+    """The sizes `image_pixels` decodes JPEGs at, and each resize it makes (from, to)."""
     decodings: list[tuple[int, int]] = []
-    resized: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    resized: list[object] = []
     real_decoded, real_resize = image_pixels._decoded, Image.Image.resize
 
     def spy_decoded(*args: object) -> Image.Image:
@@ -232,14 +230,80 @@ def test_one_decoding_serves_both_editions_at_a_reduced_size(
         resized.append((self.size, size))
         return real_resize(self, size, *args, **kw)  # type: ignore[arg-type]
 
-    info = info_of(tmp_path, jpeg(photo((6000, 4000)), quality=90))
     monkeypatch.setattr(image_pixels, "_decoded", spy_decoded)
     monkeypatch.setattr(Image.Image, "resize", spy_resize)
-    email = variant(info, EMAIL, tmp_path / "cache")
-    printed = variant(info, PRINT, tmp_path / "cache")
-    assert decodings == [(3000, 2000)]
-    assert resized == [((3000, 2000), (1329, 886)), ((1329, 886), (1200, 800))]
-    assert (printed.width, printed.height, email.width, email.height) == (1329, 886, 1200, 800)
+    return decodings, resized
+
+
+@pytest.mark.parametrize(
+    ("source", "decoding", "resizes"),
+    [
+        # half size is 1200 × 800: the email's whole box, 271 ppi printed 75 mm high
+        ((2400, 1600), (1200, 800), []),
+        # a quarter still holds the email's 1200 × 800 and 250 ppi: resized to 300 ppi
+        ((6000, 4000), (1500, 1000), [((1500, 1000), (1329, 886)), ((1329, 886), (1200, 800))]),
+        # half is 738 px high, 250 ppi at 75 mm (to the pixel): printed as decoded
+        ((2952, 1476), (1476, 738), [((1476, 738), (1200, 600))]),
+        # half would be 737 px high, under 250 ppi: decoded whole, resized to 300 ppi
+        ((2948, 1474), (2948, 1474), [((2948, 1474), (1772, 886)), ((1772, 886), (1200, 600))]),
+        # half would be 900 px wide, short of the email's 1200: decoded whole
+        ((1800, 1200), (1800, 1200), [((1800, 1200), (1329, 886)), ((1329, 886), (1200, 800))]),
+        # upright: the email's 1200 × 1800 needs every pixel, print's 591 × 886 far fewer
+        ((1600, 2400), (1600, 2400), [((1600, 2400), (1200, 1800)), ((1200, 1800), (591, 886))]),
+        # smaller than both boxes: never enlarged
+        ((800, 500), (800, 500), []),
+    ],
+)
+def test_a_jpeg_is_decoded_once_at_the_smallest_scale_that_gives_250_ppi(
+    tmp_path: Path,
+    spied: tuple[list[tuple[int, int]], list[object]],
+    source: tuple[int, int],
+    decoding: tuple[int, int],
+    resizes: list[tuple[tuple[int, int], tuple[int, int]]],
+) -> None:
+    """One decoding (draft) at the smallest scale that leaves the email its whole box and
+    print 250 ppi at its largest size (PRINT.enough: 75 mm high, or 170 mm wide), then each
+    resized down to its box only when larger, the smaller from the larger: never up."""
+    decodings, resized = spied
+    info = info_of(tmp_path, jpeg(photo(source), quality=90))  # over 82: never kept as is
+    resized.clear()  # those that made the test photo
+    made = {spec.name: variant(info, spec, tmp_path / "cache") for spec in (PRINT, EMAIL)}
+    assert decodings == [decoding]
+    assert resized == resizes
+    sizes = {name: (each.width, each.height) for name, each in made.items()}
+    assert sizes == {"print": PRINT.fitted(decoding), "email": EMAIL.fitted(decoding)}
+    for each in made.values():
+        assert decoded(each.data).size == (each.width, each.height)
+    width, height = sizes["print"]
+    printed_mm = min(170, 75 * width / height)
+    ppi = width / (printed_mm / 25.4)
+    assert ppi >= 249.9 or sizes["print"] == source  # at its largest size in print
+
+
+def test_a_2400_photo_goes_to_print_and_email_as_decoded_at_half_size(tmp_path: Path) -> None:
+    """No resampling at all: each variant is the draft decoding at half size, encoded."""
+    source = jpeg(photo((2400, 1600)), quality=90)
+    info = info_of(tmp_path, source)
+    with Image.open(io.BytesIO(source)) as opened:
+        opened.draft(None, (1200, 800))
+        half = opened.convert("RGB")
+    assert half.size == (1200, 800)
+    for spec in (PRINT, EMAIL):
+        made = variant(info, spec)
+        assert (
+            made.data == image_pixels.encode(half, spec.quality, progressive=spec.progressive).data
+        )
+    printed = decoded(variant(info, PRINT).data)
+    reference = decoded(source).resize((1200, 800), Image.Resampling.LANCZOS)
+    # half-size decoding is a fine reduction: as close to a full Lanczos as encoding it costs
+    encoding_alone = difference(decoded(jpeg(reference, quality=PRINT.quality)), reference)
+    assert difference(printed, reference) < encoding_alone + 2
+
+
+def test_the_print_variant_is_a_baseline_jpeg_the_emails_progressive(tmp_path: Path) -> None:
+    info = info_of(tmp_path, jpeg(photo((2400, 1600)), quality=90))
+    assert 0xC0 in markers(variant(info, PRINT).data)  # SOF0: baseline
+    assert 0xC2 in markers(variant(info, EMAIL).data)  # SOF2: progressive
 
 
 def test_the_cheaper_way_looks_like_a_full_lanczos_of_the_source(tmp_path: Path) -> None:

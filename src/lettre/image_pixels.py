@@ -1,12 +1,18 @@
 """Making a checked photo ready for the editions, as cheaply as its quality allows.
 
-One decoding serves every edition: a JPEG is decoded at the smallest scale its decoder offers
-that still leaves twice the pixels needed (`draft`), turned upright, brought to sRGB, then each
-edition's size is resized from the smallest pixels already made that are large enough (the
-email's from the print's, when the print's are larger). A JPEG already within an edition's size
-and quality is not encoded again: its compressed data is kept as it is, only its metadata left
-out (byte for byte the source when it has none). Every output carries the pixels and nothing
-else: no comment, text, colour profile, EXIF (GPS position, thumbnail) or XMP.
+One decoding serves every edition. A JPEG is decoded at the smallest scale its decoder offers
+(`draft`: 1/2, 1/4, 1/8) that still gives every edition the pixels it needs: the email its
+whole box, the print edition `Spec.enough` of its box (250 ppi of the 300 its box holds, at
+the largest size it is printed). The pixels are then turned upright and brought to sRGB, and
+each edition's are resized down to its box only when they are larger than it, never up: the
+largest edition's from the decoded pixels, the email's from the print's when those are large
+enough. So a 2400 × 1600 photo is decoded at half size, 1200 × 800 (271 ppi printed 75 mm
+high), and goes to both editions without any resampling; a 6000 × 4000 one is decoded at a
+quarter, 1500 × 1000, and resized to 1329 × 886 for print, then to 1200 × 800 for the email.
+A JPEG already within an edition's size and quality is not encoded again: its compressed data
+is kept as it is, only its metadata left out (byte for byte the source when it has none).
+Every output carries the pixels and nothing else: no comment, text, colour profile, EXIF (GPS
+position, thumbnail) or XMP.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from lettre import image_bounds
 log = logging.getLogger(__name__)
 
 REDUCING_GAP = 2.0
-"""Decode (JPEG draft) and reduce by whole factors down to twice the final size, then resample
-with Lanczos: Pillow's measure for results indistinguishable from a full Lanczos."""
+"""A resize reduces by whole factors down to twice the final size, then resamples with
+Lanczos: Pillow's measure for results indistinguishable from a full Lanczos (it matters for
+the bitmaps `draft` does not reduce: PNG, WebP)."""
 ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)
 """EXIF orientations that swap width and height."""
@@ -38,11 +45,22 @@ class Spec:
     max_width: int
     max_height: int
     quality: int
+    enough: float = 1.0
+    """The share of the box, on each side, that is enough pixels: a JPEG is decoded at the
+    smallest scale that gives at least this share of the size the box fits it to, and its
+    pixels are resized down to the box only when they are larger than it."""
+    progressive: bool = True
+    """A progressive JPEG (smaller, shown coarse first while it downloads), or a baseline one
+    (quicker to encode and to decode: what a PDF viewer or a printer does with it)."""
 
     @property
     def key(self) -> bytes:
         """Part of the cache key: a change here (or in how variants are made) makes new ones."""
-        return f"{self.name}-v4-{self.max_width}-{self.max_height}-{self.quality}".encode()
+        scan = "progressive" if self.progressive else "baseline"
+        return (
+            f"{self.name}-v5-{self.max_width}-{self.max_height}-{self.quality}"
+            f"-{self.enough:.6f}-{scan}"
+        ).encode()
 
     def fitted(self, size: tuple[int, int]) -> tuple[int, int]:
         """`size` scaled down (never up) to fit within this edition's box, proportions kept."""
@@ -51,6 +69,13 @@ class Spec:
             return size
         scale = min(self.max_width / width, self.max_height / height)
         return max(1, round(width * scale)), max(1, round(height * scale))
+
+    def needed(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The fewest pixels this edition accepts for a picture of `size`: `enough` of the
+        size its box fits it to, to the whole pixel below (so that a side is never refused for
+        a fraction of a pixel the other side has to spare)."""
+        width, height = self.fitted(size)
+        return max(1, int(width * self.enough + 1e-9)), max(1, int(height * self.enough + 1e-9))
 
 
 @dataclass(frozen=True)
@@ -67,26 +92,23 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
         orientation = opened.getexif().get(ORIENTATION, 1)
         stored = opened.size
         upright = stored[::-1] if orientation in _TURNED else stored
-        sizes = {spec.name: spec.fitted(upright) for spec in specs}
         kept = _kept_as_is(opened, source, orientation)
         made = {
             spec.name: Made(".jpg", kept, *stored)
             for spec in specs
-            if kept and sizes[spec.name] == stored and jpeg_quality(opened) <= spec.quality
+            if kept and spec.fitted(upright) == stored and jpeg_quality(opened) <= spec.quality
         }
-        remaining = sorted(
-            (spec for spec in specs if spec.name not in made),
-            key=lambda spec: sizes[spec.name][0] * sizes[spec.name][1],
-            reverse=True,
-        )
+        remaining = [spec for spec in specs if spec.name not in made]
         if not remaining:
             return made
-        largest = (
-            max(sizes[spec.name][0] for spec in remaining),
-            max(sizes[spec.name][1] for spec in remaining),
+        needed = (
+            max(spec.needed(upright)[0] for spec in remaining),
+            max(spec.needed(upright)[1] for spec in remaining),
         )
-        pixels = [_decoded(opened, largest, orientation)]
-        for spec in remaining:
+        pixels = [_decoded(opened, needed, orientation)]
+        sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
+        by_area = sorted(remaining, key=lambda s: sizes[s.name][0] * sizes[s.name][1], reverse=True)
+        for spec in by_area:
             size = sizes[spec.name]
             base = min(
                 (p for p in pixels if p.width >= size[0] and p.height >= size[1]),
@@ -95,15 +117,15 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
             if base.size != size:
                 base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
                 pixels.append(base)
-            made[spec.name] = encode(base, spec.quality)
+            made[spec.name] = encode(base, spec.quality, progressive=spec.progressive)
         return made
 
 
-def _decoded(opened: Image.Image, largest: tuple[int, int], orientation: int) -> Image.Image:
-    """The picture upright and in sRGB, decoded at the smallest scale that keeps at least
-    REDUCING_GAP times the `largest` size needed (JPEG only: other decoders ignore draft)."""
-    wanted = largest[::-1] if orientation in _TURNED else largest
-    opened.draft(None, (int(wanted[0] * REDUCING_GAP), int(wanted[1] * REDUCING_GAP)))
+def _decoded(opened: Image.Image, needed: tuple[int, int], orientation: int) -> Image.Image:
+    """The picture upright and in sRGB, decoded at the smallest scale that still gives at
+    least the `needed` size (JPEG only: other decoders ignore draft)."""
+    wanted = needed[::-1] if orientation in _TURNED else needed
+    opened.draft(None, wanted)
     opened.load()
     upright = opened if orientation == 1 else ImageOps.exif_transpose(opened)
     return srgb(upright)
@@ -129,16 +151,17 @@ def srgb(image: Image.Image) -> Image.Image:
     return image if image.mode == mode else image.convert(mode)
 
 
-def encode(image: Image.Image, quality: int) -> Made:
+def encode(image: Image.Image, quality: int, *, progressive: bool = True) -> Made:
     """Compressed from a new image that holds the pixels and nothing else: Pillow's savers
     write back some of what `info` holds (the JPEG comment and the colour profile among them),
-    so nothing of the source's may reach them."""
+    so nothing of the source's may reach them. Huffman tables are always optimised (libjpeg
+    does it for a progressive JPEG anyway): 2 % smaller for a few ms."""
     bare = Image.frombytes(image.mode, image.size, image.tobytes())
     buffer = io.BytesIO()
     if bare.mode == "RGBA":
         bare.save(buffer, "PNG", optimize=True)
         return Made(".png", buffer.getvalue(), *bare.size)
-    bare.save(buffer, "JPEG", quality=quality, progressive=True, optimize=True)
+    bare.save(buffer, "JPEG", quality=quality, progressive=progressive, optimize=True)
     return Made(".jpg", buffer.getvalue(), *bare.size)
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import importlib
 import json
 import logging
+import marshal
 import os
 import pickle
 import shutil
 import stat
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
@@ -62,7 +65,7 @@ from lettre.stamps import (
     shared_inputs,
     used_names,
 )
-from lettre.workers import SCRATCH, Failure, out_of_memory, run_isolated
+from lettre.workers import SCRATCH, Failure, Meanwhile, meanwhile, out_of_memory, run_isolated
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 if TYPE_CHECKING:
@@ -347,11 +350,16 @@ def build_all(
         workers = min(jobs or os.cpu_count() or 1, len(todo))
         if todo:
             with _temporaries_in(out):
-                warm_engines()
-                if len(todo) > 2 * workers:  # what each worker's first layout makes, made once
-                    from lettre.pdf import warm
+                ahead = _work_ahead(known, todo, limits, lock, out)
+                try:
+                    warm_engines(ahead.folder if ahead else None)
+                    if len(todo) > 2 * workers:  # what each worker's first layout makes, once
+                        from lettre.pdf import warm
 
-                    warm()
+                        warm()
+                finally:
+                    if ahead:
+                        ahead.stop()
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )
@@ -359,16 +367,84 @@ def build_all(
     return sorted(outcomes, key=lambda o: o.folder.name)
 
 
-def warm_engines() -> None:
+def warm_engines(ahead: Path | None = None) -> None:
     """Import, in the process the workers are forked from, everything a build needs, and
     warm what can be: each worker starts with WeasyPrint, MJML, Pillow and Jinja loaded
     (fork shares their pages) and the shipped templates compiled, instead of paying for
-    them."""
+    them. `ahead` is the folder where the work done meanwhile (see `_work_ahead`) left the
+    templates compiled, if it did."""
     for name in ENGINES:
         importlib.import_module(name)
-    from lettre.templates import compile_shipped
+    from lettre import templates
 
-    compile_shipped()
+    try:
+        compiled = marshal.loads((ahead / COMPILED).read_bytes()) if ahead else {}
+    except (OSError, EOFError, ValueError, TypeError):
+        compiled = {}  # not done in time: compiled here
+    templates._COMPILED.update(compiled)
+    templates.compile_shipped()
+
+
+COMPILED = "templates.marshal"
+"""The shipped templates, compiled by the work done ahead: what templates._COMPILED holds."""
+
+
+def _work_ahead(
+    known: _Known, todo: list[Job], limits: Limits, lock: int, out: Path
+) -> Meanwhile | None:
+    """While this process imports the engines (a cold build's longest wait, on one core),
+    a process of its own (see workers.meanwhile) compiles the shipped templates for it,
+    then checks the photos of the issues to build and makes them ready for every edition,
+    into out/.cache, where each worker finds them instead of doing it again. Stopped once
+    the engines are imported, done or not: this process and the workers then do what is
+    left, as they would have. None when the engines are imported already (the preview's
+    warm process: the workers start at once), or on one core (nothing to do it beside)."""
+    if "weasyprint" in sys.modules or (os.cpu_count() or 1) < 2:
+        return None
+    work = functools.partial(_ahead, todo, known.validated)
+    try:
+        return meanwhile(work, limits=limits, lock=lock, out=out)
+    except OSError as error:  # no process to spare (EAGAIN): the build does it all
+        log.debug("no work ahead: %s", error)
+        return None
+
+
+def _ahead(todo: list[Job], publication: Publication | None) -> None:
+    """The work done ahead (see `_work_ahead`), in its own process; its folder is TMPDIR."""
+    from lettre import templates
+
+    try:
+        templates.compile_shipped()
+        folder = Path(tempfile.gettempdir())
+        (folder / f".{COMPILED}").write_bytes(marshal.dumps(dict(templates._COMPILED)))
+        (folder / f".{COMPILED}").rename(folder / COMPILED)  # whole, or not there
+    except Exception as error:  # compiled by the build itself then, which tells what fails
+        log.debug("templates not compiled ahead: %s", error)
+    _make_images(todo, publication)
+
+
+def _make_images(todo: list[Job], publication: Publication | None) -> None:
+    """Each issue's images checked (the check cache) and made (the image cache), as its
+    worker will: through the same functions, so the same bytes; nothing else is written,
+    and nothing is told (the worker tells what is wrong)."""
+    from lettre import images
+    from lettre.load import load_issue
+
+    for job in todo:
+        try:
+            repo = Repository(job.root)
+            with images.checks_cached_in(images.check_cache(job.out)):
+                publication = publication or _publication(repo)
+                loaded = load_issue(repo, job.folder, publication).value
+            cache = job.out / ".cache" / "images"
+            if loaded is None or any(p.is_symlink() for p in (cache.parent, cache)):
+                continue  # build.cache_folder refuses it: the worker says so
+            images.variants(loaded.images, images.PRINT, cache)
+            for logo in (loaded.logo, loaded.logo_dark):
+                if logo and logo.format != "SVG":
+                    images.variant(logo, images.EMAIL, cache)
+        except Exception as error:  # the worker meets it again, and tells it
+            log.debug("images of %s not made ahead: %s", job.folder, error)
 
 
 @contextlib.contextmanager
@@ -427,6 +503,11 @@ class _Known:
         self._unsaved: bytes | None = None
         if not stamps or not all(self.seen_by(s) for s in stamps):
             self.value()  # now, before any issue is told: its errors stop the whole build
+
+    @property
+    def validated(self) -> Publication | None:
+        """publication.yaml, when it was validated already."""
+        return self._value
 
     def value(self) -> Publication:
         """publication.yaml, validated (a ContentError if it is not valid)."""

@@ -146,6 +146,38 @@ def run_isolated(
     return results
 
 
+class Meanwhile:
+    """A process started by `meanwhile`."""
+
+    def __init__(self, worker: _Worker[None], scratch: Path) -> None:
+        self._worker, self._scratch = worker, scratch
+
+    @property
+    def folder(self) -> Path:
+        """Its temporary folder (TMPDIR), where it may leave files for its caller to read
+        before `stop`, which removes it."""
+        return self._worker.folder
+
+    def stop(self) -> None:
+        """End it: at once, killed, if it is still at work (what it made so far is kept)."""
+        if not self._worker.results.poll():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._worker.pid, signal.SIGKILL)
+        self._worker.results.close()
+        os.waitpid(self._worker.pid, 0)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def meanwhile(work: Callable[[], None], *, limits: Limits, lock: int, out: Path) -> Meanwhile:
+    """Start `work()` in a process of its own, like a worker (its limits, the lock, its
+    temporary files in `out`, its death with the build), beside what the caller does now.
+    What it makes is only what it leaves in lettre's caches (written atomically) and in its
+    folder: work done ahead of time that the workers would do anyway, never anything they
+    rely on."""
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+    return Meanwhile(_start(None, lambda _job: work(), limits, lock, scratch), scratch)
+
+
 def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: Path) -> _Worker[J]:
     from multiprocessing import Pipe
 
@@ -172,7 +204,7 @@ def _worker(
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
-        _die_with(build[0])
+        die_with(build[0])
         # the lock is this build's open file, shared: re-taking it is a no-op, and fails if
         # the lock were another's; it stays held while this worker lives
         fcntl.flock(build[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -211,8 +243,9 @@ def out_of_memory(error: BaseException) -> bool:
     )
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the build dies (even of kill -9)."""
+def die_with(parent: int) -> None:
+    """Have the kernel kill this process (a worker, a decoding child) when its `parent`
+    dies, even of kill -9."""
     if sys.platform == "linux":
         import ctypes
 
