@@ -23,6 +23,7 @@ import contextlib
 import errno
 import faulthandler
 import fcntl
+import gc
 import logging
 import math
 import os
@@ -184,10 +185,18 @@ def _start(job: J, work: Callable[[J], R], limits: Limits, lock: int, scratch: P
     receive, send = Pipe(duplex=False)
     folder = Path(tempfile.mkdtemp(dir=scratch))
     parent = os.getpid()
-    pid = os.fork()
+    # the objects made so far (the engines, imported and warmed) left out of the worker's
+    # garbage collections: walking them would copy every page it shares with the build
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        raise
     if pid == 0:
         receive.close()
         _worker(job, work, send, limits, folder, (parent, lock))
+    gc.unfreeze()  # the build's own: a preview runs for hours, its garbage still collected
     send.close()
     return _Worker(pid, job, receive, folder, time.monotonic())
 

@@ -308,3 +308,31 @@ def test_memory_that_runs_out_outside_the_build_s_own_handling_is_told_as_memory
         result.stderr
     )
     assert "internal error" not in result.stderr
+
+
+def test_a_worker_leaves_the_build_s_objects_out_of_its_collections(tmp_path: Path) -> None:
+    """A worker's garbage collections do not walk the objects of the build it is forked from
+    (the engines, imported and warmed): walking them would copy every memory page it shares
+    with the build. The build's own are collected again once the worker is forked."""
+    import fcntl
+    import gc
+
+    from lettre.workers import run_isolated
+
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = os.open(out / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    counts = run_isolated(
+        [1, 2],
+        lambda job: gc.get_freeze_count(),
+        lambda job, failure: -1,
+        lambda result: None,
+        workers=1,
+        limits=Limits(),
+        lock=lock,
+        out=out,
+    )
+    os.close(lock)
+    assert len(counts) == 2 and min(counts) > 1000, counts
+    assert gc.get_freeze_count() == 0
