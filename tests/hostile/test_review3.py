@@ -4,13 +4,16 @@ titles."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import Lettre, Newsletter, copies_of
 
-SHIPPED = Path(__file__).parents[2] / "src/lettre/templates"
+WAIT = 300  # seconds: generous, the machine is shared; no case depends on its speed
 
 BROKEN = {
     "syntax": ("{% if %}\n", 1),
@@ -41,3 +44,40 @@ def test_a_broken_print_template_override_is_a_clear_error_not_an_internal_one(
     for day in ("2025-05-30", "2025-06-06", "2025-06-13"):
         assert f"bulletins/{day}: failed: template {template}: " in result.output, result.output
     assert f"templates/{template}:{line}: " in result.output, result.output
+
+
+def test_a_stop_once_the_email_is_shown_does_not_wait_for_the_pdf(
+    newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview builds a save in one worker, which tells the email and goes on to the
+    PDF. A stop (SIGTERM, Ctrl-C) once the email is shown must not wait for the PDF, which
+    can take minutes for a long issue (two builds before: the PDF's was never started once
+    the preview was stopping). Here the print edition never ends: the build must."""
+    from lettre import pipeline, preview
+    from lettre.options import PRINT_EDITION
+    from lettre.repo import Repository
+
+    make = pipeline.make_editions
+
+    def slow(loaded: Any, repo: Any, out: Path, options: Any) -> Any:
+        if options.builds(PRINT_EDITION):  # (in the forked worker)
+            time.sleep(3600)
+        return make(loaded, repo, out, options)
+
+    monkeypatch.setattr(pipeline, "make_editions", slow)
+    root = newsletter()
+    out = root.parent / "preview"
+    state = preview.State(Repository(root), root / "bulletins/2025-06-13", out)
+    said: list[str] = []
+    building = threading.Thread(target=state.rebuild, args=(said.append,), daemon=True)
+    building.start()
+    with state.changed:
+        assert state.changed.wait_for(lambda: state.stages, timeout=WAIT), said
+    assert list(state.stages.values()) == ["email"], said
+    state.stop.set()
+    building.join(120)  # (the PDF: an hour)
+    assert not building.is_alive(), "the stop waited for the PDF"
+    assert list(state.stages.values()) == ["email"], said  # no "failed" told for a stop
+    assert said == [said[0]], said
+    with state.building:  # what preview.clean waits for: free at once
+        pass
