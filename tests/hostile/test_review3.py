@@ -4,6 +4,7 @@ titles."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -81,3 +82,22 @@ def test_a_stop_once_the_email_is_shown_does_not_wait_for_the_pdf(
     assert said == [said[0]], said
     with state.building:  # what preview.clean waits for: free at once
         pass
+
+
+def test_rebuilds_leave_no_descriptor_nor_thread_behind(newsletter: Newsletter) -> None:
+    """Each save's build opens a pipe (the email told on it), a thread to read it and a
+    handle on the worker (a pidfd): after many saves, the preview holds what it held after
+    the first, and each save told its email, then its PDF."""
+    from lettre import preview
+    from lettre.repo import Repository
+
+    root = newsletter()
+    state = preview.State(Repository(root), root / "bulletins/2025-06-13", root.parent / "out")
+    said: list[str] = []
+    state.rebuild(said.append)
+    descriptors, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+    for _ in range(4):
+        state.rebuild(said.append)
+    assert len(os.listdir("/proc/self/fd")) == descriptors
+    assert threading.active_count() == threads
+    assert [state.stages[n] for n in sorted(state.stages)] == ["email", "pdf"] * 5
