@@ -4,7 +4,6 @@ titles."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -95,9 +94,13 @@ def test_rebuilds_leave_no_descriptor_nor_thread_behind(newsletter: Newsletter) 
     state = preview.State(Repository(root), root / "bulletins/2025-06-13", root.parent / "out")
     said: list[str] = []
     state.rebuild(said.append)
-    descriptors, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+    descriptors, threads = _descriptors(), threading.active_count()
     for _ in range(4):
         state.rebuild(said.append)
-    assert len(os.listdir("/proc/self/fd")) == descriptors
+    assert _descriptors() == descriptors
     assert threading.active_count() == threads
     assert [state.stages[n] for n in sorted(state.stages)] == ["email", "pdf"] * 5
+
+
+def _descriptors() -> int:
+    return len(list(Path("/proc/self/fd").iterdir()))
