@@ -165,7 +165,7 @@ def _child(pid: int) -> Iterator[int | None]:
     try:
         try:  # our child (still running, or ended, not yet reaped), not the pid's next owner
             os.waitid(os.P_PIDFD, handle, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
+        except (AttributeError, OSError):  # not ours (ChildProcessError), or no P_PIDFD
             yield None
         else:
             yield handle
