@@ -712,23 +712,28 @@ def _made(
 
 
 def _tell(told: int, outcome: Outcome) -> None:
-    """Send `outcome` on the descriptor `told`, whole (see `told_outcome`)."""
-    data = pickle.dumps(outcome)
+    """Send `outcome` on the descriptor `told`, whole, with this worker's pid (see
+    `told_outcome`)."""
+    data = pickle.dumps((os.getpid(), outcome))
     view = memoryview(len(data).to_bytes(8, "big") + data)
     while view:
         view = view[os.write(told, view) :]
 
 
-def told_outcome(read: int) -> Outcome | None:
+def told_outcome(read: int) -> tuple[Outcome, int] | None:
     """The outcome a worker told on the pipe whose reading end is `read` (see Job.first),
-    or None when it ended without telling one; `read` is closed."""
+    and that worker's pid (it goes on building), or None when it ended without telling
+    one; `read` is closed."""
     with os.fdopen(read, "rb") as stream:
         size = stream.read(8)
         data = stream.read(int.from_bytes(size, "big")) if len(size) == 8 else b""
     if not data or len(data) != int.from_bytes(size, "big"):
         return None
     told = pickle.loads(data)  # our own worker's, on a pipe only it and we hold
-    return told if isinstance(told, Outcome) else None
+    match told:
+        case (int(pid), Outcome() as outcome):
+            return outcome, pid
+    return None
 
 
 def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Options) -> Editions:

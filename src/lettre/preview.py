@@ -9,6 +9,7 @@ server-sent events; a failed build shows its errors in the page and the server g
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
@@ -80,24 +81,38 @@ class State:
     def rebuild(self, say: Callable[[str], None]) -> None:
         """The email first (under a second), shown at once; then the PDF too: one build in
         one worker, which tells the email's outcome once written and goes on (no second
-        worker to start, nor issue to load again)."""
+        worker to start, nor issue to load again). A stop meanwhile ends that worker once
+        the email is shown: the PDF is not waited for."""
         with self.building:
             if self.stop.is_set():
                 return
             read, write = os.pipe()
-            early = threading.Thread(target=self._early, args=(read, say), daemon=True)
+            built = threading.Event()
+            early = threading.Thread(target=self._early, args=(read, say, built), daemon=True)
             early.start()
             try:
                 outcome, problems = self._build(Options(), (Options(editions=(EMAIL,)), write))
             finally:
+                built.set()
                 os.close(write)  # the worker's end is closed with it: `early` ends
                 early.join()
-            self._record(outcome, problems, Options(), say)
+            if not self.stop.is_set():  # (stopped: its worker may have been ended)
+                self._record(outcome, problems, Options(), say)
 
-    def _early(self, read: int, say: Callable[[str], None]) -> None:
+    def _early(self, read: int, say: Callable[[str], None], built: threading.Event) -> None:
+        """The email's outcome, recorded once the worker tells it; then, until the build
+        ends, a stop ends the worker."""
         told = told_outcome(read)
-        if told is not None:
-            self._record(told, _problems(told), Options(editions=(EMAIL,)), say)
+        if told is None:
+            return
+        outcome, worker = told
+        self._record(outcome, _problems(outcome), Options(editions=(EMAIL,)), say)
+        with _child(worker) as handle:
+            while not built.wait(0.1):
+                if self.stop.is_set() and handle is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        signal.pidfd_send_signal(handle, signal.SIGKILL)
+                    return
 
     def _build(
         self, options: Options, first: tuple[Options, int]
@@ -136,6 +151,26 @@ class State:
     @property
     def files(self) -> Path:
         return self.out / self.folder.name
+
+
+@contextlib.contextmanager
+def _child(pid: int) -> Iterator[int | None]:
+    """A handle on our child process `pid` (a pidfd, which a reused pid cannot fool), or
+    None: it has ended and is reaped, or the system has no pidfd (the build is waited for)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        yield None
+        return
+    try:
+        try:  # our child (still running, or ended, not yet reaped), not the pid's next owner
+            os.waitid(os.P_PIDFD, handle, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except (AttributeError, OSError):  # not ours (ChildProcessError), or no P_PIDFD
+            yield None
+        else:
+            yield handle
+    finally:
+        os.close(handle)
 
 
 def _problems(outcome: Outcome) -> list[str]:
