@@ -44,7 +44,7 @@ from lettre.stamps import (
     settings,
     used_names,
 )
-from lettre.templates import environment
+from lettre.templates import environment, render
 from lettre.theme import theme
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -274,13 +274,17 @@ def _text(parent: ET.Element, tag: str, text: str) -> None:
 def catalogue(repo: Repository, publication: Publication, found: list[Entry]) -> str:
     env = environment(repo.root / "templates", publication.language)
     years = [(year, list(group)) for year, group in groupby(found, key=lambda e: e.date[:4])]
-    return env.get_template("archive.html.j2").render(
-        publication=publication,
-        years=years,
-        theme=theme(publication.colors).tokens(),
-        fold=Markup(FOLD_JS),  # lettre's own script: no author text in it
-        labels=LABELS[publication.language] | _ARCHIVE_LABELS[publication.language],
-        long_date=lambda e: format_date(e.loaded.issue.date, publication.language),
+    return render(
+        env,
+        "archive.html.j2",
+        dict(
+            publication=publication,
+            years=years,
+            theme=theme(publication.colors).tokens(),
+            fold=Markup(FOLD_JS),  # lettre's own script: no author text in it
+            labels=LABELS[publication.language] | _ARCHIVE_LABELS[publication.language],
+            long_date=lambda e: format_date(e.loaded.issue.date, publication.language),
+        ),
     )
 
 

@@ -17,7 +17,6 @@ from html import escape, unescape
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from mjml import mjml2html
 
@@ -27,6 +26,7 @@ from lettre.i18n import default_title
 from lettre.images import Variant
 from lettre.messages import _
 from lettre.model import HEADER_URL_BREAKERS, Issue, LoadedIssue, Publication
+from lettre.templates import render
 from lettre.theme import Theme, theme
 from lettre.web import WORDS, Links
 
@@ -106,21 +106,12 @@ def render_html(env: SandboxedEnvironment, ctx: EmailContext) -> str:
 
 def render_mjml(env: SandboxedEnvironment, ctx: EmailContext) -> str:
     """The email's MJML, before MRML compiles it."""
-    return _render(env, "email.mjml.j2", ctx)
+    return render(env, "email.mjml.j2", ctx)
 
 
 def render_text(env: SandboxedEnvironment, ctx: EmailContext) -> str:
     """The plain-text part, from its own template."""
-    return _render(env, "email.txt.j2", ctx)
-
-
-def _render(env: SandboxedEnvironment, name: str, ctx: EmailContext) -> str:
-    try:
-        return env.get_template(name).render(**ctx)
-    except TemplateError as error:
-        where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""  # type: ignore[attr-defined]
-        message = _("template {name}: {where}{error}")
-        raise LettreError(message.format(name=name, where=where, error=error)) from None
+    return render(env, "email.txt.j2", ctx)
 
 
 def _no_includes(path: str) -> str:

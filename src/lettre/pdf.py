@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import traceback
 import types
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import __version__, paging
@@ -29,6 +27,7 @@ from lettre.hyphenation import hold_runs, protect
 from lettre.images import Variant
 from lettre.messages import _, quoted
 from lettre.model import Issue, LoadedIssue, Publication
+from lettre.templates import render
 from lettre.theme import theme
 
 FONTS = (
@@ -100,44 +99,14 @@ def render_html(
         timestamp=timestamp(loaded),
         version=__version__,
     )
-    return protect(_render(env, "print.html.j2", context))
+    return protect(render(env, "print.html.j2", context))
 
 
 def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -> str:
     tokens = theme(loaded.publication.colors).tokens()
-    return _render(
+    return render(
         env, "print.css", {"theme": tokens, "paper": loaded.publication.paper, "marks": marks}
     )
-
-
-def _render(env: SandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
-    """Template `name` rendered: a repository's override that Jinja cannot compile or render
-    (or whose own code fails: `{{ 1 // 0 }}`) is the issue's error, naming the template and
-    its line, as lettre.mail's are; an error in lettre's code under it stays lettre's."""
-    try:
-        return env.get_template(name).render(**context)
-    except Exception as error:
-        innermost = traceback.extract_tb(error.__traceback__)[-1:]
-        if not isinstance(error, TemplateError) and not any(
-            frame.filename.endswith(TEMPLATES) for frame in innermost
-        ):
-            raise
-        where = "".join(f"{path}:{line}: " for path, line in _template_line(error)[-1:])
-        message = _("template {name}: {where}{error}")
-        raise LettreError(message.format(name=name, where=where, error=error)) from None
-
-
-def _template_line(error: Exception) -> list[tuple[str, int]]:
-    """Where in a template `error` arose: its own place (a compile error), else the
-    template frames Jinja puts in its traceback (an error at render time), innermost last."""
-    if getattr(error, "lineno", None) and getattr(error, "filename", None):
-        return [(error.filename, error.lineno)]  # type: ignore[attr-defined]
-    frames = traceback.extract_tb(error.__traceback__)
-    return [(f.filename, f.lineno) for f in frames if f.lineno and f.filename.endswith(TEMPLATES)]
-
-
-TEMPLATES = (".j2", ".css")
-"""The print edition's templates, by how their names end (print.html.j2, print.css)."""
 
 
 WIDE, PANORAMA = 1.25, 2.0

@@ -32,7 +32,7 @@ from lettre.messages import N_, _, language
 from lettre.options import EMAIL, PRINT_EDITION, Options
 from lettre.pipeline import Outcome, build_all, told_outcome
 from lettre.repo import Repository
-from lettre.templates import environment
+from lettre.templates import environment, render
 
 log = logging.getLogger(__name__)
 
@@ -367,15 +367,19 @@ def page(state: State) -> str:
     files = sorted(p.name for p in state.files.glob("*")) if state.files.is_dir() else []
     named = outcome.names if outcome and outcome.names else None
     env = environment(state.repo.root / "templates", "fr")
-    return env.get_template("preview.html.j2").render(
-        _=_,
-        lang=language(),
-        issue=state.repo.shown(state.folder),
-        names=named if named and named.email in files else None,
-        generation=state.generation,
-        problems=state.problems,
-        warnings=(outcome.warnings if outcome else []),
-        failed=outcome is None or outcome.status == "failed",
+    return render(
+        env,
+        "preview.html.j2",
+        dict(
+            _=_,
+            lang=language(),
+            issue=state.repo.shown(state.folder),
+            names=named if named and named.email in files else None,
+            generation=state.generation,
+            problems=state.problems,
+            warnings=(outcome.warnings if outcome else []),
+            failed=outcome is None or outcome.status == "failed",
+        ),
     )
 
 

@@ -38,7 +38,7 @@ from lettre.output import write_atomic
 from lettre.pipeline import build_all
 from lettre.proof_layout import Layout, print_layout
 from lettre.repo import Repository, is_issue_name
-from lettre.templates import environment
+from lettre.templates import environment, render
 from lettre.theme import MINIMUM_CONTRAST, contrast, theme
 
 PREVIOUS_ISSUES = 8
@@ -304,11 +304,15 @@ def _blockers(proof: Proof) -> list[str]:
 def write_report(repo: Repository, proof: Proof, output: Path) -> Path:
     """The report, through an atomic write, next to the issue's outputs."""
     env = environment(repo.root / "templates", proof.language)
-    page = env.get_template("proof.html.j2").render(
-        proof=proof,
-        labels=_labels(proof.language),
-        theme=theme_tokens(),
-        number=lambda n: f"{n:,}".replace(",", "\u202f" if proof.language == "fr" else ","),
+    page = render(
+        env,
+        "proof.html.j2",
+        dict(
+            proof=proof,
+            labels=_labels(proof.language),
+            theme=theme_tokens(),
+            number=lambda n: f"{n:,}".replace(",", "\u202f" if proof.language == "fr" else ","),
+        ),
     )
     path = output / (proof.stem + outputs.PROOF_SUFFIX)
     write_atomic(path, page)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import stat
 import textwrap
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateError,
     TemplateNotFound,
 )
 from jinja2.bccache import Bucket
@@ -193,3 +195,33 @@ def _short_url(url: str) -> str:
 
 def _short_date(day: date, language: str) -> str:
     return format_date(day, language, weekday=False)
+
+
+def render(env: Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Template `name` rendered: a repository's override that Jinja cannot compile or render
+    (or whose own code fails: `{{ 1 // 0 }}`) is the issue's error, naming the template and
+    its line; an error in lettre's code under it stays lettre's (an internal error)."""
+    try:
+        return env.get_template(name).render(**context)
+    except Exception as error:
+        innermost = traceback.extract_tb(error.__traceback__)[-1:]
+        if not isinstance(error, TemplateError) and not any(
+            frame.filename.endswith(SUFFIXES) for frame in innermost
+        ):
+            raise
+        where = "".join(f"{path}:{line}: " for path, line in _template_line(error)[-1:])
+        message = _("template {name}: {where}{error}")
+        raise LettreError(message.format(name=name, where=where, error=error)) from None
+
+
+def _template_line(error: Exception) -> list[tuple[str, int]]:
+    """Where in a template `error` arose: its own place (a compile error), else the
+    template frames Jinja puts in its traceback (an error at render time), innermost last."""
+    if getattr(error, "lineno", None) and getattr(error, "filename", None):
+        return [(error.filename, error.lineno)]  # type: ignore[attr-defined]
+    frames = traceback.extract_tb(error.__traceback__)
+    return [(f.filename, f.lineno) for f in frames if f.lineno and f.filename.endswith(SUFFIXES)]
+
+
+SUFFIXES = (".j2", ".css")
+"""lettre's templates, by how their names end (print.html.j2, print.css, email.mjml.j2…)."""

@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from babel.numbers import format_decimal
-from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import outlook
-from lettre.errors import LettreError
 from lettre.i18n import default_title
-from lettre.messages import _
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.names import Names, article_id, section_id
+from lettre.templates import render
 from lettre.theme import theme
 
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -168,7 +166,4 @@ def render_web(
         page_url=named.web_url,
         share_image=pictures.share,
     )
-    try:
-        return env.get_template("web.html.j2").render(**ctx)
-    except TemplateError as error:
-        raise LettreError(_("template web.html.j2: {error}").format(error=error)) from None
+    return render(env, "web.html.j2", ctx)

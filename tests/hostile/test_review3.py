@@ -25,14 +25,18 @@ BROKEN = {
 on."""
 
 
-@pytest.mark.parametrize("template", ["print.css", "print.html.j2"])
+@pytest.mark.parametrize(
+    "template", ["print.css", "print.html.j2", "web.html.j2", "email.mjml.j2", "email.txt.j2"]
+)
 @pytest.mark.parametrize("broken", list(BROKEN))
 def test_a_broken_print_template_override_is_a_clear_error_not_an_internal_one(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path, template: str, broken: str
 ) -> None:
-    """templates/print.css or print.html.j2 in the repository that Jinja cannot compile or
-    render: each issue fails naming the template and the line (at render time too: Jinja's
-    error has none, its traceback does), as a broken email.mjml.j2 does, never "internal error" (exit 3). Three issues, built by one worker: the build that
+    """A template of the repository's (the print edition's, the web page's, the email's)
+    that Jinja cannot compile or render: each issue fails naming the template and the line
+    (at render time too: Jinja's error has none, its traceback does; and an error of the
+    template's own code, 1 // 0), never "internal error" (exit 3). Three issues, built by
+    one worker: the build that
     warms the engines first (lettre.pdf.warm, which lays out the SHIPPED templates) — the
     warm-up is not what fails, the issues are."""
     text, line = BROKEN[broken]
