@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lettre import __version__
 from lettre import names as output_names
 from lettre.errors import ContentError, LettreError, Problem, Severity, UsageProblem
-from lettre.messages import _
+from lettre.messages import _, language
 from lettre.names import Names
 from lettre.options import Options
 from lettre.output import (
@@ -563,7 +563,7 @@ class _Known:
         except (PathProblem, OSError):
             return None
         return [
-            __version__,
+            f"{__version__} {language()}",  # (the warnings are cached as they are said)
             logo,
             *([s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino] for s in stats),
         ]
@@ -581,7 +581,10 @@ def _same(before: Seen, path: Path, stamp: Stamp) -> bool:
 
 
 def _encode_notes(key: list[Any], problems: list[Problem]) -> bytes:
-    rows = [[p.file, p.line, p.column, p.field, p.message, p.severity.value] for p in problems]
+    rows = [
+        [p.file, p.line, p.column, p.field, p.message, p.severity.value, p.code, p.place]
+        for p in problems
+    ]  # every field: a warning said again as it was (its place "sender › email", its [code])
     return json.dumps({"key": key, "notes": rows}).encode()
 
 
@@ -594,8 +597,8 @@ def _read_notes(path: Path) -> tuple[list[Any], list[Problem]] | None:
         if any(written - max(stat[1], stat[2]) < RACY_NS for stat in data["key"][2:]):
             return None
         return data["key"], [
-            Problem(f, line, column, where, message, Severity(severity))
-            for f, line, column, where, message, severity in data["notes"]
+            Problem(f, line, column, path, message, Severity(severity), str(code), str(place))
+            for f, line, column, path, message, severity, code, place in data["notes"]
         ]
     except (OSError, ValueError, KeyError, TypeError, IndexError, LettreError):
         return None  # none, or not one lettre wrote: read publication.yaml instead

@@ -131,14 +131,18 @@ def test_a_publication_broken_after_a_build_is_still_refused(
 
 
 @pytest.mark.parametrize(
-    "cache", ["{not json", '{"key": [], "notes": [[1, 2]]}', "[]", None], ids=str
+    "cache", ["kept", "{not json", '{"key": [], "notes": [[1, 2]]}', "[]", None], ids=str
 )
 def test_publication_warnings_are_said_on_a_no_op_and_a_bad_cache_is_ignored(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path, cache: str | None
 ) -> None:
+    """publication.yaml's warnings are said again on a no-op, word for word (their place,
+    "sender › email", and their [code] included), from out/.cache, or from publication.yaml
+    when the cache is damaged or a link."""
     root, out = newsletter(), tmp_path / "dist"
     publication = root / "publication.yaml"
-    publication.write_text(publication.read_text() + "unsubscribe: mailto:stop@example.org\n")
+    text = publication.read_text().replace("test@lettre.test", "lettre@example.org")
+    publication.write_text(text + "unsubscribe: mailto:stop@example.org\n")
     first = lettre("build", "--out", out, repo=root)
     settle(out)
     warnings = [line for line in first.output.splitlines() if "publication.yaml" in line]
@@ -148,13 +152,33 @@ def test_publication_warnings_are_said_on_a_no_op_and_a_bad_cache_is_ignored(
         saved.unlink(missing_ok=True)
         saved.parent.mkdir(exist_ok=True)
         saved.symlink_to(publication)
-    else:
+    elif cache != "kept":
         saved.write_text(cache)
     again = lettre("build", "--out", out, repo=root)
     assert again.exit_code == first.exit_code and "1 unchanged" in again.output
     assert [line for line in again.output.splitlines() if "publication.yaml" in line] == warnings
-    assert warnings and "warning: unsubscribe: only a mailto: link" in warnings[0]
+    assert any("warning: unsubscribe: only a mailto: link" in w for w in warnings), warnings
+    assert any(w.endswith("[example-sender]") and " › " in w for w in warnings), warnings
     assert "Traceback" not in again.output and publication.read_text().endswith("org\n")
+
+
+def test_publication_warnings_are_said_in_the_language_asked_on_a_no_op(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path
+) -> None:
+    """The warnings are cached as they were said: in another language the next time, they
+    are read again from publication.yaml, in that language."""
+    from click.testing import CliRunner
+
+    root, out = newsletter(), tmp_path / "dist"
+    publication = root / "publication.yaml"
+    publication.write_text(publication.read_text() + "unsubscribe: mailto:stop@example.org\n")
+    assert lettre("build", "--out", out, repo=root).exit_code == 0
+    settle(out)
+    french = Lettre(CliRunner(env={"NO_COLOR": "1", "LC_ALL": "fr_FR.UTF-8"}))
+    again = french("build", "--out", out, repo=root)
+    assert "inchangés\xa0: 1" in again.output, again.output
+    said = [line for line in again.output.splitlines() if "publication.yaml" in line]
+    assert said and all("seulement un lien mailto" in line for line in said), said
 
 
 NO_OP = """
