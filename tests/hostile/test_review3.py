@@ -1,6 +1,7 @@
 """Hostile cases found reviewing the cover's one more layout (lettre.paging._look_up_again),
 the preview's one-worker build (pipeline.Job.first), lettre.pdf.warm and À la une's aligned
-titles."""
+titles: a broken template override (every edition's, lettre.templates.render), a preview
+stopped amid a build."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ BROKEN = {
     "unknown filter": ("\n\n{{ 1 | no_such_filter }}\n", 3),
     "a division by zero": ("\n\n\n{% set n = 0 %}{{ 1 // n }}\n", 4),
 }
-"""A print template override that cannot be compiled or rendered, and the line its error is
+"""A template override that cannot be compiled or rendered, and the line its error is
 on."""
 
 
@@ -29,7 +30,7 @@ on."""
     "template", ["print.css", "print.html.j2", "web.html.j2", "email.mjml.j2", "email.txt.j2"]
 )
 @pytest.mark.parametrize("broken", list(BROKEN))
-def test_a_broken_print_template_override_is_a_clear_error_not_an_internal_one(
+def test_a_broken_template_override_is_a_clear_error_not_an_internal_one(
     newsletter: Newsletter, lettre: Lettre, tmp_path: Path, template: str, broken: str
 ) -> None:
     """A template of the repository's (the print edition's, the web page's, the email's)
