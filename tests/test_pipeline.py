@@ -131,6 +131,22 @@ def test_the_engines_are_warmed_when_several_issues_share_a_worker(
     assert warmed == [1]
 
 
+def test_a_warm_up_that_fails_is_only_a_saving_lost(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lettre.pdf.warm only saves the workers some work: should it fail, every issue is
+    still built, the same."""
+    from lettre import pdf
+
+    def broken() -> None:
+        raise RuntimeError("a warm-up that fails")
+
+    root = year(newsletter)
+    monkeypatch.setattr(pdf, "_warm", broken)
+    result = lettre("build", "--jobs", "1", "--out", str(tmp_path / "a"), repo=root)
+    assert result.exit_code == 0 and "3 built" in result.output, result.output
+
+
 def test_one_failing_issue_does_not_stop_the_others(newsletter: Newsletter, lettre: Lettre) -> None:
     root = year(newsletter)
     broken = root / "bulletins/2025-06-06/issue.yaml"

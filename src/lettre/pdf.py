@@ -8,6 +8,7 @@ fetcher, which answers only the `lettre:` URLs lettre prepared and refuses anyth
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 import types
@@ -29,6 +30,8 @@ from lettre.messages import _, quoted
 from lettre.model import Issue, LoadedIssue, Publication
 from lettre.templates import render
 from lettre.theme import theme
+
+log = logging.getLogger(__name__)
 
 FONTS = (
     "Inter-Regular.otf",
@@ -299,7 +302,15 @@ def warm() -> None:
     """Lay a small print edition out and write it, in the process the workers are forked
     from, so that what WeasyPrint, Pango, HarfBuzz, pyphen, Pillow and Babel make on their
     first use (cffi's parsed C types above all: 0.1 s) is made once, not again in each
-    worker. Worth it when a process forks several: a year, the preview."""
+    worker. Worth it when a process forks several: a year, the preview. Only a saving: should
+    it fail, the workers make it all themselves, as they would have (said under --debug)."""
+    try:
+        _warm()
+    except Exception:
+        log.debug("the engines were not warmed", exc_info=True)
+
+
+def _warm() -> None:
     import io
 
     from PIL import Image
