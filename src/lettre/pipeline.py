@@ -18,7 +18,6 @@ import functools
 import importlib
 import json
 import logging
-import marshal
 import os
 import pickle
 import shutil
@@ -377,16 +376,14 @@ def warm_engines(ahead: Path | None = None) -> None:
         importlib.import_module(name)
     from lettre import templates
 
-    try:
-        compiled = marshal.loads((ahead / COMPILED).read_bytes()) if ahead else {}
-    except (OSError, EOFError, ValueError, TypeError):
-        compiled = {}  # not done in time: compiled here
-    templates._COMPILED.update(compiled)
+    if ahead is not None:
+        with contextlib.suppress(OSError):  # not done in time: compiled here
+            templates.adopt((ahead / COMPILED).read_bytes())
     templates.compile_shipped()
 
 
 COMPILED = "templates.marshal"
-"""The shipped templates, compiled by the work done ahead: what templates._COMPILED holds."""
+"""The shipped templates, compiled by the work done ahead (templates.compiled)."""
 
 
 def _work_ahead(
@@ -416,7 +413,7 @@ def _ahead(todo: list[Job], publication: Publication | None) -> None:
     try:
         templates.compile_shipped()
         folder = Path(tempfile.gettempdir())
-        (folder / f".{COMPILED}").write_bytes(marshal.dumps(dict(templates._COMPILED)))
+        (folder / f".{COMPILED}").write_bytes(templates.compiled())
         (folder / f".{COMPILED}").rename(folder / COMPILED)  # whole, or not there
     except Exception as error:  # compiled by the build itself then, which tells what fails
         log.debug("templates not compiled ahead: %s", error)

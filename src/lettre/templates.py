@@ -11,6 +11,7 @@ from reaching Python internals; author text is only ever passed as data, never a
 
 from __future__ import annotations
 
+import marshal
 import re
 import stat
 import textwrap
@@ -135,6 +136,22 @@ def compile_shipped() -> None:
     html, text = environment(None, "fr"), environment(None, "fr", html=False)
     for name in PackageLoader("lettre", "templates").list_templates():
         (text if name.endswith((".txt.j2", ".css")) else html).get_template(name)
+
+
+def compiled() -> bytes:
+    """What this process compiled, to hand over to another one (`adopt`)."""
+    return marshal.dumps(dict(_COMPILED))
+
+
+def adopt(code: bytes) -> None:
+    """The templates another process compiled (`compiled`), taken as this process's own;
+    what cannot be read (a hand-over cut short) is left out: compiled here then."""
+    try:
+        handed = marshal.loads(code)
+    except (EOFError, ValueError, TypeError):
+        return
+    if isinstance(handed, dict):
+        _COMPILED.update(handed)
 
 
 def environment(
