@@ -27,7 +27,7 @@ from lettre.fitting import CUT
 from lettre.hyphenation import hold_runs, protect
 from lettre.images import Variant
 from lettre.messages import _, quoted
-from lettre.model import Issue, LoadedIssue, Publication
+from lettre.model import Colors, Issue, LoadedIssue, Publication
 from lettre.templates import render
 from lettre.theme import theme
 
@@ -106,10 +106,13 @@ def render_html(
 
 
 def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -> str:
-    tokens = theme(loaded.publication.colors).tokens()
-    return render(
-        env, "print.css", {"theme": tokens, "paper": loaded.publication.paper, "marks": marks}
-    )
+    return stylesheet(env, loaded.publication.colors, loaded.publication.paper, marks=marks)
+
+
+def stylesheet(env: SandboxedEnvironment, colors: Colors, paper: str, *, marks: bool) -> str:
+    """print.css rendered for a publication's colours and paper."""
+    tokens = theme(colors).tokens()
+    return render(env, "print.css", {"theme": tokens, "paper": paper, "marks": marks})
 
 
 WIDE, PANORAMA = 1.25, 2.0
@@ -216,7 +219,7 @@ def render_pdf(
     profile lettre can neither ship nor fetch: WeasyPrint writes PDF/X-4 without one, which
     a preflight refuses. The print shop's copy is this PDF with bleed and crop marks.)
     """
-    from weasyprint import CSS, Attachment  # imported here: the slowest import of lettre
+    from weasyprint import Attachment  # imported here: the slowest import of lettre
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
@@ -244,14 +247,7 @@ def render_pdf(
         )
         for name in sources
     ]
-    options: dict[str, Any] = {
-        "pdf_variant": "pdf/a-3a",
-        "pdf_identifier": identifier,
-        "pdf_tags": True,
-        "attachments": attachments,
-        "custom_metadata": False,
-        "stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
-    }
+    options = _archival(css, fetcher, fonts, attachments, identifier)
     try:
         document = layout(html, fetcher, fonts, options)
         _add_xmp(document.metadata, loaded)
@@ -260,9 +256,30 @@ def render_pdf(
         refused = str(error.__cause__ or error)
         message = _("print edition{where}: {reason}")
         raise LettreError(message.format(where=_where(html, refused), reason=refused)) from None
-    finally:  # WeasyPrint removes the fonts' temporary folder only when garbage-collected
-        if getattr(fonts, "_folder", None):
-            shutil.rmtree(fonts._folder, ignore_errors=True)
+    finally:
+        _remove_fonts(fonts)
+
+
+def _archival(
+    css: str, fetcher: Any, fonts: Any, attachments: list[Any], identifier: bytes
+) -> dict[str, Any]:
+    """WeasyPrint's options for the archival copy: PDF/A-3a, tagged, `attachments` added."""
+    from weasyprint import CSS
+
+    return {
+        "pdf_variant": "pdf/a-3a",
+        "pdf_identifier": identifier,
+        "pdf_tags": True,
+        "attachments": attachments,
+        "custom_metadata": False,
+        "stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
+    }
+
+
+def _remove_fonts(fonts: Any) -> None:
+    """The fonts' temporary folder removed: WeasyPrint does it only when garbage-collected."""
+    if getattr(fonts, "_folder", None):
+        shutil.rmtree(fonts._folder, ignore_errors=True)
 
 
 def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
@@ -314,11 +331,10 @@ def _warm() -> None:
     import io
 
     from PIL import Image
-    from weasyprint import CSS, Attachment
+    from weasyprint import Attachment
     from weasyprint.text.fonts import FontConfiguration
 
     from lettre.i18n import _LOCALES, format_date
-    from lettre.model import Colors
     from lettre.templates import environment
 
     Image.init()  # every plugin: what checking a photo does first
@@ -332,22 +348,13 @@ def _warm() -> None:
     source = {"lettre:source/issue.yaml": (b"date: 2025-06-13\n", "application/yaml")}
     fetcher = _fetcher({**resources({}), **images, **source})
     fonts = FontConfiguration()
-    css = environment(None, "fr", html=False).get_template("print.css")
-    sheet = css.render(theme=theme(Colors()).tokens(), paper="A4", marks=False)
+    sheet = stylesheet(environment(None, "fr", html=False), Colors(), "A4", marks=False)
     attachment = Attachment(url="lettre:source/issue.yaml", url_fetcher=fetcher, name="issue.yaml")
-    options: dict[str, Any] = {
-        "pdf_variant": "pdf/a-3a",
-        "pdf_identifier": b"0" * 32,
-        "pdf_tags": True,
-        "attachments": [attachment],
-        "custom_metadata": False,
-        "stylesheets": [CSS(string=sheet, url_fetcher=fetcher, font_config=fonts)],
-    }
+    options = _archival(sheet, fetcher, fonts, [attachment], b"0" * 32)
     try:
         layout(protect(WARM_HTML), fetcher, fonts, options).write_pdf(**options)
     finally:
-        if getattr(fonts, "_folder", None):
-            shutil.rmtree(fonts._folder, ignore_errors=True)
+        _remove_fonts(fonts)
 
 
 def _where(html: str, message: str) -> str:
