@@ -169,8 +169,6 @@ class _Tree:
         so that the page is made again: a side column taller than a page (a caption of
         forty lines) was cut at its foot, its article's title left alone on the page
         before."""
-        from weasyprint.css.properties import Dimension
-
         foot = page.content_box_y() + page.height + 1
         tall = [
             self.sides.pop(box.element)
@@ -184,8 +182,7 @@ class _Tree:
             parent.children = [c for c in parent.children if c is not aside] + [aside]
             for box in aside.descendants():
                 box.style["break_inside"] = box.style["break_before"] = "auto"
-            aside.style["float"], aside.style["width"] = "none", "auto"
-            aside.style["margin_left"] = aside.style["margin_right"] = Dimension(0, "px")
+            _in_flow(aside)
         return [article for *_boxes, article in tall]
 
     def _move(self, photo: _Photo, moved: bool) -> None:
@@ -219,17 +216,23 @@ def starts(context: Any) -> list[Any]:
 
 
 def _unfloat_broken(context: Any) -> bool:
-    """Whether a float went on past the page just made (a sommaire longer than the cover,
-    a side column taller than a page), now laid out in the flow instead, so that the page
-    is made again: WeasyPrint lays text beside a float's continuation, on the next page,
-    that then shows again on the page after it (an article printed twice)."""
-    from weasyprint.css.properties import Dimension
-
+    """Whether a float went on past the page just made (a sommaire longer than the cover),
+    now laid out in the flow instead, so that the page is made again: WeasyPrint lays text
+    beside a float's continuation, on the next page, that then shows again on the page
+    after it (an article printed twice). (A side column never goes on: it is one atomic
+    block, see `_Tree.unwrap_tall`.)"""
     broken = [item[0] for item in context.broken_out_of_flow.values() if item[0].is_floated()]
     for box in broken:
-        box.style["float"], box.style["width"] = "none", "auto"
-        box.style["margin_left"] = box.style["margin_right"] = Dimension(0, "px")
+        _in_flow(box)
     return bool(broken)
+
+
+def _in_flow(box: Any) -> None:
+    """A floated box laid out in the flow instead, the whole width of its container."""
+    from weasyprint.css.properties import Dimension
+
+    box.style["float"], box.style["width"] = "none", "auto"
+    box.style["margin_left"] = box.style["margin_right"] = Dimension(0, "px")
 
 
 def _look_up_again(context: Any) -> None:
