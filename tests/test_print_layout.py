@@ -762,7 +762,7 @@ def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
     carries the space inside the element (lettre.hyphenation.spaces_inside), at every width."""
     from weasyprint import HTML
 
-    from lettre.hyphenation import protect
+    from lettre.hyphenation import spaces_inside
 
     words = "Marine formation marine entraînement recrutement recrutement régiment {} unités "
     words += "sportifs recrutement sportifs régiment mission terrain de manœuvre."
@@ -774,24 +774,78 @@ def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
         )
         lines = {}
         for name, word in (("plain", "entraînement"), ("em", "<em>entraînement</em>"),
-                           ("whole", '<span class="whole">entraînement</span>')):  # fmt: skip
-            html = protect(f'<html lang="fr"><body><p>{words.format(word)}</p></body></html>')
+                           ("span", '<span class="x">entraînement</span>')):  # fmt: skip
+            html = f'<html lang="fr"><body><p>{words.format(word)}</p></body></html>'
+            html = spaces_inside(html)
             page = HTML(string=f"<style>{style}</style>" + html).render().pages[0]
             boxes = page._page_box.descendants()
             lines[name] = [b for b in boxes if type(b).__name__ == "LineBox"]
-        assert len(lines["em"]) == len(lines["plain"]) == len(lines["whole"]), tenths
+        assert len(lines["em"]) == len(lines["plain"]) == len(lines["span"]), tenths
+
+
+def _paragraph_lines(words: str, style: str) -> list[str]:
+    """The lines of a paragraph of `words` as WeasyPrint lays it out (lettre.hyphenation
+    installed) in print.css's font and hyphenation, and `style`; in order, page after page."""
+    from weasyprint import HTML
+
+    from lettre.hyphenation import install
+
+    install()
+    font = PROJECT / "src/lettre/fonts/Inter-Regular.otf"
+    style = (
+        f"@font-face {{ font-family: I; src: url({font.as_uri()}) }}"
+        "p { font: 9.5pt I; hyphens: auto; text-align: justify; hyphenate-limit-chars: 6 3 3 }"
+        + style
+    )
+    html = f'<html lang="fr"><style>{style}</style><body><p>{words}</p></body></html>'
+    return [
+        "".join(str(t.text) for t in line.descendants() if hasattr(t, "text"))
+        for page in HTML(string=html).render().pages
+        for line in page._page_box.descendants()
+        if type(line).__name__ == "LineBox" and line.element_tag == "p"
+    ]
+
+
+def test_no_hyphen_inside_a_compound_or_a_proper_noun_at_any_width() -> None:
+    """lettre.hyphenation.install: WeasyPrint never hyphenates a capitalised word (a proper
+    noun) nor a part of a compound, wherever the line ends (every width from 30 to 90 mm),
+    and still hyphenates the other long words."""
+    from lettre.hyphenation import HYPHEN, keeps_whole
+
+    words = (
+        "Les sous-lieutenants de Clermont-Ferrand rejoignent la Méditerranée depuis "
+        "Montpellier avec les contre-amiraux, les porte-hélicoptères et les lance-roquettes ; "
+        "l’état-major interarmées de Strasbourg coordonne les télécommunications des "
+        "Champs-Élysées jusqu’à Constantinople, d’Indochine et de l’Afghanistan, avec les "
+        "Saint-Cyriens, les reconnaissances aéroportées et les approvisionnements."
+    )
+    compounds = {
+        part for word in re.findall(r"[\w’]+(?:-[\w’]+)+", words) for part in word.split("-")
+    }
+    hyphenated = 0
+    for tenths in range(300, 900, 10):
+        style = f"p {{ width: {tenths / 10}mm }}"
+        lines = [line.strip() for line in _paragraph_lines(words, style)]
+        for line, after in itertools.pairwise(lines):
+            if not line.endswith(HYPHEN):
+                continue
+            hyphenated += 1
+            word = line[:-1].split()[-1] + re.split(r"[\s,;.]", after)[0]
+            assert not keeps_whole(word), (tenths, line, after)
+            assert not any(part in compounds for part in re.findall(r"[\w’]+", word)), (
+                tenths,
+                line,
+                after,
+            )
+    assert hyphenated > 50, "the sample does not exercise hyphenation"
 
 
 def test_no_third_hyphenated_line_in_a_row_across_a_page_break() -> None:
-    """lettre.hyphenation.hold_runs holds the line after two hyphenated ones of a paragraph;
+    """lettre.hyphenation.install holds the line after two hyphenated ones of a paragraph;
     a paragraph that goes on to the next page goes on counting (a page break is no rest for
     the reader's eye): at every page height, no run of three."""
-    from weasyprint import HTML
+    from lettre.hyphenation import HYPHEN
 
-    from lettre.hyphenation import HYPHEN, hold_runs
-
-    hold_runs()
-    font = PROJECT / "src/lettre/fonts/Inter-Regular.otf"
     words = " ".join(
         ["les administrateurs interministériels réorganisèrent méthodiquement"]
         + ["l’approvisionnement des établissements départementaux"] * 8
@@ -799,18 +853,10 @@ def test_no_third_hyphenated_line_in_a_row_across_a_page_break() -> None:
     checked = 0
     for lines_a_page in range(3, 12):
         style = (
-            f"@font-face {{ font-family: I; src: url({font.as_uri()}) }}"
             f"@page {{ size: 42mm {lines_a_page * 5.5 + 0.5}mm; margin: 0 }}"
-            "p { font: 9.5pt/5.5mm I; margin: 0; hyphens: auto; text-align: justify;"
-            " hyphenate-limit-chars: 6 3 3; orphans: 1; widows: 1 }"
+            "p { line-height: 5.5mm; margin: 0; orphans: 1; widows: 1 }"
         )
-        html = f'<html lang="fr"><style>{style}</style><body><p>{words}</p></body></html>'
-        texts = [
-            "".join(str(t.text) for t in line.descendants() if hasattr(t, "text")).rstrip()
-            for page in HTML(string=html).render().pages
-            for line in page._page_box.descendants()
-            if type(line).__name__ == "LineBox" and line.element_tag == "p"
-        ]
+        texts = [line.rstrip() for line in _paragraph_lines(words, style)]
         run = 0
         for text in texts:
             run = run + 1 if text.endswith(HYPHEN) else 0

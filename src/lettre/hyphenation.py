@@ -1,19 +1,22 @@
 """Hyphenation a proof-reader accepts, for the print edition.
 
 WeasyPrint hyphenates by dictionary (`hyphens: auto`; print.css sets at least 3 letters on
-each side, words of 6 or more). The rest it cannot be told:
+each side, words of 6 or more). The rest it cannot be told, so `install` tells its line
+breaking, as it lays a paragraph out (no second layout):
 
 - never inside a word already hyphenated ("Champs-Élysées", "porte-avions") nor inside a
-  capitalised word (a proper noun, "Méditerranée"): `protect` wraps each such word in a
-  `<span class="whole">`, which print.css sets `hyphens: manual` — the word may still break
-  at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed);
-- at most two hyphenated lines in a row (WeasyPrint has no `hyphenate-limit-lines`):
-  `hold_runs` has WeasyPrint lay out a paragraph's line after two hyphenated ones without
-  hyphenation, as it goes (no second layout).
+  capitalised word (a proper noun, "Méditerranée"): the dictionary WeasyPrint asks for a
+  word's hyphenation points gives none for such a word (`_Dictionary`). The word may still
+  break at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed).
+  (It was a `<span>` around each such word, `hyphens: manual`: one more box for WeasyPrint
+  to lay out on every line that holds one, 10 % of the print edition's layout.)
+- at most two hyphenated lines in a row (WeasyPrint has no `hyphenate-limit-lines`): a
+  paragraph's line after two hyphenated ones is laid out without hyphenation.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -23,35 +26,16 @@ HYPHEN = "\u2010"
 LIMIT_LINES = 2
 """At most this many hyphenated lines in a row."""
 
-_TAG = re.compile(r"(<[^>]*>)")
-_WORD = re.compile(r"(?<![\w&#’'-])[^\W\d_][\w’']*(?:-[\w’']+)*")
-_SKIP = ("<style", "<script", "<title")
 _ELISION = re.compile(r"^\w[’']")
-SPAN = '<span class="whole">'
-"""print.css sets it `hyphens: manual`."""
+_WINDOW = 4000
+"""How far into a line's text (characters) a word WeasyPrint would hyphenate is looked for,
+to tell whether it is part of a compound: it begins the line's second line, so within it."""
 
 
 def keeps_whole(word: str) -> bool:
     """Whether a word must never be hyphenated: a compound or a capitalised word."""
     core = _ELISION.sub("", word)  # d’Indochine, l'Élysée: the proper noun after it
     return "-" in word.strip("-") or core[:1].isupper()
-
-
-def protect(html: str) -> str:
-    """The print HTML with every word that `keeps_whole` in `<span class="whole">` (text
-    only: tags, attributes, the head and entities are left alone)."""
-    start = html.find("<body")
-    if start < 0:
-        return html
-    parts = _TAG.split(html[start:])
-    skipping = False
-    for i, part in enumerate(parts):
-        if i % 2:  # a tag
-            skipping = part.lower().startswith(_SKIP) or (skipping and not part.startswith("</"))
-            continue
-        if not skipping and part.strip() and (i == 0 or parts[i - 1] != SPAN):
-            parts[i] = _WORD.sub(lambda m: _wrap(m.group(0)), part)
-    return html[:start] + spaces_inside("".join(parts))
 
 
 _INLINE = r"<(?:a|abbr|b|cite|code|del|em|i|ins|mark|q|s|small|span|strong|sub|sup|u)\b[^>]*>"
@@ -69,18 +53,13 @@ def spaces_inside(html: str) -> str:
     return _SPACE_BEFORE_INLINE.sub(r"\2\1", html)
 
 
-def _wrap(word: str) -> str:
-    if len(word) < 6 or not keeps_whole(word):  # shorter words never hyphenate
-        return word
-    return f"{SPAN}{word}</span>"
-
-
-def hold_runs() -> None:
-    """Has WeasyPrint hyphenate no line of a paragraph that follows LIMIT_LINES lines in a
-    row ending with a hyphen (once per process): its line breaking is told so line by line,
-    as it lays a paragraph out."""
+def install() -> None:
+    """Has WeasyPrint hyphenate as the module's doc says (once per process): no word that
+    `keeps_whole`, and no line of a paragraph that follows LIMIT_LINES lines in a row ending
+    with a hyphen, its line breaking told so line by line as it lays a paragraph out."""
     import weasyprint.layout.block as block
     import weasyprint.layout.inline as inline
+    import weasyprint.layout.preferred as preferred
 
     if getattr(block.iter_line_boxes, "lettre", False):
         return
@@ -111,10 +90,63 @@ def hold_runs() -> None:
     def split_first_line(text: str, style: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
         if getattr(context, "lettre_held", False) and style["hyphens"] == "auto":
             style = _unhyphenated(style)
+        dictionaries = context.dictionaries
+        if type(dictionaries) is not _Dictionaries:
+            context.dictionaries = dictionaries = _Dictionaries(dictionaries)
+        dictionaries.text = text
         return split(text, style, context, *args, **kwargs)
 
     iter_line_boxes.lettre = True  # type: ignore[attr-defined]
     block.iter_line_boxes, inline.split_first_line = iter_line_boxes, split_first_line
+    preferred.split_first_line = split_first_line  # a min-content width: the same breaks
+
+
+class _Dictionaries(dict[tuple[Any, ...], Any]):
+    """WeasyPrint's hyphenation dictionaries of a layout, by (language, left, right, total):
+    each one a `_Dictionary`, told the text of the line being laid out."""
+
+    text = ""
+
+    def get(self, key: tuple[Any, ...], default: Any = None) -> Any:
+        found = super().get(key)
+        if found is None:
+            lang, left, right, _total = key
+            found = self[key] = _dictionary_class()(self, lang=lang, left=left, right=right)
+        return found
+
+
+@functools.cache
+def _dictionary_class() -> type:
+    """Pyphen's dictionary (imported only once a print edition is laid out), that gives no
+    hyphenation point in a word that `keeps_whole`, nor in a part of a compound: WeasyPrint
+    asks for the first word of a line's second line, "avions" when the line broke at
+    "porte-avions"'s own hyphen."""
+    import pyphen
+
+    class Dictionary(pyphen.Pyphen):  # type: ignore[misc]
+        def __init__(self, owner: _Dictionaries, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.owner = owner
+
+        def iterate(self, word: str) -> Iterator[tuple[str, str]]:
+            if keeps_whole(word) or _in_compound(word, self.owner.text):
+                return iter(())
+            return super().iterate(word)  # type: ignore[no-any-return]
+
+    return Dictionary
+
+
+def _in_compound(word: str, text: str) -> bool:
+    """Whether `word` is joined by a hyphen to another word in `text` (its start only)."""
+    window = text[:_WINDOW]
+    at = window.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before, after = window[at - 1 : at] if at else "", window[end : end + 1]
+        if "-" in (before, after) and not (before.isalnum() or after.isalnum()):
+            return True
+        at = window.find(word, at + 1)
+    return False
 
 
 def _unhyphenated(style: Any) -> Any:

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from lettre import __version__, paging
+from lettre import __version__, hyphenation, paging
 from lettre.errors import LettreError
 from lettre.fitting import CUT
-from lettre.hyphenation import hold_runs, protect
+from lettre.hyphenation import spaces_inside
 from lettre.images import Variant
 from lettre.messages import _, quoted
 from lettre.model import Colors, Issue, LoadedIssue, Publication
@@ -102,7 +102,7 @@ def render_html(
         timestamp=timestamp(loaded),
         version=__version__,
     )
-    return protect(render(env, "print.html.j2", context))
+    return spaces_inside(render(env, "print.html.j2", context))
 
 
 def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -> str:
@@ -288,7 +288,7 @@ def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
     (lettre.paging, lettre.fitting), and no more than two hyphenated lines in a row."""
     from weasyprint import CSS, HTML
 
-    hold_runs()  # at most two hyphenated lines in a row, decided line by line
+    hyphenation.install()  # as a proof-reader accepts, decided line by line
     sheets = [*options["stylesheets"], CSS(string=paging.MOVABLE)]
     with paging.fitting():
         document = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
@@ -352,7 +352,7 @@ def _warm() -> None:
     attachment = Attachment(url="lettre:source/issue.yaml", url_fetcher=fetcher, name="issue.yaml")
     options = _archival(sheet, fetcher, fonts, [attachment], b"0" * 32)
     try:
-        layout(protect(WARM_HTML), fetcher, fonts, options).write_pdf(**options)
+        layout(spaces_inside(WARM_HTML), fetcher, fonts, options).write_pdf(**options)
     finally:
         _remove_fonts(fonts)
 

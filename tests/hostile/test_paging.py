@@ -1,5 +1,5 @@
 """Hostile issues for the print edition laid out page by page (lettre.paging, lettre.fitting,
-lettre.hyphenation.hold_runs): what a reader sees in the PDF (pdftotext, the images placed)
+lettre.hyphenation.install): what a reader sees in the PDF (pdftotext, the images placed)
 must hold whatever the issue's length, its photos' shapes or the repository's templates.
 
 Each test builds a real issue with `lettre build` and reads the PDF as a reader would:
