@@ -64,13 +64,11 @@ def _boxes(document: Any) -> list[tuple[Any, ...]]:
 
 @contextlib.contextmanager
 def weasyprint_own() -> Iterator[None]:
-    """WeasyPrint's own layout inside the block (lettre.speedups taken out)."""
-    import weasyprint.layout.inline as inline
-    import weasyprint.layout.preferred as preferred
-
+    """WeasyPrint's own layout inside the block (lettre.speedups installed, but off)."""
+    speedups.install()
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(inline, "inline_min_content_width", preferred.inline_min_content_width)
-        monkeypatch.setattr(speedups, "install", lambda: None)
+        monkeypatch.setattr(speedups, "REMEMBER", False)
+        monkeypatch.setattr(speedups, "UNMEASURED", False)
         yield
 
 
@@ -83,7 +81,6 @@ def _floats() -> Any:
 def test_lines_among_floats_are_where_weasyprint_puts_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import weasyprint.layout.inline as inline
     import weasyprint.layout.preferred as preferred
 
     measured: list[int] = []
@@ -93,35 +90,69 @@ def test_lines_among_floats_are_where_weasyprint_puts_them(
         measured.append(1)
         return original(*args, **kwargs)
 
-    with monkeypatch.context() as own:
-        own.setattr(inline, "inline_min_content_width", counted)
-        expected, weasyprint_measures = _boxes(_floats()), len(measured)
-        speedups.install()  # over the counting one
-        measured.clear()
-        found = _boxes(_floats())
+    speedups.install()
+    monkeypatch.setattr(preferred, "inline_min_content_width", counted)  # what it measures with
+    with weasyprint_own():
+        expected = _boxes(_floats())
+    weasyprint_measures = len(measured)
+    measured.clear()
+    found = _boxes(_floats())
     assert len(expected) > 150 and expected[-1][3] > 0  # (on its third page)
     assert found == expected
     # what it saves: the lines below and above every float are not measured
     assert 0 < len(measured) < weasyprint_measures / 2, (len(measured), weasyprint_measures)
 
 
-@pytest.mark.parametrize("issue", ["example", "mixed"])
-def test_a_print_edition_is_where_weasyprint_puts_it(issue: str, tmp_path: Path) -> None:
+def _print_layout(root: Path) -> Any:
+    """The print edition of `root`'s issue of 2025-06-13, laid out (lettre.pdf.layout)."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    root = PROJECT if issue == "example" else make_mixed(tmp_path / "newsletter", MINIMAL)
     with tempfile.TemporaryDirectory() as cache:
         html, css, resources = _inputs(root, root / "bulletins/2025-06-13", Path(cache))
     fetcher = pdf._fetcher(resources)
+    fonts = FontConfiguration()
+    options = {"stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]}
+    return pdf.layout(html, fetcher, fonts, options)
 
-    def layout() -> list[tuple[Any, ...]]:
-        fonts = FontConfiguration()
-        options = {"stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]}
-        return _boxes(pdf.layout(html, fetcher, fonts, options))
 
-    faster = layout()
+@pytest.mark.parametrize("issue", ["example", "mixed"])
+def test_a_print_edition_is_where_weasyprint_puts_it(issue: str, tmp_path: Path) -> None:
+    root = PROJECT if issue == "example" else make_mixed(tmp_path / "newsletter", MINIMAL)
+    faster = _boxes(_print_layout(root))
     with weasyprint_own():
-        own = layout()
+        own = _boxes(_print_layout(root))
     assert faster == own
     assert sum(1 for box in own if box[0] == "LineBox") > 200
+
+
+def test_a_page_laid_out_again_splits_no_line_again(tmp_path: Path) -> None:
+    """The fitting lays the pages around each photo frame out again, and the cover once
+    more for its page numbers: the lines they hold are split once in a render, not again
+    (counted in Pango line layouts), and the pages are the same (the test above)."""
+    import weasyprint.layout.page as page
+    from weasyprint.text.line_break import Layout
+
+    root = make_mixed(tmp_path / "newsletter", MINIMAL)
+    layouts, makes = [], []
+    get_first_line, remake_page = Layout.get_first_line, page.remake_page
+
+    def counted(self: Any) -> Any:
+        layouts.append(1)
+        return get_first_line(self)
+
+    def made(*args: Any, **kwargs: Any) -> Any:
+        makes.append(1)
+        return remake_page(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(Layout, "get_first_line", counted)
+        monkeypatch.setattr(page, "remake_page", made)
+        monkeypatch.setattr(speedups, "REMEMBER", False)  # (lines beside no float unmeasured)
+        pages = len(_print_layout(root).pages)
+        monkeypatch.setattr(speedups, "REMEMBER", True)
+        weasyprint_layouts = len(layouts)
+        layouts.clear()
+        assert len(_print_layout(root).pages) == pages
+    assert len(makes) >= 2 * pages + 4, (len(makes), pages)  # pages laid out again, twice
+    assert len(layouts) < 0.8 * weasyprint_layouts, (len(layouts), weasyprint_layouts)

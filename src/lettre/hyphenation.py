@@ -61,9 +61,11 @@ def install() -> None:
     import weasyprint.layout.inline as inline
     import weasyprint.layout.preferred as preferred
 
+    from lettre.speedups import remembered
+
     if getattr(block.iter_line_boxes, "lettre", False):
         return
-    lines_of, split = block.iter_line_boxes, inline.split_first_line
+    lines_of, split = block.iter_line_boxes, remembered(inline.split_first_line)
 
     def iter_line_boxes(context: Any, box: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         # a paragraph that goes on from the page before: the run where its last line there
@@ -97,6 +99,7 @@ def install() -> None:
         return split(text, style, context, *args, **kwargs)
 
     iter_line_boxes.lettre = True  # type: ignore[attr-defined]
+    # each split remembered for the rest of the render, under the style chosen here
     block.iter_line_boxes, inline.split_first_line = iter_line_boxes, split_first_line
     preferred.split_first_line = split_first_line  # a min-content width: the same breaks
 
