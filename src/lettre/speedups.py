@@ -93,8 +93,7 @@ def _unmeasured() -> Any:
             top = box.position_y
             bottom = top + strut(box.style)[0]
             if not any(
-                shape.position_y < bottom + 1
-                and shape.position_y + shape.margin_height() > top - 1
+                shape.position_y < bottom + 1 and shape.position_y + shape.margin_height() > top - 1
                 for shape in context.excluded_shapes
             ):
                 return 0
