@@ -416,9 +416,13 @@ def measure(args: argparse.Namespace, keep: Path) -> tuple[dict[str, object], li
         from tests.bench_print import measure as print_layouts  # issue 12: design vs plain
 
         layouts = print_layouts(root, typical, args.runs)
-        design, plain = (statistics.median(layouts["times"][k]) for k in ("print", "plain"))
+        design, plain, measure = (
+            statistics.median(layouts["times"][k]) for k in ("print", "plain", "measure")
+        )
         rows += [
             Row("plain_layout", "plain one-column layout of the same HTML (floor)", plain, "s"),
+            Row("measure_layout", "the same, at the print edition's 114-mm measure, hyphenated",
+                measure, "s"),
             Row("print_layout", "print edition's layout (WeasyPrint, median)", design, "s",
                 PRINT_TARGET * plain, f"{PRINT_TARGET} × plain"),
             Row("email_html", "email HTML of the typical issue", html_bytes / 1000, "KB", 70),
