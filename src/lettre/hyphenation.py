@@ -6,7 +6,7 @@ breaking, as it lays a paragraph out (no second layout):
 
 - never inside a word already hyphenated ("Champs-Élysées", "porte-avions") nor inside a
   capitalised word (a proper noun, "Méditerranée"): the dictionary WeasyPrint asks for a
-  word's hyphenation points gives none for such a word (`_Dictionary`). The word may still
+  word's hyphenation points gives none for such a word (`_dictionary_class`). The word may still
   break at its own hyphen, which stays the author's "-" in the PDF's text (copied as typed).
   (It was a `<span>` around each such word, `hyphens: manual`: one more box for WeasyPrint
   to lay out on every line that holds one, 10 % of the print edition's layout.)
@@ -106,7 +106,7 @@ def install() -> None:
 
 class _Dictionaries(dict[tuple[Any, ...], Any]):
     """WeasyPrint's hyphenation dictionaries of a layout, by (language, left, right, total):
-    each one a `_Dictionary`, told the text of the line being laid out."""
+    each one of `_dictionary_class`, told the text of the line being laid out."""
 
     text = ""
 

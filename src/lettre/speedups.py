@@ -10,7 +10,7 @@ compares them with WeasyPrint's own).
   justification, whether the line starts, whether a min-content width is measured): those
   are the key, the text by a 128-bit BLAKE2 digest so that a long paragraph's lines do not
   each keep the rest of it. lettre.hyphenation splits its lines through it (`remembered`),
-  with the style it chose for the line. 23 % of the benchmark's print layout.
+  with the style it chose for the line. About 20 % of the benchmark's print layout.
 - A line laid out while a float is anywhere on the page (the print edition's side columns,
   its photos' frames) first measures its min-content width, to know whether it fits beside
   the floats at its height; WeasyPrint does so for every line of the page, even far below
