@@ -128,3 +128,33 @@ def test_the_command_ends_at_once_with_its_whole_report_and_its_status(
     assert said[0] in run.stdout + run.stderr
     assert said[1] in run.stderr
     assert "Traceback" not in run.stderr
+
+
+FAULTS = """
+import resource, sys, tempfile
+from pathlib import Path
+from lettre import pipeline
+from lettre.options import Options
+from lettre.repo import Repository
+if sys.argv[1] == "default":
+    pipeline.keep_freed_memory = lambda: None
+root = Path(sys.argv[2])
+with tempfile.TemporaryDirectory() as out:
+    pipeline.warm_engines()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+    pipeline.build_all(Repository(root), [root / sys.argv[3]], Path(out), Options(), jobs=1)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc: Linux only")
+def test_a_worker_reuses_the_memory_it_freed_instead_of_faulting_new_pages_in() -> None:
+    """The example issue built by a worker forked from a warmed process: with glibc's malloc
+    keeping freed memory (workers.keep_freed_memory), its page faults (each a zeroed page
+    from the kernel) fall by a third (64,000 to 42,000 here); a count, not a time."""
+
+    def faults(how: str) -> int:
+        command = [sys.executable, "-c", FAULTS, how, str(PROJECT), FOLDER]
+        return int(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+    assert faults("tuned") < 0.8 * faults("default")

@@ -300,10 +300,26 @@ def test_a_2400_photo_goes_to_print_and_email_as_decoded_at_half_size(tmp_path: 
     assert difference(printed, reference) < encoding_alone + 2
 
 
-def test_the_print_variant_is_a_baseline_jpeg_the_emails_progressive(tmp_path: Path) -> None:
-    info = info_of(tmp_path, jpeg(photo((2400, 1600)), quality=90))
-    assert 0xC0 in markers(variant(info, PRINT).data)  # SOF0: baseline
-    assert 0xC2 in markers(variant(info, EMAIL).data)  # SOF2: progressive
+def test_editions_with_the_same_pixels_share_one_baseline_jpeg_encoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2400 × 1600 photo: 1200 × 800 for print and for the email, one encoding for both;
+    a 6000 × 4000 one: 1329 × 886 for print, 1200 × 800 for the email, two."""
+    encodings: list[tuple[int, int]] = []
+    encode = image_pixels.encode
+
+    def counted(image: Image.Image, quality: int, **options: bool) -> image_pixels.Made:
+        encodings.append(image.size)
+        return encode(image, quality, **options)
+
+    monkeypatch.setattr(image_pixels, "encode", counted)
+    for size, made in (((2400, 1600), [(1200, 800)]), ((6000, 4000), [(1329, 886), (1200, 800)])):
+        info = info_of(tmp_path, jpeg(photo(size), quality=90))
+        encodings.clear()
+        printed, mailed = (variant(info, spec, tmp_path / "cache") for spec in (PRINT, EMAIL))
+        assert encodings == made
+        assert 0xC0 in markers(printed.data) and 0xC0 in markers(mailed.data)  # SOF0: baseline
+        assert (printed.data == mailed.data) == (len(made) == 1)
 
 
 def test_the_cheaper_way_looks_like_a_full_lanczos_of_the_source(tmp_path: Path) -> None:

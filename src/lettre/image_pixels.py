@@ -6,9 +6,11 @@ whole box, the print edition `Spec.enough` of its box (250 ppi of the 300 its bo
 the largest size it is printed). The pixels are then turned upright and brought to sRGB, and
 each edition's are resized down to its box only when they are larger than it, never up: the
 largest edition's from the decoded pixels, the email's from the print's when those are large
-enough. So a 2400 × 1600 photo is decoded at half size, 1200 × 800 (271 ppi printed 75 mm
-high), and goes to both editions without any resampling; a 6000 × 4000 one is decoded at a
-quarter, 1500 × 1000, and resized to 1329 × 886 for print, then to 1200 × 800 for the email.
+enough. Editions that end with the same pixels and the same settings share one encoding. So a
+2400 × 1600 photo is decoded at half size, 1200 × 800 (271 ppi printed 75 mm high), and
+goes to both editions as one JPEG, without any resampling; a 6000 × 4000 one is decoded at
+a quarter, 1500 × 1000, and resized to 1329 × 886 for print, then to 1200 × 800 for the
+email.
 A JPEG already within an edition's size and quality is not encoded again: its compressed data
 is kept as it is, only its metadata left out (byte for byte the source when it has none).
 Every output carries the pixels and nothing else: no comment, text, colour profile, EXIF (GPS
@@ -108,6 +110,7 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
         pixels = [_decoded(opened, needed, orientation)]
         sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
         by_area = sorted(remaining, key=lambda s: sizes[s.name][0] * sizes[s.name][1], reverse=True)
+        encoded: dict[tuple[tuple[int, int], int, bool], Made] = {}
         for spec in by_area:
             size = sizes[spec.name]
             base = min(
@@ -117,7 +120,10 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
             if base.size != size:
                 base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
                 pixels.append(base)
-            made[spec.name] = encode(base, spec.quality, progressive=spec.progressive)
+            settings = (size, spec.quality, spec.progressive)
+            if settings not in encoded:  # editions that want the same pixels share one JPEG
+                encoded[settings] = encode(base, spec.quality, progressive=spec.progressive)
+            made[spec.name] = encoded[settings]
         return made
 
 

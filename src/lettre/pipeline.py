@@ -64,7 +64,15 @@ from lettre.stamps import (
     shared_inputs,
     used_names,
 )
-from lettre.workers import SCRATCH, Failure, Meanwhile, meanwhile, out_of_memory, run_isolated
+from lettre.workers import (
+    SCRATCH,
+    Failure,
+    Meanwhile,
+    keep_freed_memory,
+    meanwhile,
+    out_of_memory,
+    run_isolated,
+)
 from lettre.workers import Limits as Limits  # cli.py names it here
 
 if TYPE_CHECKING:
@@ -370,8 +378,10 @@ def warm_engines(ahead: Path | None = None) -> None:
     """Import, in the process the workers are forked from, everything a build needs, and
     warm what can be: each worker starts with WeasyPrint, MJML, Pillow and Jinja loaded
     (fork shares their pages) and the shipped templates compiled, instead of paying for
-    them. `ahead` is the folder where the work done meanwhile (see `_work_ahead`) left the
+    them, and with an allocator that keeps the memory freed (workers.keep_freed_memory).
+    `ahead` is the folder where the work done meanwhile (see `_work_ahead`) left the
     templates compiled, if it did."""
+    keep_freed_memory()
     for name in ENGINES:
         importlib.import_module(name)
     from lettre import templates

