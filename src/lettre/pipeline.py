@@ -173,6 +173,10 @@ def remove_stale_temporaries(out: Path) -> None:
     for folder in _entries(out):
         if folder.name == ".cache" or _is_output_folder(folder):
             stale += _temporaries_below(folder)
+    _remove_temporaries(stale)
+
+
+def _remove_temporaries(stale: list[Path]) -> None:
     for path in stale:
         log.debug("removing %s, left by an interrupted build", path)
         with contextlib.suppress(OSError):
@@ -367,6 +371,7 @@ def build_all(
                 finally:
                     if ahead:
                         ahead.stop()
+                        _remove_temporaries(_temporaries_below(out / ".cache"))  # killed mid-write
         outcomes += run_isolated(
             todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
         )

@@ -105,6 +105,52 @@ def test_a_decoding_ahead_ends_with_the_work_ahead(newsletter: Newsletter, tmp_p
     assert said.read_text().splitlines()[-1] == "decoding ended"
 
 
+KILLED_WRITING = """
+import os, sys, time
+from pathlib import Path
+from lettre import image_cache, output, pipeline
+from lettre.cli import cli
+started = Path(sys.argv[2] + "-writing")
+def write(path, data, **options):  # the work ahead stopped while it writes to the cache
+    output._temporary(path, data)
+    started.write_text(str(os.getpid()))
+    time.sleep(3600)
+making = pipeline._make_images
+def make(todo, publication):  # in the work ahead only
+    image_cache.write_atomic = write
+    making(todo, publication)
+pipeline._make_images = make
+warming = pipeline.warm_engines
+def warm(*args):  # the engines imported once the writing started
+    while not started.exists() or not started.read_text():
+        time.sleep(0.05)
+    warming(*args)
+pipeline.warm_engines = warm
+try:
+    cli(["--repo", sys.argv[1], "build", "--out", sys.argv[2]])
+except SystemExit as end:
+    sys.exit(end.code)
+"""
+
+
+def test_the_work_ahead_stopped_while_it_writes_leaves_no_temporary_in_the_cache(
+    newsletter: Newsletter, tmp_path: Path
+) -> None:
+    """Killed mid-write (output.write_atomic: a temporary beside the file, then a rename),
+    the work ahead would leave its temporary in out/.cache until the next build: the build
+    removes it once the work ahead is stopped, before any worker starts (the same output
+    folder, file for file, however soon the work ahead was stopped)."""
+    root, out = newsletter(), tmp_path / "dist"
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITING, str(root), str(out)],
+        capture_output=True, text=True, cwd=PROJECT, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "1 built" in run.stdout
+    assert list((out / ".cache").rglob("*.jpg"))  # the worker made the photos itself
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
 def truncated() -> bytes:
     buffer = io.BytesIO()
     Image.effect_noise((900, 600), 60).convert("RGB").save(buffer, "JPEG", quality=90)
