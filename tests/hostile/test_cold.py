@@ -51,22 +51,23 @@ def test_work_ahead_that_never_ends_neither_holds_the_build_nor_outlives_it(
     assert list((out / "2025-06-13").glob("*.pdf"))
 
 
-DECODING_FOR_EVER = """
+STOPPED_AHEAD = """
 import os, sys, time
 from pathlib import Path
-from lettre import images, pipeline
+from lettre import image_cache, images, output, pipeline
 from lettre.cli import cli
-started = Path(sys.argv[2] + "-decoding")
-def decode(data, wanted):  # a check's decoding that never ends (stopped after 60 s)
+started = Path(sys.argv[2] + "-started")
+def stuck(*args, **options):  # what the work ahead is doing when it is stopped
     started.write_text(str(os.getpid()))
     time.sleep(3600)
+{stuck}
 making = pipeline._make_images
 def make(todo, publication):  # in the work ahead only
-    images._decode = decode
+    {patch}
     making(todo, publication)
 pipeline._make_images = make
 warming = pipeline.warm_engines
-def warm(*args):  # the engines imported once the decoding started
+def warm(*args):  # the engines imported once the work ahead is stuck
     while not started.exists() or not started.read_text():
         time.sleep(0.05)
     warming(*args)
@@ -75,6 +76,15 @@ try:
     cli(["--repo", sys.argv[1], "build", "--out", sys.argv[2]])
 except SystemExit as end:
     code = end.code
+"""
+"""A build whose work ahead is stopped while it is stuck in `{patch}`, the function
+`stuck` (or one that `{stuck}` defines)."""
+
+DECODING_FOR_EVER = (
+    STOPPED_AHEAD.format(
+        stuck="", patch="images._decode = stuck  # a check's decoding that never ends"
+    )
+    + """
 def alive(pid):
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -86,6 +96,7 @@ while alive(decoding) and time.monotonic() < deadline:
 print("still decoding" if alive(decoding) else "decoding ended")
 sys.exit(code)
 """
+)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -105,32 +116,16 @@ def test_a_decoding_ahead_ends_with_the_work_ahead(newsletter: Newsletter, tmp_p
     assert said.read_text().splitlines()[-1] == "decoding ended"
 
 
-KILLED_WRITING = """
-import os, sys, time
-from pathlib import Path
-from lettre import image_cache, output, pipeline
-from lettre.cli import cli
-started = Path(sys.argv[2] + "-writing")
-def write(path, data, **options):  # the work ahead stopped while it writes to the cache
+KILLED_WRITING = (
+    STOPPED_AHEAD.format(
+        stuck="""
+def write(path, data, **options):  # a temporary written, not yet renamed
     output._temporary(path, data)
-    started.write_text(str(os.getpid()))
-    time.sleep(3600)
-making = pipeline._make_images
-def make(todo, publication):  # in the work ahead only
-    image_cache.write_atomic = write
-    making(todo, publication)
-pipeline._make_images = make
-warming = pipeline.warm_engines
-def warm(*args):  # the engines imported once the writing started
-    while not started.exists() or not started.read_text():
-        time.sleep(0.05)
-    warming(*args)
-pipeline.warm_engines = warm
-try:
-    cli(["--repo", sys.argv[1], "build", "--out", sys.argv[2]])
-except SystemExit as end:
-    sys.exit(end.code)
-"""
+    stuck()""",
+        patch="image_cache.write_atomic = write",
+    )
+    + "sys.exit(code)\n"
+)
 
 
 def test_the_work_ahead_stopped_while_it_writes_leaves_no_temporary_in_the_cache(
