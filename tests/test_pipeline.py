@@ -209,6 +209,34 @@ def test_temporaries_of_an_interrupted_build_are_removed(
     assert not stale.exists()
 
 
+def test_outputs_are_forced_to_the_disk_cache_entries_are_not(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file of an issue's build is synced before its rename (a power cut leaves it
+    whole, or as it was); an entry of out/.cache is not, since its reader verifies it and
+    makes it again (image_cache.read_variant, read_check): a third of the writes, each a
+    wait for the disk. The workers inherit the spy: it logs the files synced."""
+    synced = tmp_path / "synced"
+    fsync = os.fsync
+
+    def logged(descriptor: int) -> None:
+        with synced.open("a") as log:
+            log.write(f"{Path(f'/proc/self/fd/{descriptor}').readlink()}\n")
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", logged)
+    root = newsletter()
+    assert lettre("build", repo=root).exit_code == 0
+    names = {Path(line).name.rsplit(".", 2)[0][1:] for line in synced.read_text().splitlines()}
+    issue = root / "dist/2025-06-13"
+    made = {p.name for p in issue.rglob("*") if p.is_file()}
+    assert made and made <= names, made - names
+    cache = [p for p in (root / "dist/.cache").rglob("*") if p.is_file()]
+    assert any(p.parent.name == "images" for p in cache)
+    assert any(p.parent.name == "checks" for p in cache)
+    assert not {p.name for p in cache if p.parent.name in ("images", "checks")} & names
+
+
 def test_the_archive(newsletter: Newsletter, lettre: Lettre) -> None:
     root = year(newsletter)
     assert lettre("build", repo=root).exit_code == 0
@@ -445,7 +473,7 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
 
     temporary = output._temporary  # every file lettre writes goes through it
 
-    def holding(path: Path, data: bytes | str) -> Path:
+    def holding(path: Path, data: bytes | str, **options: bool) -> Path:
         if out in path.parents:
             lock = out / LOCK
             mine = []
@@ -458,7 +486,7 @@ def test_every_file_is_written_by_a_process_that_holds_the_lock(
             held = taken and any(_can_lock(fd) for fd in mine)
             with log.open("a") as record:
                 record.write(json.dumps([os.getpid(), str(path), taken, held]) + "\n")
-        return temporary(path, data)
+        return temporary(path, data, **options)
 
     monkeypatch.setattr(output, "_temporary", holding)
     assert lettre("build", "--jobs", "2", repo=root).exit_code == 0

@@ -174,7 +174,8 @@ def record(
                 return
             records.mkdir(mode=0o700, parents=True, exist_ok=True)
             if usable(records):
-                write_atomic(records / f"{folder.name}.json", body + b"\n" + _sha(body).encode())
+                record = body + b"\n" + _sha(body).encode()  # verified when read
+                write_atomic(records / f"{folder.name}.json", record, durable=False)
         except (OSError, LettreError) as error:
             log.debug("check of %s not recorded: %s", folder.name, error)
 

@@ -52,7 +52,8 @@ def read_variant(cache: Path, key: str) -> tuple[str, bytes, int, int] | None:
 
 
 def write_variant(cache: Path, key: str, suffix: str, data: bytes, size: tuple[int, int]) -> None:
-    write_atomic(cache / f"{key}-{sha256(data)}-{size[0]}x{size[1]}{suffix}", data)
+    name = f"{key}-{sha256(data)}-{size[0]}x{size[1]}{suffix}"
+    write_atomic(cache / name, data, durable=False)  # verified when read: see read_variant
 
 
 def read_check(folder: Path, key: str) -> dict[str, object] | None:
@@ -79,7 +80,8 @@ def write_check(folder: Path, key: str, found: dict[str, object]) -> None:
     body = json.dumps({**found, "key": key}, sort_keys=True).encode()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(folder / f"{key}.json", body + b"\n" + sha256(body).encode())
+        record = body + b"\n" + sha256(body).encode()  # verified when read: see read_check
+        write_atomic(folder / f"{key}.json", record, durable=False)
     except (OSError, LettreError) as error:
         log.debug("image check not recorded in %s: %s", folder, error)
 

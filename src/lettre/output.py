@@ -43,16 +43,21 @@ def write_failed(path: Path, error: OSError) -> LettreError:
     return LettreError(_("cannot write {path}: {reason}").format(path=path, reason=error.strerror))
 
 
-def write_atomic(path: Path, data: bytes | str, *, overwrite: bool = True) -> None:
+def write_atomic(
+    path: Path, data: bytes | str, *, overwrite: bool = True, durable: bool = True
+) -> None:
     """Write `data` to `path` through a temporary file in the same folder, then rename.
 
-    With `overwrite=False` an existing file is an error and is left as it was.
+    With `overwrite=False` an existing file is an error and is left as it was. With
+    `durable=False` the data is not forced to the disk before the rename (no fsync): for a
+    cache entry, which its reader verifies (a checksum) and makes again when it is lost or
+    damaged by a power cut; a third of an issue's writes.
     """
     if not overwrite and path.exists():
         raise LettreError(
             _("{path} already exists; lettre does not overwrite it").format(path=path)
         )
-    temporary = _temporary(path, data)
+    temporary = _temporary(path, data, durable=durable)
     try:
         if overwrite:
             os.replace(temporary, path)
@@ -87,8 +92,9 @@ def write_together(folder: Path, files: dict[str, bytes]) -> None:
             raise write_failed(path, error) from None
 
 
-def _temporary(path: Path, data: bytes | str) -> Path:
-    """`data` written and synced to a temporary beside `path`; its name matches TEMPORARY."""
+def _temporary(path: Path, data: bytes | str, *, durable: bool = True) -> Path:
+    """`data` written (and synced, if `durable`) to a temporary beside `path`; its name
+    matches TEMPORARY."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:
@@ -100,8 +106,9 @@ def _temporary(path: Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
     except OSError as error:
         _remove([temporary])
