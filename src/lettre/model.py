@@ -12,6 +12,7 @@ typeset (`typography`) during validation when the context gives a language.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -21,7 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
-from pydantic import (
+# lettre's models use no pydantic plugin: not looking for one spares every start a scan of
+# every installed package's entry points (10 ms), unless the environment says otherwise
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from pydantic import (  # after the setting above: read when a model is made
     AfterValidator,
     BaseModel,
     BeforeValidator,
