@@ -281,18 +281,16 @@ def test_a_jpeg_is_decoded_once_at_the_smallest_scale_that_gives_250_ppi(
 
 
 def test_a_2400_photo_goes_to_print_and_email_as_decoded_at_half_size(tmp_path: Path) -> None:
-    """No resampling at all: each variant is the draft decoding at half size, encoded."""
+    """No resampling at all: both variants are the draft decoding at half size, encoded once
+    as print wants it (the email borrows it: see Spec.borrows)."""
     source = jpeg(photo((2400, 1600)), quality=90)
     info = info_of(tmp_path, source)
     with Image.open(io.BytesIO(source)) as opened:
         opened.draft(None, (1200, 800))
         half = opened.convert("RGB")
     assert half.size == (1200, 800)
-    for spec in (PRINT, EMAIL):
-        made = variant(info, spec)
-        assert (
-            made.data == image_pixels.encode(half, spec.quality, progressive=spec.progressive).data
-        )
+    once = image_pixels.encode(half, PRINT.quality, progressive=PRINT.progressive).data
+    assert variant(info, PRINT).data == variant(info, EMAIL).data == once
     printed = decoded(variant(info, PRINT).data)
     reference = decoded(source).resize((1200, 800), Image.Resampling.LANCZOS)
     # half-size decoding is a fine reduction: as close to a full Lanczos as encoding it costs
@@ -300,11 +298,12 @@ def test_a_2400_photo_goes_to_print_and_email_as_decoded_at_half_size(tmp_path: 
     assert difference(printed, reference) < encoding_alone + 2
 
 
-def test_editions_with_the_same_pixels_share_one_baseline_jpeg_encoded_once(
+def test_the_email_borrows_the_print_jpeg_when_it_has_the_same_pixels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A 2400 × 1600 photo: 1200 × 800 for print and for the email, one encoding for both;
-    a 6000 × 4000 one: 1329 × 886 for print, 1200 × 800 for the email, two."""
+    """A 2400 × 1600 photo: 1200 × 800 for print and for the email, one encoding (the print's
+    baseline JPEG) for both; a 6000 × 4000 one: 1329 × 886 for print (baseline), 1200 × 800
+    for the email (its own, progressive), two."""
     encodings: list[tuple[int, int]] = []
     encode = image_pixels.encode
 
@@ -318,8 +317,10 @@ def test_editions_with_the_same_pixels_share_one_baseline_jpeg_encoded_once(
         encodings.clear()
         printed, mailed = (variant(info, spec, tmp_path / "cache") for spec in (PRINT, EMAIL))
         assert encodings == made
-        assert 0xC0 in markers(printed.data) and 0xC0 in markers(mailed.data)  # SOF0: baseline
-        assert (printed.data == mailed.data) == (len(made) == 1)
+        assert 0xC0 in markers(printed.data)  # SOF0: baseline
+        shared = len(made) == 1
+        assert (printed.data == mailed.data) == shared
+        assert (0xC0 if shared else 0xC2) in markers(mailed.data)  # SOF2: progressive
 
 
 def test_the_cheaper_way_looks_like_a_full_lanczos_of_the_source(tmp_path: Path) -> None:

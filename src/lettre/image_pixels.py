@@ -6,11 +6,12 @@ whole box, the print edition `Spec.enough` of its box (250 ppi of the 300 its bo
 the largest size it is printed). The pixels are then turned upright and brought to sRGB, and
 each edition's are resized down to its box only when they are larger than it, never up: the
 largest edition's from the decoded pixels, the email's from the print's when those are large
-enough. Editions that end with the same pixels and the same settings share one encoding. So a
-2400 × 1600 photo is decoded at half size, 1200 × 800 (271 ppi printed 75 mm high), and
-goes to both editions as one JPEG, without any resampling; a 6000 × 4000 one is decoded at
-a quarter, 1500 × 1000, and resized to 1329 × 886 for print, then to 1200 × 800 for the
-email.
+enough. An edition that borrows (the email) takes another's JPEG of the same pixels at a
+quality at least its own (the print's) instead of encoding them again. So a 2400 × 1600
+photo is decoded at half size, 1200 × 800 (271 ppi printed 75 mm high), and goes to both
+editions as one JPEG, without any resampling; a 6000 × 4000 one is decoded at a quarter,
+1500 × 1000, and resized to 1329 × 886 for print, then to 1200 × 800 for the email, each
+encoded its own way.
 A JPEG already within an edition's size and quality is not encoded again: its compressed data
 is kept as it is, only its metadata left out (byte for byte the source when it has none).
 Every output carries the pixels and nothing else: no comment, text, colour profile, EXIF (GPS
@@ -54,6 +55,9 @@ class Spec:
     progressive: bool = True
     """A progressive JPEG (smaller, shown coarse first while it downloads), or a baseline one
     (quicker to encode and to decode: what a PDF viewer or a printer does with it)."""
+    borrows: bool = False
+    """Takes another edition's JPEG when that one has the same pixels at a quality at least
+    its own, instead of encoding them again its own way."""
 
     @property
     def key(self) -> bytes:
@@ -61,7 +65,7 @@ class Spec:
         scan = "progressive" if self.progressive else "baseline"
         return (
             f"{self.name}-v5-{self.max_width}-{self.max_height}-{self.quality}"
-            f"-{self.enough:.6f}-{scan}"
+            f"-{self.enough:.6f}-{scan}{'-borrows' if self.borrows else ''}"
         ).encode()
 
     def fitted(self, size: tuple[int, int]) -> tuple[int, int]:
@@ -109,8 +113,8 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
         )
         pixels = [_decoded(opened, needed, orientation)]
         sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
-        by_area = sorted(remaining, key=lambda s: sizes[s.name][0] * sizes[s.name][1], reverse=True)
-        encoded: dict[tuple[tuple[int, int], int, bool], Made] = {}
+        # the largest first; of the same size, an edition that borrows after the others
+        by_area = sorted(remaining, key=lambda s: (-sizes[s.name][0] * sizes[s.name][1], s.borrows))
         for spec in by_area:
             size = sizes[spec.name]
             base = min(
@@ -120,10 +124,14 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
             if base.size != size:
                 base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
                 pixels.append(base)
-            settings = (size, spec.quality, spec.progressive)
-            if settings not in encoded:  # editions that want the same pixels share one JPEG
-                encoded[settings] = encode(base, spec.quality, progressive=spec.progressive)
-            made[spec.name] = encoded[settings]
+            lent = [
+                made[other.name]
+                for other in by_area[: by_area.index(spec)]
+                if spec.borrows and sizes[other.name] == size and other.quality >= spec.quality
+            ]
+            made[spec.name] = (
+                lent[0] if lent else encode(base, spec.quality, progressive=spec.progressive)
+            )
         return made
 
 

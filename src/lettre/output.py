@@ -51,7 +51,7 @@ def write_atomic(
     With `overwrite=False` an existing file is an error and is left as it was. With
     `durable=False` the data is not forced to the disk before the rename (no fsync): for a
     cache entry, which its reader verifies (a checksum) and makes again when it is lost or
-    damaged by a power cut; a third of an issue's writes.
+    damaged by a power cut (18 of the 30 files an issue of six photos writes).
     """
     if not overwrite and path.exists():
         raise LettreError(

@@ -252,7 +252,7 @@ def out_of_memory(error: BaseException) -> bool:
     )
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from <malloc.h>
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's <malloc.h>
 KEPT_BYTES = 32 * 1024 * 1024
 """What glibc's malloc keeps of the memory an issue's build frees, for its next allocations:
 an allocation under a quarter of it comes from the heap, not a mapping of its own."""
@@ -261,21 +261,27 @@ an allocation under a quarter of it comes from the heap, not a mapping of its ow
 def keep_freed_memory() -> None:
     """Have glibc's malloc, in this process and the workers forked from it, keep the memory
     freed for the next allocations instead of giving it back to the kernel at once. By
-    default each allocation over 128 KB to 32 MB (a decoded photo, a Pango buffer, Python's
-    arenas) is a mapping of its own, unmapped when freed, and the heap is given back past
+    default each allocation over 128 KB to 32 MB (a decoded photo, a Pango or Pillow
+    buffer) is a mapping of its own, unmapped when freed, and the heap is given back past
     twice that: the next allocation faults its pages in again, zeroed by the kernel. That
-    was 40 % of a year's page faults and 8 % of its time (measured); a worker's peak memory
-    grows by 20 to 35 MB. Elsewhere than glibc (no `mallopt`), nothing is changed."""
-    if sys.platform != "linux":
+    was 40 % of a year's page faults and 8 % of its time (measured). In exchange a worker
+    may hold up to about 32 MB it no longer uses. With another C library (musl's malloc
+    takes no such setting), nothing is changed."""
+    if sys.platform != "linux" or not _glibc():
         return
     import ctypes
 
+    mallopt = ctypes.CDLL(None).mallopt
+    if not (mallopt(M_MMAP_THRESHOLD, KEPT_BYTES // 4) and mallopt(M_TRIM_THRESHOLD, KEPT_BYTES)):
+        log.debug("malloc's thresholds not set: freed memory is given back at once")
+
+
+def _glibc() -> str | None:
+    """glibc's version, when this process runs on it."""
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, KEPT_BYTES // 4)
-    mallopt(M_TRIM_THRESHOLD, KEPT_BYTES)
+        return os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):
+        return None
 
 
 def die_with(parent: int) -> None:
