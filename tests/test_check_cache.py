@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lettre import check_cache, load
+from lettre import check_cache, image_cache, load
 from lettre.cli import cli
 from tests.conftest import PROJECT
 
@@ -259,9 +259,9 @@ DAMAGES = {
     "emptied": lambda data: b"",
     "truncated": lambda data: data[: len(data) // 2],
     "checksum wrong": lambda data: data.replace(b"n\\u00b0 2", b"n\\u00b0 9"),
-    "not JSON": lambda data: b"{nope\n" + check_cache._sha(b"{nope").encode(),
-    "JSON of another shape": lambda data: b"[1]\n" + check_cache._sha(b"[1]").encode(),
-    "a forged error": lambda data: (lambda body: body + b"\n" + check_cache._sha(body).encode())(
+    "not JSON": lambda data: image_cache.sealed(b"{nope"),
+    "JSON of another shape": lambda data: image_cache.sealed(b"[1]"),
+    "a forged error": lambda data: image_cache.sealed(
         data.rpartition(b"\n")[0].replace(b'"warning"', b'"error"')
     ),
 }

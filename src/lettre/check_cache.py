@@ -88,10 +88,10 @@ def recall(
     data = image_cache._read(entry, MAX_RECORD_BYTES)  # never through a link
     if data is None:
         return None
-    body, _, checksum = data.rpartition(b"\n")
+    body = image_cache.unsealed(data)
+    if body is None:
+        return None
     try:
-        if image_cache.sha256(body) != checksum.decode("ascii"):
-            return None
         found = json.loads(body)
         if not isinstance(found, dict) or found.get("context") != {
             **_context(repo, numbers),
@@ -174,14 +174,10 @@ def record(
                 return
             records.mkdir(mode=0o700, parents=True, exist_ok=True)
             if usable(records):
-                record = body + b"\n" + _sha(body).encode()  # verified when read
+                record = image_cache.sealed(body)  # verified when read: see recall
                 write_atomic(records / f"{folder.name}.json", record, durable=False)
         except (OSError, LettreError) as error:
             log.debug("check of %s not recorded: %s", folder.name, error)
-
-
-def _sha(body: bytes) -> str:
-    return image_cache.sha256(body)
 
 
 def _encode(problems: list[Problem], accepted: frozenset[Problem]) -> list[list[Any]]:

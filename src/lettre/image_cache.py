@@ -56,6 +56,18 @@ def write_variant(cache: Path, key: str, suffix: str, data: bytes, size: tuple[i
     write_atomic(cache / name, data, durable=False)  # verified when read: see read_variant
 
 
+def sealed(body: bytes) -> bytes:
+    """A record's bytes followed by a line with their SHA-256: what `unsealed` verifies (a
+    record written without fsync, which a power cut may leave damaged)."""
+    return body + b"\n" + sha256(body).encode()
+
+
+def unsealed(data: bytes) -> bytes | None:
+    """The body of a `sealed` record, or None when its checksum does not vouch for it."""
+    body, _, checksum = data.rpartition(b"\n")
+    return body if checksum == sha256(body).encode() else None
+
+
 def read_check(folder: Path, key: str) -> dict[str, object] | None:
     """The check result recorded for `key`, if the entry is whole and was made for it."""
     entry = folder / f"{key}.json"
@@ -64,10 +76,10 @@ def read_check(folder: Path, key: str) -> dict[str, object] | None:
         if os.path.lexists(entry):
             _discard(entry)
         return None
-    body, _, checksum = data.rpartition(b"\n")
+    body = unsealed(data)
     try:
-        found = json.loads(body) if sha256(body) == checksum.decode("ascii") else None
-    except (UnicodeDecodeError, ValueError):
+        found = json.loads(body) if body is not None else None
+    except ValueError:  # (UnicodeDecodeError too)
         found = None
     if not isinstance(found, dict) or found.get("key") != key:
         _discard(entry)
@@ -80,8 +92,7 @@ def write_check(folder: Path, key: str, found: dict[str, object]) -> None:
     body = json.dumps({**found, "key": key}, sort_keys=True).encode()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        record = body + b"\n" + sha256(body).encode()  # verified when read: see read_check
-        write_atomic(folder / f"{key}.json", record, durable=False)
+        write_atomic(folder / f"{key}.json", sealed(body), durable=False)  # see read_check
     except (OSError, LettreError) as error:
         log.debug("image check not recorded in %s: %s", folder, error)
 

@@ -115,7 +115,7 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
         sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
         # the largest first; of the same size, an edition that borrows after the others
         by_area = sorted(remaining, key=lambda s: (-sizes[s.name][0] * sizes[s.name][1], s.borrows))
-        for spec in by_area:
+        for done, spec in enumerate(by_area):
             size = sizes[spec.name]
             base = min(
                 (p for p in pixels if p.width >= size[0] and p.height >= size[1]),
@@ -124,13 +124,18 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
             if base.size != size:
                 base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
                 pixels.append(base)
-            lent = [
-                made[other.name]
-                for other in by_area[: by_area.index(spec)]
-                if spec.borrows and sizes[other.name] == size and other.quality >= spec.quality
-            ]
+            lender = next(
+                (
+                    other
+                    for other in by_area[:done]
+                    if spec.borrows and sizes[other.name] == size and other.quality >= spec.quality
+                ),
+                None,
+            )
             made[spec.name] = (
-                lent[0] if lent else encode(base, spec.quality, progressive=spec.progressive)
+                made[lender.name]
+                if lender
+                else encode(base, spec.quality, progressive=spec.progressive)
             )
         return made
 

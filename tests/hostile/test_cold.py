@@ -36,17 +36,24 @@ sys.exit(code)
 """
 
 
-def test_work_ahead_that_never_ends_neither_holds_the_build_nor_outlives_it(
-    newsletter: Newsletter, tmp_path: Path
-) -> None:
-    root, out = newsletter(), tmp_path / "dist"
+def _built_by(script: str, root: Path, out: Path) -> str:
+    """What `script` printed, building `root` into `out` in a fresh interpreter, once it
+    ended with its issue built."""
     run = subprocess.run(
-        [sys.executable, "-c", STUCK, str(root), str(out)],
+        [sys.executable, "-c", script, str(root), str(out)],
         capture_output=True, text=True, cwd=PROJECT, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "1 built" in run.stdout
-    assert run.stdout.splitlines()[-1] == "no process left"
+    return run.stdout
+
+
+def test_work_ahead_that_never_ends_neither_holds_the_build_nor_outlives_it(
+    newsletter: Newsletter, tmp_path: Path
+) -> None:
+    root, out = newsletter(), tmp_path / "dist"
+    said = _built_by(STUCK, root, out)
+    assert said.splitlines()[-1] == "no process left"
     assert not list(out.glob(".lettre-work-*"))  # its temporary folder removed
     assert list((out / "2025-06-13").glob("*.pdf"))
 
@@ -136,12 +143,7 @@ def test_the_work_ahead_stopped_while_it_writes_leaves_no_temporary_in_the_cache
     removes it once the work ahead is stopped, before any worker starts (the same output
     folder, file for file, however soon the work ahead was stopped)."""
     root, out = newsletter(), tmp_path / "dist"
-    run = subprocess.run(
-        [sys.executable, "-c", KILLED_WRITING, str(root), str(out)],
-        capture_output=True, text=True, cwd=PROJECT, timeout=600, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    assert "1 built" in run.stdout
+    _built_by(KILLED_WRITING, root, out)
     assert list((out / ".cache").rglob("*.jpg"))  # the worker made the photos itself
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
