@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lettre import check_cache
+from lettre import check_cache, image_cache
 from tests.test_check_cache import (
     FIRST,
     INCLUDED,
@@ -41,7 +41,7 @@ def reforged(record: Path, change: object) -> None:
     data = json.loads(body)
     change(data)  # type: ignore[operator]
     body = json.dumps(data, sort_keys=True).encode()
-    record.write_bytes(body + b"\n" + check_cache._sha(body).encode())
+    record.write_bytes(image_cache.sealed(body))
 
 
 def test_a_record_that_is_a_link_is_not_followed(
