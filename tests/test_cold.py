@@ -47,7 +47,7 @@ def warm(*args):  # as on an idle machine: the work ahead is done before the eng
 pipeline.warm_engines = warm
 building = pipeline.run
 def run(job):  # in the worker: which image work it does itself
-    for name in ("within_time", "_make_variant"):
+    for name in ("each_within_time", "_make_variant"):
         def spy(*args, real=getattr(images, name), name=name):
             calls.append(name)
             return real(*args)
@@ -93,7 +93,7 @@ def test_a_cold_build_finds_its_templates_compiled_its_photo_made_and_the_same_b
     warm, done_warm = build(root, tmp_path / "warm", "warm")
     assert cold == warm == ["built", None, []]
     assert done_cold == []
-    assert sorted(set(done_warm)) == ["_make_variant", "compile", "within_time"]  # seen
+    assert sorted(set(done_warm)) == ["_make_variant", "compile", "each_within_time"]  # seen
     made = editions(tmp_path / "cold")
     assert any(name.startswith("images/photo-") for name in made)
     assert made == editions(tmp_path / "warm")

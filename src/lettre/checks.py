@@ -183,9 +183,10 @@ def issue_problems(
             )
         )
     found: dict[str, ImageInfo] = {}
+    checked = _checked_images(issue, repo, folder)
     for path, item in _items(issue):
         if item.image and item.image.src not in found:
-            info = _image(item.image.src, doc, (*path, "image", "src"), repo, folder, problems)
+            info = _image(checked[item.image.src], doc, (*path, "image", "src"), problems)
             if info:
                 found[item.image.src] = info
         problems += _item_warnings(issue, item, doc, path)
@@ -208,13 +209,31 @@ def _items(issue: Issue) -> Iterator[tuple[Path_, Headline | Article]]:
             yield ("sections", s, "articles", a), article
 
 
+def _checked_images(
+    issue: Issue, repo: Repository, folder: Path
+) -> dict[str, ImageInfo | PathProblem | images.ImageProblem]:
+    """Each image of the issue, by `src`: checked (all decoded in one child), or refused."""
+    sources = dict.fromkeys(item.image.src for _path, item in _items(issue) if item.image)
+    checked: dict[str, ImageInfo | PathProblem | images.ImageProblem] = {}
+    paths: dict[str, Path] = {}
+    for src in sources:
+        try:
+            paths[src] = resolve_inside(repo.root, folder, src)
+        except PathProblem as error:
+            checked[src] = error
+    found = images.inspect_files(list(paths.values()))
+    checked |= dict(zip(paths, found, strict=True))
+    return {src: checked[src] for src in sources}
+
+
 def _image(
-    src: str, doc: Document, path: Path_, repo: Repository, folder: Path, problems: list[Problem]
+    info: ImageInfo | PathProblem | images.ImageProblem,
+    doc: Document,
+    path: Path_,
+    problems: list[Problem],
 ) -> ImageInfo | None:
-    try:
-        info = images.inspect(resolve_inside(repo.root, folder, src))
-    except (PathProblem, images.ImageProblem) as error:
-        problems.append(at(doc, path, str(error)))
+    if isinstance(info, PathProblem | images.ImageProblem):
+        problems.append(at(doc, path, str(info)))
         return None
     if info.width < EMAIL_WIDTH:
         problems.append(

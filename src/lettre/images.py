@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -20,7 +21,7 @@ import struct
 import time
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -60,40 +61,82 @@ machine makes a check slower, never a refusal."""
 def inspect(path: Path, *, allow_svg: bool = False) -> ImageInfo:
     """The format and size of the image at `path`, after checking it decodes in full, within
     bounds on its size, its structure and the time decoding it takes."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        message = _("{size} MB is too large for an image; keep under 30 MB")
-        raise ImageProblem(message.format(size=size // 1_000_000))
-    if allow_svg and path.suffix.lower() == ".svg":
-        return _inspect_svg(path)
+    found = inspect_files([path], allow_svg=allow_svg)[0]
+    if isinstance(found, ImageProblem):
+        raise found
+    return found
+
+
+def inspect_files(
+    paths: Sequence[Path], *, allow_svg: bool = False
+) -> list[ImageInfo | ImageProblem]:
+    """`inspect` of each of `paths`, or the problem that refuses it, in their order: the
+    bitmaps decoded together (see `inspect_all`)."""
+    found: dict[int, ImageInfo | ImageProblem] = {}
+    datas: dict[int, bytes] = {}
+    for n, path in enumerate(paths):
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            message = _("{size} MB is too large for an image; keep under 30 MB")
+            found[n] = ImageProblem(message.format(size=size // 1_000_000))
+        elif allow_svg and path.suffix.lower() == ".svg":
+            try:
+                found[n] = _inspect_svg(path)
+            except ImageProblem as problem:
+                found[n] = problem
+        else:
+            datas[n] = path.read_bytes()
     wanted = _("JPEG, PNG, WebP or SVG") if allow_svg else _("JPEG, PNG or WebP")
-    image_format, width, height = inspect_bytes(path.read_bytes(), wanted)
-    return ImageInfo(path, image_format, width, height)
+    for n, answer in zip(datas, inspect_all(list(datas.values()), wanted), strict=True):
+        found[n] = answer if isinstance(answer, ImageProblem) else ImageInfo(paths[n], *answer)
+    return [found[n] for n in range(len(paths))]
 
 
 def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, int, int]:
     """Format, width and height of a bitmap, decoded in full in a child process; or what the
     check cache (see `checks_cached_in`) recorded for the same content."""
-    key = _sha256(_CHECK_VERSION + _sha256(data).encode())
+    found = inspect_all([data], wanted)[0]
+    if isinstance(found, ImageProblem):
+        raise found
+    return found
+
+
+def inspect_all(
+    datas: Sequence[bytes], wanted: str = "JPEG, PNG or WebP"
+) -> list[tuple[str, int, int] | ImageProblem]:
+    """`inspect_bytes` of each of `datas`, or the problem that refuses it, in their order.
+    Those not checked before are decoded in one child, one after the other, each within its
+    own limits (see `each_within_time`): a fork for an issue's photos, not one for each."""
     folder = _CHECK_CACHE.get()
-    if folder is not None and (found := _recalled(folder, key)):
-        _CHECKED.add(key)
-        return found
-    try:
-        image_bounds.check_structure(data)
-    except image_bounds.TooMuchWork as error:
-        raise ImageProblem(str(error)) from None
-    _import_decoders()  # here, once, not in each child
-    answer = within_time(lambda: _decode(data, wanted), DECODE_SECONDS)
-    kind, *values = json.loads(answer)
-    if kind != "ok":
-        raise ImageProblem(values[0])
-    if len(_CHECKED) > 100_000:  # a preview open for months
-        _CHECKED.clear()
-    _CHECKED.add(key)
-    if folder is not None:
-        image_cache.write_check(folder, key, dict(zip(_RECORDED, values, strict=True)))
-    return values[0], values[1], values[2]
+    keys = [_sha256(_CHECK_VERSION + _sha256(data).encode()) for data in datas]
+    found: list[tuple[str, int, int] | ImageProblem | None] = [None] * len(datas)
+    decoded: list[int] = []
+    for n, (data, key) in enumerate(zip(datas, keys, strict=True)):
+        if folder is not None and (recalled := _recalled(folder, key)):
+            _CHECKED.add(key)
+            found[n] = recalled
+            continue
+        try:
+            image_bounds.check_structure(data)
+        except image_bounds.TooMuchWork as error:
+            found[n] = ImageProblem(str(error))
+            continue
+        decoded.append(n)
+    if decoded:
+        _import_decoders()  # here, once, not in the child
+        works = [functools.partial(_decode, datas[n], wanted) for n in decoded]
+        for n, answer in zip(decoded, each_within_time(works, DECODE_SECONDS), strict=True):
+            kind, *values = json.loads(answer)
+            if kind != "ok":
+                found[n] = ImageProblem(values[0])
+                continue
+            if len(_CHECKED) > 100_000:  # a preview open for months
+                _CHECKED.clear()
+            _CHECKED.add(keys[n])
+            if folder is not None:
+                image_cache.write_check(folder, keys[n], dict(zip(_RECORDED, values, strict=True)))
+            found[n] = (values[0], values[1], values[2])
+    return [answer for answer in found if answer is not None]
 
 
 def _import_decoders() -> None:
@@ -155,6 +198,23 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
     Decoding runs in C code that Python cannot interrupt; a child can be killed. Its CPU time
     is also limited, in case the parent itself is stopped.
     """
+    return each_within_time([work], seconds)[0]
+
+
+def each_within_time(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
+    """The answer of each of `works`, computed one after the other in a forked child, each
+    given `seconds` by the clock and its own processor time (see `within_time`). A work that
+    fails, crashes its child or runs over gets its refusal; a new child goes on with the
+    next: one work never stands for another."""
+    answers: list[str] = []
+    while len(answers) < len(works):
+        answers += _in_child(works[len(answers) :], seconds)
+    return answers
+
+
+def _in_child(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
+    """The answers of the first of `works` that one child gives, one line of JSON each: all
+    of them, or those before the one that stopped it, and that one's refusal."""
     read, write = os.pipe()
     parent = os.getpid()
     pid = os.fork()
@@ -164,51 +224,51 @@ def within_time(work: Callable[[], str], seconds: float) -> str:
             # killed with its parent (a worker stopped, the work ahead ended): it would
             # otherwise decode on for up to a minute (and, the build killed, keep its lock)
             workers.die_with(parent)
-            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-            limit = math.ceil(seconds) + 1
-            limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
-            answer = work()
-        except BaseException as error:  # told to the parent, which reports it
-            message = _("could not be decoded ({error})").format(error=type(error).__name__)
-            answer = json.dumps(["failed", message])
-        try:
-            os.write(write, answer.encode())
+            for work in works:
+                _answer_in_child(write, work, seconds)
         finally:
             os._exit(0)
     os.close(write)
     try:
-        told = _answer(read, seconds)
+        told = _answers(read, seconds)
     finally:
         os.close(read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)  # done, or over its time, or Ctrl-C in the parent
         status = os.waitpid(pid, 0)[1]
-    if told is None:
-        return json.dumps(
-            [
-                "failed",
-                _("decoding it took over {seconds} s (a hostile file?); export it again").format(
-                    seconds=f"{seconds:.0f}"
-                ),
-            ]
-        )
-    if not told and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
-        message = _(
+    answers = [answer for answer in told if answer is not None]
+    if len(answers) < len(told):  # over its time
+        refusal = _("decoding it took over {seconds} s (a hostile file?); export it again")
+        return [*answers, json.dumps(["failed", refusal.format(seconds=f"{seconds:.0f}")])]
+    if len(answers) == len(works):
+        return answers
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        refusal = _(
             "decoding it took more processor time than its size explains (a hostile file?); "
             "export it again"
         )
-        return json.dumps(["failed", message])
-    if not told:
-        return json.dumps(
-            [
-                "failed",
-                _("the decoder crashed on it ({ending}); export it again").format(
-                    ending=_ending(status)
-                ),
-            ]
+    else:
+        refusal = _("the decoder crashed on it ({ending}); export it again").format(
+            ending=_ending(status)
         )
-    return told
+    return [*answers, json.dumps(["failed", refusal])]
+
+
+def _answer_in_child(write: int, work: Callable[[], str], seconds: float) -> None:
+    """In the child: `work`'s answer, given processor time from now, written as one line."""
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
+    limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+    try:
+        answer = work()
+    except BaseException as error:  # told to the parent, which reports it
+        message = _("could not be decoded ({error})").format(error=type(error).__name__)
+        answer = json.dumps(["failed", message])
+    line = (answer.replace("\n", " ") + "\n").encode()  # JSON: a newline only in its spaces
+    while line:
+        line = line[os.write(write, line) :]
 
 
 def limit_processor_time(pixels: int) -> None:
@@ -222,19 +282,23 @@ def limit_processor_time(pixels: int) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
 
-def _answer(read: int, seconds: float) -> str | None:
-    """What the child wrote before it ended, or None when it is still at work at the limit."""
-    deadline, chunks = time.monotonic() + seconds, list[bytes]()
+def _answers(read: int, seconds: float) -> list[str | None]:
+    """The lines the child wrote before it ended, a None after them when it was still at its
+    work `seconds` after the last one (or after it started)."""
+    deadline, told, rest = time.monotonic() + seconds, list[str | None](), b""
     while True:
         ready, _writable, _failed = select.select(
             [read], [], [], max(0.0, deadline - time.monotonic())
         )
         if not ready:
-            return None
+            return [*told, None]
         chunk = os.read(read, 65536)
         if not chunk:
-            return b"".join(chunks).decode()
-        chunks.append(chunk)
+            return told
+        *lines, rest = (rest + chunk).split(b"\n")
+        if lines:
+            told += [line.decode() for line in lines]
+            deadline = time.monotonic() + seconds
 
 
 def _ending(status: int) -> str:

@@ -35,13 +35,13 @@ def no_issue_records(monkeypatch: pytest.MonkeyPatch) -> None:
 def decodings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts every image decoded from now on (each runs in a time-limited child)."""
     counted: list[int] = []
-    real = images.within_time
+    real = images.each_within_time
 
-    def counting(work: object, seconds: float) -> str:
-        counted.append(1)
-        return real(work, seconds)  # type: ignore[arg-type]
+    def counting(works: list[object], seconds: float) -> list[str]:
+        counted.extend(1 for _work in works)
+        return real(works, seconds)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(images, "within_time", counting)
+    monkeypatch.setattr(images, "each_within_time", counting)
     return counted
 
 

@@ -265,6 +265,69 @@ def test_a_decoder_that_fails_or_crashes_is_a_clear_refusal() -> None:
     assert "the decoder crashed on it (signal 9); export it again" in within_time(crash, 30)
 
 
+def test_an_issues_photos_are_decoded_in_one_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork for all the photos a check decodes, not one for each (a fork of a build's
+    worker costs several milliseconds); each photo still gets its own answer."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting() -> int:
+        forks.append(1)  # in the parent: its child never forks
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting)
+    paths = []
+    for n, data in enumerate([progressive_jpeg(0), with_metadata("PNG"), animation("WEBP", 3)]):
+        paths.append(tmp_path / f"{n}.img")
+        paths[-1].write_bytes(data)
+    (tmp_path / "bad.jpg").write_bytes(progressive_jpeg(0)[:-4000])  # truncated
+    found = images.inspect_files([*paths, tmp_path / "bad.jpg"])
+    assert [(f.format, f.width) for f in found[:3]] == [("JPEG", 1200), ("PNG", 800), ("WEBP", 700)]
+    assert isinstance(found[3], ImageProblem) and "damaged or incomplete" in str(found[3])
+    assert len(forks) == 1
+
+
+def test_in_one_child_each_decoding_has_its_own_limits_and_its_own_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A decoding that crashes, fails or runs over is refused alone: a new child goes on with
+    the next ones, and each is given its whole time, whatever the one before it used."""
+    monkeypatch.setattr(images, "DECODE_CPU_BASE", 1.0)
+
+    def ok() -> str:
+        return '["ok"]'
+
+    def crash() -> str:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return ""
+
+    def fail() -> str:
+        raise MemoryError
+
+    def forever() -> str:
+        time.sleep(3600)
+        return ""
+
+    def frugal() -> str:  # a tiny picture: 1 s of processor time for it
+        images.limit_processor_time(16)
+        return '["ok"]'
+
+    def busy() -> str:  # 3.5 s of processor time: past the frugal one's limit, within its own
+        while time.process_time() < 3.5:
+            pass
+        return '["ok"]'
+
+    answers = images.each_within_time([ok, crash, ok, fail, frugal, busy, ok], 60)
+    assert answers[0] == answers[2] == answers[4] == answers[5] == answers[6] == '["ok"]'
+    assert "the decoder crashed on it (signal 9)" in answers[1]
+    assert "could not be decoded (MemoryError)" in answers[3]
+    assert len(answers) == 7
+    answers = images.each_within_time([ok, forever, ok], 1)  # 1 s by the clock each
+    assert answers[0] == answers[2] == '["ok"]' and "decoding it took over 1 s" in answers[1]
+
+
 # --- 2. no metadata reaches any output ----------------------------------------------------
 
 
