@@ -171,11 +171,12 @@ def srgb(image: Image.Image) -> Image.Image:
 
 
 def encode(image: Image.Image, quality: int, *, progressive: bool = True) -> Made:
-    """Compressed from a new image that holds the pixels and nothing else: Pillow's savers
-    write back some of what `info` holds (the JPEG comment and the colour profile among them),
-    so nothing of the source's may reach them. Huffman tables are always optimised (libjpeg
+    """Compressed from a copy that holds the pixels and nothing else: Pillow's savers write
+    back some of what `info` holds (the JPEG comment and the colour profile among them), so
+    nothing of the source's may reach them. Huffman tables are always optimised (libjpeg
     does it for a progressive JPEG anyway): 2 % smaller for a few ms."""
-    bare = Image.frombytes(image.mode, image.size, image.tobytes())
+    bare = image.copy()  # the pixels (and `info`, emptied below), nothing else
+    bare.info = {}
     buffer = io.BytesIO()
     if bare.mode == "RGBA":
         bare.save(buffer, "PNG", optimize=True)
