@@ -5,11 +5,14 @@ Pure functions: they take the loaded issue and return text or bytes; `build.py` 
 
 from __future__ import annotations
 
+import binascii
 import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
@@ -276,9 +279,9 @@ def _set_body(
         related.set_param("type", "text/html")
         for cid, variant in inline:
             image = MIMEPart(policy=policy.SMTP)
-            image.set_content(
-                variant.data, "image", variant.subtype, cid=f"<{cid}>", disposition="inline"
-            )
+            # the headers as set_content writes them; the body in base64 lines of our own
+            image.set_content(b"", "image", variant.subtype, cid=f"<{cid}>", disposition="inline")
+            image.set_payload(base64_lines(variant.data))
             related.attach(image)
         alternative.make_alternative()
         alternative.attach(related)
@@ -325,4 +328,40 @@ def build_message(
     for number, part in enumerate(message.walk()):
         if part.is_multipart():
             part.set_boundary(f"=_lettre_{number}_{digest[32:56]}")
-    return message.as_bytes()
+    written = io.BytesIO()
+    _Generator(written, mangle_from_=False, policy=message.policy).flatten(message)
+    return written.getvalue()
+
+
+BASE64_LINE = 76
+"""The length of a line of base64 in a message: 57 bytes encoded, as the email package and
+RFC 2045 write them."""
+
+
+def base64_lines(data: bytes) -> str:
+    """`data` in base64, in lines of BASE64_LINE characters: what the email package's own
+    encoder writes (which encodes each line's 57 bytes by a call of its own, in Python)."""
+    if not data:
+        return ""
+    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    lines = [encoded[i : i + BASE64_LINE] for i in range(0, len(encoded), BASE64_LINE)]
+    return "\n".join(lines) + "\n"
+
+
+class _Generator(BytesGenerator):
+    """The email package's writer of messages, but for the lines of a body: written at
+    once, not one call (and one encoding) a line. The same bytes (tests/test_email_parts.py)."""
+
+    def _write_lines(self, lines: str) -> None:
+        if "\r" not in lines:  # each "\n" made the policy's line ending, the rest as it is
+            self.write(lines.replace("\n", self._NL))  # type: ignore[attr-defined]
+            return
+        parts = _LINE_ENDS.split(lines)
+        if len(parts) > 1:
+            self.write(self._NL.join(parts[:-1]) + self._NL)  # type: ignore[attr-defined]
+        if parts[-1]:
+            self.write(parts[-1])
+
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+"""What the email package's writer takes for the end of a line (email.generator.NLCRE)."""
