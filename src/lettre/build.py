@@ -22,7 +22,7 @@ from lettre import mail, outlook, pdf, web
 from lettre.codes import coded
 from lettre.errors import LettreError
 from lettre.images import EMAIL as EMAIL_IMAGES
-from lettre.images import PRINT, Variant, email_variant, svg_variant, variant
+from lettre.images import PRINT, Variant, email_variant, read_once, svg_variant, variant
 from lettre.images import variants as images_for
 from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
@@ -80,12 +80,13 @@ def make_editions(loaded: LoadedIssue, repo: Repository, out: Path, options: Opt
             )
         )
     made = Editions()
-    for name, edition in EDITIONS.items():
-        if options.builds(name):
-            setting = Setting(repo, out, options, names(loaded), dict(made.files))
-            one = edition(loaded, setting)
-            made.files |= one.files
-            made.warnings += one.warnings
+    with read_once():  # every edition shows the same pictures
+        for name, edition in EDITIONS.items():
+            if options.builds(name):
+                setting = Setting(repo, out, options, names(loaded), dict(made.files))
+                one = edition(loaded, setting)
+                made.files |= one.files
+                made.warnings += one.warnings
     return made
 
 

@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -424,9 +424,12 @@ def variants(
     without holding Python's lock); each image's bytes are the same made alone or together."""
     found: dict[str, Variant] = {}
     wanted: dict[str, tuple[bytes, dict[str, str], str]] = {}
+    once = _ONE_READING.get()
     for key, info in infos.items():
-        source = info.path.read_bytes()
-        digest = _sha256(source)
+        if once is not None and (info.path, spec.name) in once.variants:
+            found[key] = once.variants[info.path, spec.name]
+            continue
+        source, digest = _read(info.path, once)
         keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
         name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
         cached = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
@@ -449,9 +452,50 @@ def variants(
             if cache is not None:
                 size = (each.width, each.height)
                 image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
+            if once is not None:  # named as the cache's would be (see above)
+                stem = f"{safe_stem(infos[key].path.name)}-{keys[other][:10]}"
+                made_here = Variant(f"{stem}{each.suffix}", each.data, each.width, each.height)
+                once.variants.setdefault((infos[key].path, other), made_here)
         mine = made[spec.name]
         found[key] = Variant(f"{name}{mine.suffix}", mine.data, mine.width, mine.height)
+    if once is not None:
+        once.variants.update(((infos[key].path, spec.name), found[key]) for key in infos)
     return {key: found[key] for key in infos}
+
+
+@dataclass
+class _Reading:
+    """What `read_once` keeps: each file's bytes and their hash, each variant given."""
+
+    sources: dict[Path, tuple[bytes, str]] = field(default_factory=dict)
+    variants: dict[tuple[Path, str], Variant] = field(default_factory=dict)
+
+
+_ONE_READING: ContextVar[_Reading | None] = ContextVar("image_one_reading", default=None)
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within this block, each image file is read once, for every edition: the bytes the
+    first edition read (and each variant given, made or found in the cache) serve the
+    others. An issue's editions then show the same picture even when its file changes
+    during the build, and no photo is read, hashed and its variant verified three times."""
+    token = _ONE_READING.set(_Reading())
+    try:
+        yield
+    finally:
+        _ONE_READING.reset(token)
+
+
+def _read(path: Path, once: _Reading | None) -> tuple[bytes, str]:
+    """The bytes of the image at `path` and their hash: read now, or once in this block."""
+    if once is not None and path in once.sources:
+        return once.sources[path]
+    source = path.read_bytes()
+    read = source, _sha256(source)
+    if once is not None:
+        once.sources[path] = read
+    return read
 
 
 def _make_variant(source: bytes, specs: list[Spec]) -> dict[str, image_pixels.Made]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lettre import image_cache, images
+from lettre import image_cache, images, pdf
 from lettre.errors import LettreError
 from lettre.images import EMAIL, PRINT, check_cache, checks_cached_in, inspect, variant
 from tests.conftest import Lettre, Newsletter
@@ -222,6 +222,31 @@ def test_a_photo_changed_after_its_check_is_checked_again_before_it_is_decoded(
                        r"refused: more than 64 scans"):  # fmt: skip
         variant(info, EMAIL, tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_photo_changed_during_a_build_shows_as_first_read_in_every_edition(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each photo is read once for all the editions of an issue (images.read_once): swapped
+    once the print edition has read it, the web page and the email still show it as it was,
+    the same bytes as a build of the first photo alone."""
+    root = newsletter()
+    assert lettre("build", "--jobs", "1", "--out", root / "first", repo=root).exit_code == 0
+    rendering = pdf.render_pdf
+
+    def swapping(*args: object, **kwargs: object) -> bytes:
+        made = rendering(*args, **kwargs)  # type: ignore[arg-type]
+        (root / PHOTO).write_bytes(progressive_jpeg(1))  # an editor saves another photo
+        return made
+
+    monkeypatch.setattr(pdf, "render_pdf", swapping)
+    result = lettre("build", "--jobs", "1", repo=root)
+    assert result.exit_code == 0, result.output
+    built, first = root / "dist/2025-06-13", root / "first/2025-06-13"
+    shown = {p.name: p.read_bytes() for p in (built / "images").iterdir()}
+    assert shown == {p.name: p.read_bytes() for p in (first / "images").iterdir()}
+    assert next(built.glob("*.eml")).read_bytes() == next(first.glob("*.eml")).read_bytes()
+    assert (root / PHOTO).read_bytes() == progressive_jpeg(1)  # it was swapped
 
 
 def test_variant_records_of_an_older_lettre_are_ignored(tmp_path: Path) -> None:
