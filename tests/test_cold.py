@@ -163,6 +163,46 @@ def test_a_worker_reuses_the_memory_it_freed_instead_of_faulting_new_pages_in() 
     assert faults("tuned") < 0.8 * faults("default")
 
 
+COLLECTIONS = """
+import gc, json, sys, tempfile
+from pathlib import Path
+from lettre import pipeline, workers
+from lettre.options import Options
+from lettre.repo import Repository
+if sys.argv[1] == "default":
+    workers.collect_seldom = lambda: None
+building = pipeline.run
+def run(job):  # in the worker: the collections its build made
+    before = [generation["collections"] for generation in gc.get_stats()]
+    outcome = building(job)
+    after = [generation["collections"] for generation in gc.get_stats()]
+    Path(sys.argv[4]).write_text(json.dumps([a - b for a, b in zip(after, before)]))
+    return outcome
+pipeline.run = run
+root = Path(sys.argv[2])
+with tempfile.TemporaryDirectory() as out:
+    pipeline.warm_engines()
+    pipeline.build_all(Repository(root), [root / sys.argv[3]], Path(out), Options(), jobs=1)
+"""
+
+
+def test_a_worker_collects_its_garbage_seldom(tmp_path: Path) -> None:
+    """The example issue built by a worker: Python's cyclic garbage collector looks at the
+    young objects a few times instead of a hundred, and never at all of them
+    (workers.collect_seldom); a count, not a time."""
+
+    def collections(how: str) -> list[int]:
+        told = tmp_path / f"{how}.json"
+        command = [sys.executable, "-c", COLLECTIONS, how, str(PROJECT), FOLDER, str(told)]
+        subprocess.run(command, check=True, capture_output=True, text=True, cwd=PROJECT)
+        return list(json.loads(told.read_text()))
+
+    young, _middle, full = collections("seldom")
+    assert young <= 10 and full == 0, (young, full)
+    default_young, _middle, _full = collections("default")
+    assert default_young >= 5 * max(young, 1), (default_young, young)
+
+
 def test_lettre_s_models_are_made_without_looking_for_pydantic_plugins() -> None:
     """Looking for plugins reads the entry points of every installed package (10 ms a
     start): lettre's models use none, so pydantic never looks (its plugin cache stays

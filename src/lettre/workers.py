@@ -214,6 +214,7 @@ def _worker(
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
         die_with(build[0])
+        collect_seldom()
         # the lock is this build's open file, shared: re-taking it is a no-op, and fails if
         # the lock were another's; it stays held while this worker lives
         fcntl.flock(build[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -250,6 +251,20 @@ def out_of_memory(error: BaseException) -> bool:
         or (isinstance(error, OSError) and error.errno in (errno.ENOMEM, errno.EAGAIN))
         or (isinstance(error, RuntimeError) and "thread" in str(error))
     )
+
+
+YOUNG_OBJECTS = 20_000
+"""How many objects a worker allocates (net) before Python's cyclic garbage collector looks
+at the young ones: 700 by default."""
+
+
+def collect_seldom() -> None:
+    """In a worker, the cyclic garbage collector run less often: a layout makes about 70,000
+    objects that live until the issue is built, which Python's default looked at a hundred
+    times over, and once all of them (a full collection): 2 % of an issue's time (measured).
+    The garbage in cycles is still collected, every YOUNG_OBJECTS allocations: a worker holds
+    2 to 3 MB more at its peak."""
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's <malloc.h>
