@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageOps
 
-from lettre import image_bounds, image_pixels
+from lettre import image_bounds, image_pixels, images
 from lettre.images import EMAIL, PRINT, ImageProblem, inspect, variant, variants
 from lettre.model import ImageInfo
 
@@ -386,3 +386,61 @@ def test_stripping_keeps_only_what_draws_the_picture() -> None:
     with_thumbnail = source[:2] + b"\xff\xe0" + struct.pack(">H", 2 + len(thumbnail)) + thumbnail
     kept = image_bounds.stripped_jpeg(with_thumbnail + source[2:])
     assert kept is not None and thumbnail not in kept
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(lambda: jpeg(photo((2400, 1600)), quality=90), id="2400 px, half its size"),
+        pytest.param(lambda: jpeg(photo((900, 1200)), quality=95), id="portrait, encoded again"),
+        pytest.param(lambda: jpeg(photo((1000, 600)), quality=75), id="kept as it is"),
+    ],
+)
+def test_a_jpeg_checked_in_a_build_is_made_ready_by_its_check_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Callable[[], bytes]
+) -> None:
+    """In a build (images.made_when_checked), the child that decodes a JPEG for its check
+    decodes it at the editions' scale and caches their variants: the build then finds them,
+    the same bytes as made by itself, and decodes it no more."""
+    (tmp_path / "photo.jpg").write_bytes(source())
+    with images.made_when_checked(tmp_path / "cache"):
+        info = inspect(tmp_path / "photo.jpg")
+    assert len(list((tmp_path / "cache").iterdir())) == 2  # print's and email's
+
+    def never(*args: object) -> None:
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(images, "_make_variant", never)
+    found = [variant(info, spec, tmp_path / "cache") for spec in (PRINT, EMAIL)]
+    monkeypatch.undo()
+    assert found == [variant(info, spec) for spec in (PRINT, EMAIL)]  # made alone
+
+
+def _cut_short(data: bytes) -> bytes:
+    return data[: len(data) * 2 // 3]
+
+
+def _broken_scan(data: bytes) -> bytes:
+    """Whole, every segment in place, but its scan names a component the frame has not: a
+    JPEG kept as it is (its variants are its own bytes) that only a decoding refuses."""
+    start = next(s for marker, s, _end in image_bounds.jpeg_segments(data) if marker == 0xDA)
+    return data[: start + 5] + b"\x09" + data[start + 6 :]
+
+
+@pytest.mark.parametrize("size", [(1000, 600), (2400, 1600)], ids=["kept as it is", "made again"])
+@pytest.mark.parametrize("damage", [_cut_short, _broken_scan])
+def test_a_damaged_jpeg_is_refused_by_a_builds_check_and_nothing_of_it_cached(
+    tmp_path: Path, size: tuple[int, int], damage: Callable[[bytes], bytes]
+) -> None:
+    """A JPEG that its variants keep as it is (within size and quality) is still decoded
+    for its check, as one made again is: damaged, it is refused, and no variant is cached."""
+    (tmp_path / "photo.jpg").write_bytes(damage(jpeg(photo(size), quality=75)))
+    with images.made_when_checked(tmp_path / "cache"), pytest.raises(ImageProblem, match="damaged"):
+        inspect(tmp_path / "photo.jpg")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_outside_a_build_a_check_makes_nothing(tmp_path: Path) -> None:
+    """`lettre check` decodes at an eighth and caches no variant (see the build's above)."""
+    info_of(tmp_path, jpeg(photo((2400, 1600)), quality=90))
+    assert list(tmp_path.iterdir()) == [tmp_path / "photo.jpg"]

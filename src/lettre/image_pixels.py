@@ -95,49 +95,55 @@ class Made:
 def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
     """The variant of the image `source` for each of `specs`, by spec name."""
     with Image.open(io.BytesIO(source)) as opened:
-        orientation = opened.getexif().get(ORIENTATION, 1)
-        stored = opened.size
-        upright = stored[::-1] if orientation in _TURNED else stored
-        kept = _kept_as_is(opened, source, orientation)
-        made = {
-            spec.name: Made(".jpg", kept, *stored)
-            for spec in specs
-            if kept and spec.fitted(upright) == stored and jpeg_quality(opened) <= spec.quality
-        }
-        remaining = [spec for spec in specs if spec.name not in made]
-        if not remaining:
-            return made
-        needed = (
-            max(spec.needed(upright)[0] for spec in remaining),
-            max(spec.needed(upright)[1] for spec in remaining),
-        )
-        pixels = [_decoded(opened, needed, orientation)]
-        sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
-        # the largest first; of the same size, an edition that borrows after the others
-        by_area = sorted(remaining, key=lambda s: (-sizes[s.name][0] * sizes[s.name][1], s.borrows))
-        for done, spec in enumerate(by_area):
-            size = sizes[spec.name]
-            base = min(
-                (p for p in pixels if p.width >= size[0] and p.height >= size[1]),
-                key=lambda p: p.width,
-            )
-            if base.size != size:
-                base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
-                pixels.append(base)
-            lender = next(
-                (
-                    other
-                    for other in by_area[:done]
-                    if spec.borrows and sizes[other.name] == size and other.quality >= spec.quality
-                ),
-                None,
-            )
-            made[spec.name] = (
-                made[lender.name]
-                if lender
-                else encode(base, spec.quality, progressive=spec.progressive)
-            )
+        return made_from(opened, source, specs)
+
+
+def made_from(opened: Image.Image, source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
+    """`make`, from `source` opened (and not loaded yet): decoded at the scale the specs
+    need, unless each keeps the JPEG as it is."""
+    orientation = opened.getexif().get(ORIENTATION, 1)
+    stored = opened.size
+    upright = stored[::-1] if orientation in _TURNED else stored
+    kept = _kept_as_is(opened, source, orientation)
+    made = {
+        spec.name: Made(".jpg", kept, *stored)
+        for spec in specs
+        if kept and spec.fitted(upright) == stored and jpeg_quality(opened) <= spec.quality
+    }
+    remaining = [spec for spec in specs if spec.name not in made]
+    if not remaining:
         return made
+    needed = (
+        max(spec.needed(upright)[0] for spec in remaining),
+        max(spec.needed(upright)[1] for spec in remaining),
+    )
+    pixels = [_decoded(opened, needed, orientation)]
+    sizes = {spec.name: spec.fitted(pixels[0].size) for spec in remaining}
+    # the largest first; of the same size, an edition that borrows after the others
+    by_area = sorted(remaining, key=lambda s: (-sizes[s.name][0] * sizes[s.name][1], s.borrows))
+    for done, spec in enumerate(by_area):
+        size = sizes[spec.name]
+        base = min(
+            (p for p in pixels if p.width >= size[0] and p.height >= size[1]),
+            key=lambda p: p.width,
+        )
+        if base.size != size:
+            base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+            pixels.append(base)
+        lender = next(
+            (
+                other
+                for other in by_area[:done]
+                if spec.borrows and sizes[other.name] == size and other.quality >= spec.quality
+            ),
+            None,
+        )
+        made[spec.name] = (
+            made[lender.name]
+            if lender
+            else encode(base, spec.quality, progressive=spec.progressive)
+        )
+    return made
 
 
 def _decoded(opened: Image.Image, needed: tuple[int, int], orientation: int) -> Image.Image:

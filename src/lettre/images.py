@@ -339,11 +339,17 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                 if image.format not in PHOTO_FORMATS:
                     message = _("{format} images are not supported; use {wanted}")
                     raise ImageProblem(message.format(format=image.format, wanted=wanted))
-                if image.format == "JPEG":
+                cache = _MADE_WHEN_CHECKED.get() if image.format == "JPEG" else None
+                # decoded at the editions' scale, their variants made from it (see
+                # made_when_checked); else at an eighth (a JPEG's draft), or in full
+                made = image_pixels.made_from(image, data, SPECS) if cache else {}
+                if image.format == "JPEG":  # (a no-op once decoded)
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 for frame in range(min(getattr(image, "n_frames", 1), MAX_FRAMES)):
                     image.seek(frame)  # an animation is decoded whole: every frame
                     image.load()
+                if cache and made:  # checked: its variants may be used
+                    _cache_made(cache, data, made)
                 return str(image.format), width, height
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(
@@ -358,6 +364,41 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
         except (OSError, SyntaxError, ValueError, struct.error) as error:
             message = _("damaged or incomplete image ({error}); export it again")
             raise ImageProblem(message.format(error=error)) from None
+
+
+@contextlib.contextmanager
+def made_when_checked(cache: Path) -> Iterator[None]:
+    """Within this block (a build), a JPEG photo checked is decoded once, for its check and
+    for the editions: its decoding child, within the check's limits, decodes it at the scale
+    the editions need (not an eighth) and makes every edition's variant from those pixels
+    into `cache` (the image cache), where `variants` finds them: a JPEG is decoded once,
+    not twice. Only where the check cache would be used (see image_cache.usable)."""
+    token = _MADE_WHEN_CHECKED.set(cache if image_cache.usable(cache) else None)
+    try:
+        yield
+    finally:
+        _MADE_WHEN_CHECKED.reset(token)
+
+
+_MADE_WHEN_CHECKED: ContextVar[Path | None] = ContextVar("image_made_when_checked", default=None)
+
+
+def _cache_made(cache: Path, data: bytes, made: Mapping[str, image_pixels.Made]) -> None:
+    """In the decoding child: the variants `made` of the photo `data`, checked, cached as
+    `variants` would cache them (the same keys, the same bytes). A variant that cannot be
+    written is left to the build to make."""
+    keys = _variant_keys(_sha256(data), SPECS)
+    for name, each in made.items():
+        try:
+            size = (each.width, each.height)
+            image_cache.write_variant(cache, keys[name], each.suffix, each.data, size)
+        except (OSError, LettreError) as error:
+            log.debug("variant not cached by the check: %s", error)
+
+
+def _variant_keys(digest: str, specs: Sequence[Spec]) -> dict[str, str]:
+    """The cache key of each spec's variant of an image whose bytes hash to `digest`."""
+    return {spec.name: _sha256(digest.encode() + spec.key) for spec in specs}
 
 
 def _inspect_svg(path: Path) -> ImageInfo:
@@ -430,7 +471,7 @@ def variants(
             found[key] = once.variants[info.path, spec.name]
             continue
         source, digest = _read(info.path, once)
-        keys = {s.name: _sha256(digest.encode() + s.key) for s in (*SPECS, spec)}
+        keys = _variant_keys(digest, (*SPECS, spec))
         name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
         cached = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
         if cached:

@@ -445,10 +445,11 @@ def _make_images(todo: list[Job], publication: Publication | None) -> None:
     for job in todo:
         try:
             repo = Repository(job.root)
-            with images.checks_cached_in(images.check_cache(job.out)):
+            cache = job.out / ".cache" / "images"
+            checks = images.check_cache(job.out)
+            with images.checks_cached_in(checks), images.made_when_checked(cache):
                 publication = publication or _publication(repo)
                 loaded = load_issue(repo, job.folder, publication).value
-            cache = job.out / ".cache" / "images"
             if loaded is None or any(p.is_symlink() for p in (cache.parent, cache)):
                 continue  # build.cache_folder refuses it: the worker says so
             images.variants(loaded.images, images.PRINT, cache)
@@ -661,14 +662,17 @@ def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
 
 def run(job: Job) -> Outcome:
     """Build one issue (in a worker process); every failure becomes the outcome's error."""
-    from lettre.images import check_cache, checks_cached_in
+    from lettre.images import check_cache, checks_cached_in, made_when_checked
     from lettre.load import load_issue
 
     repo = Repository(job.root)
     output = job.out / job.folder.name
     outcome = Outcome(job.folder, output)
     try:
-        with checks_cached_in(check_cache(job.out)):  # an unchanged photo is not decoded again
+        # an unchanged photo is not decoded again; a changed one is decoded once, for its
+        # check and its variants
+        images = job.out / ".cache" / "images"
+        with checks_cached_in(check_cache(job.out)), made_when_checked(images):
             publication = _publication(repo)
             outcome.names = output_names.of(publication, job.folder.name)
             loaded = load_issue(repo, job.folder, publication)
