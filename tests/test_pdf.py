@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,6 +212,25 @@ def test_size_and_determinism(example: Print, tmp_path: Path) -> None:
     assert result.exit_code == 0
     again = tmp_path / "2025-06-13/lettre-2025-06-13.pdf"
     assert again.read_bytes() == example.path.read_bytes()
+
+
+def test_the_streams_are_compressed_at_zlib_level_6(example: Print) -> None:
+    """pydyf asks zlib for its slowest level (9); lettre.pdf.ZLIB_LEVEL: zlib's default, 6,
+    every stream pydyf writes in both copies (a level is told by compressing the stream's
+    content again; an image's stream is WeasyPrint's, compressed as it came)."""
+    for path in (example.path, next(example.folder.glob("*imprimeur*.pdf"))):
+        with pikepdf.open(path) as document:
+            streams = [
+                o
+                for o in document.objects
+                if isinstance(o, pikepdf.Stream)
+                and o.get("/Filter") == pikepdf.Name.FlateDecode
+                and o.get("/Subtype") != pikepdf.Name.Image
+            ]
+            assert len(streams) > 10
+            told = [(zlib.decompress(s.read_raw_bytes()), s.read_raw_bytes()) for s in streams]
+        assert all(zlib.compress(data, 6) == raw for data, raw in told)
+        assert any(zlib.compress(data, 9) != raw for data, raw in told)
 
 
 def test_print_marks_variant_has_bleed_and_its_own_file(example: Print) -> None:

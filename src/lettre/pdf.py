@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import types
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -248,6 +249,7 @@ def render_pdf(
         for name in sources
     ]
     options = _archival(css, fetcher, fonts, attachments, identifier)
+    _compress_at(ZLIB_LEVEL)
     try:
         document = layout(html, fetcher, fonts, options)
         _add_xmp(document.metadata, loaded)
@@ -274,6 +276,34 @@ def _archival(
         "custom_metadata": False,
         "stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)],
     }
+
+
+ZLIB_LEVEL = 6
+"""The compression of the PDF's streams: zlib's own default. pydyf, WeasyPrint's writer,
+asks for 9, the slowest: on the benchmark's issue, 6 makes the PDF 0.2 % larger and its
+writing 15 % quicker (25 ms an issue, measured)."""
+
+
+class _Zlib(types.ModuleType):
+    """zlib as pydyf sees it: its streams compressed at `level`, whatever pydyf asks."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__("zlib")
+        self.level = level
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(self.level, *args, **kwargs)
+
+
+def _compress_at(level: int) -> None:
+    """pydyf's streams compressed at zlib's `level` from now on, in this process."""
+    import pydyf
+
+    if getattr(pydyf.zlib, "level", None) != level:
+        pydyf.zlib = _Zlib(level)
 
 
 def _remove_fonts(fonts: Any) -> None:
