@@ -141,9 +141,10 @@ from mjml import mjml2html
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 sys.path.insert(0, {src!r})
-from lettre.pdf import _fetcher
+from lettre.pdf import ZLIB_LEVEL, _compress_at, _fetcher
 import pickle
 ARCHIVAL = {{"pdf_variant": "pdf/a-3a", "pdf_tags": True}}  # the PDF lettre must make
+_compress_at(ZLIB_LEVEL)  # and as lettre compresses it
 data = pickle.loads(Path({dump!r}).read_bytes())
 fetcher = _fetcher(data["resources"])
 fonts = FontConfiguration()
@@ -225,9 +226,10 @@ from mjml import mjml2html
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 sys.path.insert(0, {src!r})
-from lettre.pdf import _fetcher
+from lettre.pdf import ZLIB_LEVEL, _compress_at, _fetcher
 import pickle
 ARCHIVAL = {{"pdf_variant": "pdf/a-3a", "pdf_tags": True}}  # the PDF lettre must make
+_compress_at(ZLIB_LEVEL)  # and as lettre compresses it
 data = pickle.loads(Path({dump!r}).read_bytes())
 fetcher = _fetcher(data["resources"])
 times = {{"email": [], "print": []}}
