@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageOps
 
-from lettre import image_bounds, image_pixels, images
+from lettre import image_bounds, image_cache, image_pixels, images
 from lettre.images import EMAIL, PRINT, ImageProblem, inspect, variant, variants
 from lettre.model import ImageInfo
 
@@ -394,6 +395,12 @@ def test_stripping_keeps_only_what_draws_the_picture() -> None:
         pytest.param(lambda: jpeg(photo((2400, 1600)), quality=90), id="2400 px, half its size"),
         pytest.param(lambda: jpeg(photo((900, 1200)), quality=95), id="portrait, encoded again"),
         pytest.param(lambda: jpeg(photo((1000, 600)), quality=75), id="kept as it is"),
+        pytest.param(
+            lambda: jpeg(
+                photo((2400, 1600)), quality=90, dpi=(300, 300), exif=b"Exif\0\0" + b"X" * 16
+            ),
+            id="a damaged EXIF block",
+        ),
     ],
 )
 def test_a_jpeg_checked_in_a_build_is_made_ready_by_its_check_the_same_bytes(
@@ -444,3 +451,46 @@ def test_outside_a_build_a_check_makes_nothing(tmp_path: Path) -> None:
     """`lettre check` decodes at an eighth and caches no variant (see the build's above)."""
     info_of(tmp_path, jpeg(photo((2400, 1600)), quality=90))
     assert list(tmp_path.iterdir()) == [tmp_path / "photo.jpg"]
+
+
+def test_a_photo_refused_over_its_time_leaves_no_variant_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its variants made, a photo whose check then runs over its time is refused, and the
+    variants are not cached: they are written only once the parent has the photo's pass."""
+    making = image_pixels.made_from
+
+    def slow(*args: object) -> object:
+        made = making(*args)  # type: ignore[arg-type]
+        time.sleep(3)  # past the limit below, the variants made
+        return made
+
+    monkeypatch.setattr(image_pixels, "made_from", slow)
+    monkeypatch.setattr(images, "DECODE_SECONDS", 1.0)
+    (tmp_path / "photo.jpg").write_bytes(jpeg(photo((2400, 1600)), quality=90))
+    with (
+        images.made_when_checked(tmp_path / "cache"),
+        pytest.raises(ImageProblem, match="over 1 s"),
+    ):
+        inspect(tmp_path / "photo.jpg")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_photo_passed_is_cached_after_its_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child tells the parent a photo's pass before it caches the variants: a child that
+    runs over its time while caching them (a slow disk) has told the pass already, and the
+    photo is not refused with variants of it left behind."""
+    writing = image_cache.write_variant
+
+    def slow(*args: object) -> None:
+        writing(*args)  # type: ignore[arg-type]
+        time.sleep(3)  # past the limit below
+
+    monkeypatch.setattr(image_cache, "write_variant", slow)
+    monkeypatch.setattr(images, "DECODE_SECONDS", 1.0)
+    (tmp_path / "photo.jpg").write_bytes(jpeg(photo((2400, 1600)), quality=90))
+    with images.made_when_checked(tmp_path / "cache"):
+        assert inspect(tmp_path / "photo.jpg").width == 2400
+    assert list((tmp_path / "cache").iterdir())  # the first written before the child was stopped

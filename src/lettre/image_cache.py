@@ -20,7 +20,7 @@ import stat
 from pathlib import Path
 
 from lettre.errors import LettreError
-from lettre.output import write_atomic
+from lettre.output import write_atomic, write_failed
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,10 @@ def read_variant(cache: Path, key: str) -> tuple[str, bytes, int, int] | None:
 
 def write_variant(cache: Path, key: str, suffix: str, data: bytes, size: tuple[int, int]) -> None:
     name = f"{key}-{sha256(data)}-{size[0]}x{size[1]}{suffix}"
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)  # its owner's alone: see usable
+    except OSError as error:
+        raise write_failed(cache, error) from None
     write_atomic(cache / name, data, durable=False)  # verified when read: see read_variant
 
 

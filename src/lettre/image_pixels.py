@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,7 +102,7 @@ def make(source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
 def made_from(opened: Image.Image, source: bytes, specs: Sequence[Spec]) -> dict[str, Made]:
     """`make`, from `source` opened (and not loaded yet): decoded at the scale the specs
     need, unless each keeps the JPEG as it is."""
-    orientation = opened.getexif().get(ORIENTATION, 1)
+    orientation = _orientation(opened)
     stored = opened.size
     upright = stored[::-1] if orientation in _TURNED else stored
     kept = _kept_as_is(opened, source, orientation)
@@ -144,6 +145,15 @@ def made_from(opened: Image.Image, source: bytes, specs: Sequence[Spec]) -> dict
             else encode(base, spec.quality, progressive=spec.progressive)
         )
     return made
+
+
+def _orientation(opened: Image.Image) -> int:
+    """The EXIF orientation of the picture; 1 (as stored) when its EXIF block is damaged,
+    which the check does not refuse (a decoder ignores it)."""
+    try:
+        return int(opened.getexif().get(ORIENTATION, 1))
+    except (SyntaxError, ValueError, TypeError, OSError, struct.error):
+        return 1
 
 
 def _decoded(opened: Image.Image, needed: tuple[int, int], orientation: int) -> Image.Image:

@@ -73,7 +73,8 @@ def inspect_files(
     """`inspect` of each of `paths`, or the problem that refuses it, in their order: the
     bitmaps decoded together (see `inspect_all`)."""
     found: dict[int, ImageInfo | ImageProblem] = {}
-    datas: dict[int, bytes] = {}
+    batches: list[list[int]] = [[]]
+    held = 0
     for n, path in enumerate(paths):
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -85,11 +86,23 @@ def inspect_files(
             except ImageProblem as problem:
                 found[n] = problem
         else:
-            datas[n] = path.read_bytes()
+            if held + size > BATCH_BYTES and batches[-1]:
+                batches.append([])
+                held = 0
+            batches[-1].append(n)
+            held += size
     wanted = _("JPEG, PNG, WebP or SVG") if allow_svg else _("JPEG, PNG or WebP")
-    for n, answer in zip(datas, inspect_all(list(datas.values()), wanted), strict=True):
-        found[n] = answer if isinstance(answer, ImageProblem) else ImageInfo(paths[n], *answer)
+    for batch in batches:
+        datas = [paths[n].read_bytes() for n in batch]
+        for n, answer in zip(batch, inspect_all(datas, wanted), strict=True):
+            info = answer if isinstance(answer, ImageProblem) else ImageInfo(paths[n], *answer)
+            found[n] = info
     return [found[n] for n in range(len(paths))]
+
+
+BATCH_BYTES = 64 * 1024 * 1024
+"""The photos `inspect_files` holds in memory at once, and decodes in one child (an issue's
+photos, most often: a batch ends before the photo that would take it past this)."""
 
 
 def inspect_bytes(data: bytes, wanted: str = "JPEG, PNG or WebP") -> tuple[str, int, int]:
@@ -224,7 +237,9 @@ def _in_child(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
             # killed with its parent (a worker stopped, the work ahead ended): it would
             # otherwise decode on for up to a minute (and, the build killed, keep its lock)
             workers.die_with(parent)
-            for work in works:
+            for n, work in enumerate(works):
+                if n and not _time_left_for(seconds):
+                    break  # a new child for the rest: each work is given its whole time
                 _answer_in_child(write, work, seconds)
         finally:
             os._exit(0)
@@ -237,11 +252,11 @@ def _in_child(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
             os.kill(pid, signal.SIGKILL)  # done, or over its time, or Ctrl-C in the parent
         status = os.waitpid(pid, 0)[1]
     answers = [answer for answer in told if answer is not None]
-    if len(answers) < len(told):  # over its time
+    if len(answers) < len(told) and len(answers) < len(works):  # over its time
         refusal = _("decoding it took over {seconds} s (a hostile file?); export it again")
         return [*answers, json.dumps(["failed", refusal.format(seconds=f"{seconds:.0f}")])]
-    if len(answers) == len(works):
-        return answers
+    if len(answers) == len(works) or (answers and os.WIFEXITED(status) and not status):
+        return answers  # all, or those before the child made way for a new one
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
         refusal = _(
             "decoding it took more processor time than its size explains (a hostile file?); "
@@ -252,6 +267,14 @@ def _in_child(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
             ending=_ending(status)
         )
     return [*answers, json.dumps(["failed", refusal])]
+
+
+def _time_left_for(seconds: float) -> bool:
+    """In the child: whether its hard limit of processor time (the worker's, inherited) still
+    leaves a work its `seconds`, after what the works before it used."""
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return hard == resource.RLIM_INFINITY or usage.ru_utime + usage.ru_stime + seconds + 2 < hard
 
 
 def _answer_in_child(write: int, work: Callable[[], str], seconds: float) -> None:
@@ -269,6 +292,11 @@ def _answer_in_child(write: int, work: Callable[[], str], seconds: float) -> Non
     line = (answer.replace("\n", " ") + "\n").encode()  # JSON: a newline only in its spaces
     while line:
         line = line[os.write(write, line) :]
+    # the photo's variants, made while it was checked: cached once its answer (a pass) is
+    # the parent's, so that a photo refused (even one over its time just then) leaves none
+    for cache, data, made in _MADE if answer.startswith('["ok"') else []:
+        _cache_made(cache, data, made)
+    _MADE.clear()
 
 
 def limit_processor_time(pixels: int) -> None:
@@ -315,7 +343,22 @@ def _decode(data: bytes, wanted: str) -> str:
     try:
         return json.dumps(["ok", *_decoded_size(data, wanted)])
     except ImageProblem as problem:
+        _MADE.clear()  # nothing of a refused photo is cached
         return json.dumps(["failed", str(problem)])
+
+
+_MADE: list[tuple[Path, bytes, dict[str, image_pixels.Made]]] = []
+"""In the decoding child: the variants made while the work checked its photo, cached by
+`_answer_in_child` once the photo's answer is with the parent (see made_when_checked)."""
+
+
+def _plainly_decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
+    """`_decoded_size`, decoding the photo for its check alone (no variant made)."""
+    token = _MADE_WHEN_CHECKED.set(None)
+    try:
+        return _decoded_size(data, wanted)
+    finally:
+        _MADE_WHEN_CHECKED.reset(token)
 
 
 def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
@@ -340,16 +383,17 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                     message = _("{format} images are not supported; use {wanted}")
                     raise ImageProblem(message.format(format=image.format, wanted=wanted))
                 cache = _MADE_WHEN_CHECKED.get() if image.format == "JPEG" else None
-                # decoded at the editions' scale, their variants made from it (see
-                # made_when_checked); else at an eighth (a JPEG's draft), or in full
-                made = image_pixels.made_from(image, data, SPECS) if cache else {}
-                if image.format == "JPEG":  # (a no-op once decoded)
+                if cache:  # decoded at the editions' scale, their variants made from it
+                    try:
+                        _MADE.append((cache, data, image_pixels.made_from(image, data, SPECS)))
+                    except Exception:  # the build's own making meets it again and tells
+                        # it: here the plain check decides, as `lettre check`'s would
+                        return _plainly_decoded_size(data, wanted)
+                if image.format == "JPEG":  # at an eighth (a no-op once decoded)
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 for frame in range(min(getattr(image, "n_frames", 1), MAX_FRAMES)):
                     image.seek(frame)  # an animation is decoded whole: every frame
                     image.load()
-                if cache and made:  # checked: its variants may be used
-                    _cache_made(cache, data, made)
                 return str(image.format), width, height
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(
@@ -408,7 +452,11 @@ def _inspect_svg(path: Path) -> ImageInfo:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
         for _element, _attribute, encoded in svg.embedded_images(root):
-            inspect_bytes(base64.b64decode(encoded), _("JPEG, PNG or WebP"))
+            token = _MADE_WHEN_CHECKED.set(None)  # checked only: nothing uses their variants
+            try:
+                inspect_bytes(base64.b64decode(encoded), _("JPEG, PNG or WebP"))
+            finally:
+                _MADE_WHEN_CHECKED.reset(token)
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None
     except binascii.Error:
@@ -478,6 +526,7 @@ def variants(
             suffix, data, width, height = cached
             found[key] = Variant(f"{name}{suffix}", data, width, height)
         else:
+            source = source if source is not None else _read_again(info.path, digest)
             _checked(info, source)  # here, before any thread: a check may fork a decoder
             wanted[key] = (source, keys, name)
     # always every edition's, from the same pixels: the same bytes with or without a cache
@@ -506,9 +555,9 @@ def variants(
 
 @dataclass
 class _Reading:
-    """What `read_once` keeps: each file's bytes and their hash, each variant given."""
+    """What `read_once` keeps: the hash of each file as first read, each variant given."""
 
-    sources: dict[Path, tuple[bytes, str]] = field(default_factory=dict)
+    digests: dict[Path, str] = field(default_factory=dict)
     variants: dict[tuple[Path, str], Variant] = field(default_factory=dict)
 
 
@@ -517,10 +566,11 @@ _ONE_READING: ContextVar[_Reading | None] = ContextVar("image_one_reading", defa
 
 @contextlib.contextmanager
 def read_once() -> Iterator[None]:
-    """Within this block, each image file is read once, for every edition: the bytes the
-    first edition read (and each variant given, made or found in the cache) serve the
+    """Within this block, each image file is read once, for every edition: what the first
+    edition read (its hash, and each variant given, made or found in the cache) serves the
     others. An issue's editions then show the same picture even when its file changes
-    during the build, and no photo is read, hashed and its variant verified three times."""
+    during the build (a variant still to make from a file changed meanwhile is an error),
+    and no photo is read, hashed and its variant verified three times."""
     token = _ONE_READING.set(_Reading())
     try:
         yield
@@ -528,15 +578,26 @@ def read_once() -> Iterator[None]:
         _ONE_READING.reset(token)
 
 
-def _read(path: Path, once: _Reading | None) -> tuple[bytes, str]:
-    """The bytes of the image at `path` and their hash: read now, or once in this block."""
-    if once is not None and path in once.sources:
-        return once.sources[path]
+def _read(path: Path, once: _Reading | None) -> tuple[bytes | None, str]:
+    """The bytes of the image at `path` and their hash; within `read_once`, after the first
+    reading, its hash alone (the bytes are read again only for a variant to make)."""
+    if once is not None and path in once.digests:
+        return None, once.digests[path]
     source = path.read_bytes()
-    read = source, _sha256(source)
+    digest = _sha256(source)
     if once is not None:
-        once.sources[path] = read
-    return read
+        once.digests[path] = digest
+    return source, digest
+
+
+def _read_again(path: Path, digest: str) -> bytes:
+    """The bytes of the image at `path`, read again: those read first (`digest`), or an
+    error (an editor saved another photo during the build: the build is made again)."""
+    source = path.read_bytes()
+    if _sha256(source) != digest:
+        message = _("{path}: changed during the build; build again")
+        raise LettreError(message.format(path=path))
+    return source
 
 
 def _make_variant(source: bytes, specs: list[Spec]) -> dict[str, image_pixels.Made]:

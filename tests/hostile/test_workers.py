@@ -82,6 +82,12 @@ while not workers or built() < after:  # by the build's progress, not by the clo
     assert build.poll() is None, "the build ended before it was killed"
     workers = children(build.pid)
     time.sleep(0.002)
+seen = set(workers)
+while not workers - seen:  # then a worker starting its issue: the kill lands in the middle of it
+    assert build.poll() is None, "the build ended before it was killed"
+    seen |= workers
+    workers = children(build.pid)
+    time.sleep(0.002)
 handle = open(os.path.join(out, ".lettre.lock"), "a+")
 held = not lock_is_free(handle)
 os.kill(build.pid, signal.SIGKILL)
@@ -113,9 +119,11 @@ def test_kill_9_of_the_build_kills_its_workers_and_nothing_is_written_after(
     newsletter: Newsletter, tmp_path: Path, after: int
 ) -> None:
     """kill -9 of `lettre build` alone (not its group), once its workers run and `after`
-    issues are built: every worker dies of it, at once (none ends its issue), the lock stays
-    taken until no worker can write, and no file changes. (By the build's progress: killed
-    2 s after its first worker, a build of 64 issues once ended first on a fast machine.)"""
+    issues are built, as a worker starts its issue: every worker dies of it, at once (none
+    ends its issue), the lock stays taken until no worker can write, and no file changes.
+    (By the build's progress: killed 2 s after its first worker, a build of 64 issues once
+    ended first on a fast machine; killed as its first issue was built, both workers once
+    ended theirs in that instant, the two issues alike.)"""
     root = year(newsletter, WEEKS)  # 64 issues, 2 at a time: killed long before its end
     run = subprocess.run(
         [sys.executable, "-c", ORPHANS, str(root), str(tmp_path / "dist"), str(after)],
