@@ -5,8 +5,8 @@
     .venv/bin/python -m tests.bench --smoke      # tiny sizes, targets not judged (make test)
 
 Prints the machine, each floor (the raw engines, cold in a fresh process and warm in one
-that imported them, making the same email and the same archival PDF, PDF/A-3a tagged, from
-lettre's MJML, HTML and CSS), each measure, its ratio and its target; exits 1 on a missed target;
+that imported them, making the same email and the same archival PDF, PDF/A-3a tagged and
+compressed as lettre's, from lettre's MJML, HTML and CSS), each measure, its ratio and its target; exits 1 on a missed target;
 saves .artifacts/bench.json. Targets (issue 13): a year ≤ 1.25 × (issues × the warm
 engines' time per issue ÷ cores + one cold start); a cold issue ≤ 1.15 × the raw engines'
 cold process; a no-op rebuild of the year ≤ 0.15 s; `lettre check` of it ≤ 0.5 s; the
