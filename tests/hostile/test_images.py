@@ -8,8 +8,10 @@ import email
 import email.policy
 import html
 import io
+import json
 import os
 import re
+import resource
 import signal
 import struct
 import time
@@ -326,6 +328,34 @@ def test_in_one_child_each_decoding_has_its_own_limits_and_its_own_refusal(
     assert len(answers) == 7
     answers = images.each_within_time([ok, forever, ok], 1)  # 1 s by the clock each
     assert answers[0] == answers[2] == '["ok"]' and "decoding it took over 1 s" in answers[1]
+
+
+def test_a_child_makes_way_before_its_hard_limit_would_cut_a_work_short() -> None:
+    """The decoding child inherits the worker's hard limit of processor time, and its works
+    add up to it: before a work that the limit could no longer give its whole time, a new
+    child takes over, so that no photo is refused for the photos checked before it. (In a
+    process of its own: a hard limit is never raised again.)"""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        try:
+            resource.setrlimit(resource.RLIMIT_CPU, (6, 6))
+
+            def half_a_second() -> str:
+                start = time.process_time()
+                while time.process_time() - start < 0.5:
+                    pass
+                return '["ok"]'
+
+            answers = images.each_within_time([half_a_second] * 14, 3)  # 7 s in all
+            os.write(write, json.dumps(answers).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as told:
+        answers = json.loads(told.read() or b"[]")
+    os.waitpid(pid, 0)
+    assert answers == ['["ok"]'] * 14, answers
 
 
 # --- 2. no metadata reaches any output ----------------------------------------------------
