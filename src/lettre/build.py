@@ -22,7 +22,15 @@ from lettre import mail, outlook, pdf, web
 from lettre.codes import coded
 from lettre.errors import LettreError
 from lettre.images import EMAIL as EMAIL_IMAGES
-from lettre.images import PRINT, Variant, email_variant, read_once, svg_variant, variant
+from lettre.images import (
+    PRINT,
+    Variant,
+    email_variant,
+    read_once,
+    svg_variant,
+    variant,
+    variant_cache,
+)
 from lettre.images import variants as images_for
 from lettre.messages import _, quoted
 from lettre.model import LoadedIssue
@@ -220,7 +228,7 @@ def _environments(
 def cache_folder(out: Path) -> Path:
     """The image cache, out/.cache/images: refused if a link takes it out of `out` (lettre
     would read and write there, outside every folder it was given)."""
-    cache = out / ".cache" / "images"
+    cache = variant_cache(out)
     for path in (cache.parent, cache):
         if path.is_symlink():
             raise LettreError(

@@ -180,6 +180,11 @@ def check_cache(out: Path) -> Path:
     return out / ".cache" / "checks"
 
 
+def variant_cache(out: Path) -> Path:
+    """Where the images made ready for each edition are kept for the output folder `out`."""
+    return out / ".cache" / "images"
+
+
 @contextlib.contextmanager
 def checks_cached_in(folder: Path) -> Iterator[None]:
     """Within this block, image checks are recorded in `folder` (lettre's own, such as
@@ -205,20 +210,15 @@ def _recalled(folder: Path, key: str) -> tuple[str, int, int] | None:
     return str(image_format), width, height
 
 
-def within_time(work: Callable[[], str], seconds: float) -> str:
-    """work()'s answer, computed in a forked child stopped after `seconds`.
+def each_within_time(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
+    """The answer of each of `works`, computed one after the other in a forked child, each
+    given `seconds` by the clock and its own processor time. A work that fails, crashes its
+    child or runs over gets its refusal; a new child goes on with the next: one work never
+    stands for another.
 
     Decoding runs in C code that Python cannot interrupt; a child can be killed. Its CPU time
     is also limited, in case the parent itself is stopped.
     """
-    return each_within_time([work], seconds)[0]
-
-
-def each_within_time(works: Sequence[Callable[[], str]], seconds: float) -> list[str]:
-    """The answer of each of `works`, computed one after the other in a forked child, each
-    given `seconds` by the clock and its own processor time (see `within_time`). A work that
-    fails, crashes its child or runs over gets its refusal; a new child goes on with the
-    next: one work never stands for another."""
     answers: list[str] = []
     while len(answers) < len(works):
         answers += _in_child(works[len(answers) :], seconds)
@@ -352,11 +352,13 @@ _MADE: list[tuple[Path, bytes, dict[str, image_pixels.Made]]] = []
 `_answer_in_child` once the photo's answer is with the parent (see made_when_checked)."""
 
 
-def _plainly_decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
-    """`_decoded_size`, decoding the photo for its check alone (no variant made)."""
+@contextlib.contextmanager
+def _checked_only() -> Iterator[None]:
+    """Within this block, a photo is decoded for its check alone (no variant made): undoes
+    `made_when_checked`."""
     token = _MADE_WHEN_CHECKED.set(None)
     try:
-        return _decoded_size(data, wanted)
+        yield
     finally:
         _MADE_WHEN_CHECKED.reset(token)
 
@@ -388,7 +390,8 @@ def _decoded_size(data: bytes, wanted: str) -> tuple[str, int, int]:
                         _MADE.append((cache, data, image_pixels.made_from(image, data, SPECS)))
                     except Exception:  # the build's own making meets it again and tells
                         # it: here the plain check decides, as `lettre check`'s would
-                        return _plainly_decoded_size(data, wanted)
+                        with _checked_only():
+                            return _decoded_size(data, wanted)
                 if image.format == "JPEG":  # at an eighth (a no-op once decoded)
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 for frame in range(min(getattr(image, "n_frames", 1), MAX_FRAMES)):
@@ -440,6 +443,12 @@ def _cache_made(cache: Path, data: bytes, made: Mapping[str, image_pixels.Made])
             log.debug("variant not cached by the check: %s", error)
 
 
+def _variant_name(path: Path, key: str) -> str:
+    """The file name (without its suffix) of the variant of the image at `path` whose cache
+    key is `key`."""
+    return f"{safe_stem(path.name)}-{key[:10]}"
+
+
 def _variant_keys(digest: str, specs: Sequence[Spec]) -> dict[str, str]:
     """The cache key of each spec's variant of an image whose bytes hash to `digest`."""
     return {spec.name: _sha256(digest.encode() + spec.key) for spec in specs}
@@ -452,11 +461,8 @@ def _inspect_svg(path: Path) -> ImageInfo:
         root = svg.parse(path.read_bytes())
         width, height = svg.size(root)
         for _element, _attribute, encoded in svg.embedded_images(root):
-            token = _MADE_WHEN_CHECKED.set(None)  # checked only: nothing uses their variants
-            try:
+            with _checked_only():  # nothing uses their variants
                 inspect_bytes(base64.b64decode(encoded), _("JPEG, PNG or WebP"))
-            finally:
-                _MADE_WHEN_CHECKED.reset(token)
     except svg.SvgProblem as error:
         raise ImageProblem(str(error)) from None
     except binascii.Error:
@@ -520,7 +526,7 @@ def variants(
             continue
         source, digest = _read(info.path, once)
         keys = _variant_keys(digest, (*SPECS, spec))
-        name = f"{safe_stem(info.path.name)}-{keys[spec.name][:10]}"
+        name = _variant_name(info.path, keys[spec.name])
         cached = image_cache.read_variant(cache, keys[spec.name]) if cache is not None else None
         if cached:
             suffix, data, width, height = cached
@@ -543,7 +549,7 @@ def variants(
                 size = (each.width, each.height)
                 image_cache.write_variant(cache, keys[other], each.suffix, each.data, size)
             if once is not None:  # named as the cache's would be (see above)
-                stem = f"{safe_stem(infos[key].path.name)}-{keys[other][:10]}"
+                stem = _variant_name(infos[key].path, keys[other])
                 made_here = Variant(f"{stem}{each.suffix}", each.data, each.width, each.height)
                 once.variants.setdefault((infos[key].path, other), made_here)
         mine = made[spec.name]

@@ -445,7 +445,7 @@ def _make_images(todo: list[Job], publication: Publication | None) -> None:
     for job in todo:
         try:
             repo = Repository(job.root)
-            cache = job.out / ".cache" / "images"
+            cache = images.variant_cache(job.out)
             checks = images.check_cache(job.out)
             with images.checks_cached_in(checks), images.made_when_checked(cache):
                 publication = publication or _publication(repo)
@@ -662,7 +662,7 @@ def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
 
 def run(job: Job) -> Outcome:
     """Build one issue (in a worker process); every failure becomes the outcome's error."""
-    from lettre.images import check_cache, checks_cached_in, made_when_checked
+    from lettre.images import check_cache, checks_cached_in, made_when_checked, variant_cache
     from lettre.load import load_issue
 
     repo = Repository(job.root)
@@ -671,8 +671,7 @@ def run(job: Job) -> Outcome:
     try:
         # an unchanged photo is not decoded again; a changed one is decoded once, for its
         # check and its variants
-        images = job.out / ".cache" / "images"
-        with checks_cached_in(check_cache(job.out)), made_when_checked(images):
+        with checks_cached_in(check_cache(job.out)), made_when_checked(variant_cache(job.out)):
             publication = _publication(repo)
             outcome.names = output_names.of(publication, job.folder.name)
             loaded = load_issue(repo, job.folder, publication)

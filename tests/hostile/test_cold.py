@@ -108,7 +108,7 @@ sys.exit(code)
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_decoding_ahead_ends_with_the_work_ahead(newsletter: Newsletter, tmp_path: Path) -> None:
-    """A photo's check forks a child that decodes it (images.within_time); when the work
+    """A photo's check forks a child that decodes it (images.each_within_time); when the work
     ahead is stopped, that child dies with it (workers.die_with), instead of decoding on
     after the build (up to a minute)."""
     root, out = newsletter(), tmp_path / "dist"
