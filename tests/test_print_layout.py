@@ -27,6 +27,7 @@ from PIL import Image
 from lettre.load import load_issue, load_publication
 from lettre.repo import Repository
 from tests.conftest import ARTIFACTS, MINIMAL, PROJECT, Lettre
+from tests.tools.mixed_issue import RANDOM
 from tests.tools.mixed_issue import make as make_mixed
 from tests.tools.pdf_images import placed_images
 
@@ -280,28 +281,12 @@ def _full(printed: Printed, folder: Path, known: tuple[set[int], str] = (set(), 
 
 
 KNOWN = {
-    "mixed": (
-        {3, 6},
-        "page 3 stays 15 % empty: the panorama's opening after it cannot come back "
-        "(its frame in the main column, cut to the limit, still needs 35 mm more) and page 3 "
-        "holds no photo of the main column to grow; page 6 stays 18 % empty: the opening after "
-        "it (a 2:3 portrait in the side column) needs 42 mm, and the smallest frame allowed "
-        "(SCALE_LIMIT of the column's width, CUT of its height) gains 32 mm — the 30 x 23 mm "
-        "thumbnail that once filled it is what issue 12 forbade",
-    ),
     "synthetic": (
-        {1, 6},
-        "page 1 (the cover) stays 22 % empty: the first article's opening (its "
-        "section's title, its title, a landscape photo, a four-line chapô) needs 92 mm more, "
-        "and the sommaire beside leaves it no side column; page 6 stays 22 % empty: the next "
-        "section's first opening needs 90 mm more, the side column leaves its photo 20 mm "
-        "(below the 22-mm least), and the photos before it are already framed",
-    ),
-    "mixed3": (
-        {5},
-        "page 5 stays 20 % empty: the landscape opening after it fits neither with a "
-        "cropped frame nor in the side column above 22 mm, and page 5 holds no photo of the "
-        "main column to grow",
+        {1},
+        "page 1 (the cover) stays 22 % empty: the first article's opening (its section's "
+        "title, its title, a landscape photo, a four-line chapô) needs 92 mm more, the "
+        "sommaire beside leaves it no side column, and the cover (À la une without photos, "
+        "no editorial) has no photo to grow and no paragraphs whose gaps could widen",
     ),
 }
 """Issue 12, left: the pages that lettre.fitting does not fill yet, by issue (each test
@@ -310,6 +295,28 @@ fails if any other page is left empty, or if one of these is filled)."""
 
 def test_pages_are_full(printed: Printed, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     _full(printed, tmp_path, KNOWN.get(request.node.callspec.params["printed"], (set(), "")))
+
+
+DRAWN = range(10)
+"""Issues drawn at random (tests/tools/mixed_issue.py's `drawn`, from RANDOM on): two to
+four sections of one to five articles of any length, photos of any shape or none, tables."""
+
+
+def test_issues_drawn_at_random_have_full_pages(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Issue 12's full pages on issues nobody tuned the layout to: of ten issues drawn at
+    random, one page in all may stay emptier than FULL (without the pages justified
+    vertically, ten pages of eight issues did: lettre.fitting alone cannot
+    fill a page before an opening that no frame brings back, when that page holds no photo
+    to grow)."""
+    empty = {}
+    for seed in DRAWN:
+        printed = build(f"mixed{RANDOM + seed}", tmp_path_factory, tag="drawn")
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        empty.update({(seed, n): why for n, why in _empty(printed, folder).items()})
+    assert len(empty) <= 1, empty
 
 
 def test_every_photo_lies_within_its_page(printed: Printed) -> None:
@@ -742,12 +749,12 @@ def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
 
 KNOWN_PAPERS = {
     "A5": (
-        {2, 5, 7, 10},
-        "pages 2, 5, 7 and 10 stay 20 to 28 % empty: each is followed by an opening (its "
-        "title, a portrait, a square or a landscape photo the column's full width, its "
-        "caption, chapô and first lines) that needs 74 to 95 mm more than the page leaves, "
-        "more than its photo's whole height, so that no frame brings it back; A5 has no side "
-        "column to move a photo to, and these pages hold no photo to grow",
+        {10},
+        "page 10 stays 19 % empty: it ends a short article (its title, chapô, a line and a "
+        "ten-row table, kept whole) followed by an opening (its title, a portrait half the "
+        "column wide, its caption and chapô) that needs more than the portrait's "
+        "whole height; A5 has no side column to move the photo to, the page holds no photo "
+        "to grow, and its two gaps, widened to their limits, fill only part of it",
     ),
 }
 """The pages of mixed issue 1 on other papers that lettre.fitting does not fill (see _full)."""

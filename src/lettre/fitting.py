@@ -25,6 +25,12 @@ before that one, whose text then flows over) takes a taller frame to fill the sp
 taking the colophon along), or is an article's last paragraph of one or two lines carried
 alone to the next page (_lone), the photo above it on the page before gets a tighter frame
 (_tighter).
+
+Last, a page that no frame fills (its text followed by an opening that no frame brings back,
+a short article kept whole, a table kept with its lines) is justified vertically, as a
+typesetter does: the space at its foot is shared out between its paragraphs and, three
+times as much, between its articles (`feathering`), each gap within a limit, so that the
+page's text reaches its foot rather than stop a fifth of the way up.
 """
 
 from __future__ import annotations
@@ -65,6 +71,16 @@ LONE = 0.05
 weighs against a page's empty share (_score)."""
 TRIES = 2
 """At most this many frames are tried for one article's photo."""
+PARAGRAPH_GAP = 4 * PX_PER_MM
+"""At most this much more space between two paragraphs of a page justified vertically."""
+PART_GAP = 12 * PX_PER_MM
+"""At most this much more space between two articles (or an article and the next section's
+title) of a page justified vertically."""
+PART_WEIGHT = 3
+"""A gap between articles takes this many times a paragraph gap's share of the space."""
+SPACED = ("p", "ul", "ol", "blockquote")
+"""The blocks of an article's body (or of the editorial) that the space between paragraphs
+follows."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,76 @@ def badness(pages: list[Any]) -> tuple[float, float]:
     empty = [laidout.empty(page) for page in pages[:-1]]
     lone = sum(LONE for before, page in itertools.pairwise(pages) if _lone(before, page))
     return sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
+
+
+def feathering(page: Any) -> list[tuple[Any, str, float]]:
+    """For a page emptier than EMPTY at its foot (not the last: the caller knows), once no
+    frame fills it: the blocks of the page whose bottom margin (or padding) grows, and by
+    how much (px), so that its text reaches the foot. EMPTY, not FULL: what a reader sees as
+    the foot (the ink of a pale caption's last line, a photo's edge) ends above the boxes
+    that lettre measures.
+
+    Each gap takes its weight's share of the space (a paragraph's 1, an article's
+    PART_WEIGHT, half above the rule under it and half below) within its limit
+    (PARAGRAPH_GAP, PART_GAP), as a typesetter's vertical justification does: a page with
+    too few gaps is filled as far as they go. Only gaps between two blocks of the page
+    grow, so that nothing moves on another page. Empty when the page is full, or has no
+    gap."""
+    if laidout.empty(page) <= EMPTY:
+        return []
+    gaps: list[tuple[Any, float, float]] = []
+    for box in page.descendants():
+        children = [
+            child
+            for child in getattr(box, "children", [])
+            if getattr(child, "element", None) is not None
+            and type(child).__name__ in ("BlockBox", "TableBox")
+            and child.style["float"] == "none"
+            and child.style["position"] == "static"
+        ]
+        spaced = {"body", "editorial"} & set(laidout.classes(box))
+        for above, _below in itertools.pairwise(children):
+            last = _last_article(above)
+            if last is not None:
+                gaps.append((last, PART_WEIGHT, PART_GAP))
+            elif spaced and laidout.tag(above) in SPACED:
+                gaps.append((above, 1.0, PARAGRAPH_GAP))
+    grown: list[tuple[Any, str, float]] = []
+    for box, extra in _shared(gaps, laidout.foot(page) - 2 * SLACK):
+        if laidout.tag(box) == "article":
+            grown += [(box, "padding_bottom", extra / 2), (box, "margin_bottom", extra / 2)]
+        else:
+            grown.append((box, "margin_bottom", extra))
+    return grown
+
+
+def _last_article(box: Any) -> Any:
+    """`box` if it is an article, or the last article of `box` if it is a section (the gap
+    after it is the one between the two sections); else None."""
+    if laidout.tag(box) == "article":
+        return box
+    if laidout.tag(box) == "section" and "rubrique" in laidout.classes(box):
+        articles = [c for c in box.children if laidout.tag(c) == "article"]
+        return articles[-1] if articles and box.children[-1] is articles[-1] else None
+    return None
+
+
+def _shared(gaps: list[tuple[Any, float, float]], space: float) -> list[tuple[Any, float]]:
+    """`space` (px) shared out between `gaps` (box, weight, limit) by weight, each gap within
+    its limit (what a gap at its limit cannot take goes to the others)."""
+    shares: dict[int, float] = {}
+    left = list(gaps)
+    while left and space > 0:
+        unit = space / sum(weight for _box, weight, _limit in left)
+        full = [(box, limit) for box, weight, limit in left if weight * unit >= limit]
+        if not full:
+            shares.update((id(box), weight * unit) for box, weight, _limit in left)
+            break
+        for box, limit in full:
+            shares[id(box)] = limit
+            space -= limit
+        left = [gap for gap in left if id(gap[0]) not in shares]
+    return [(box, shares[id(box)]) for box, _weight, _limit in gaps if shares.get(id(box), 0) > 0]
 
 
 def _frame(opening: Opening) -> Frame | None:

@@ -32,13 +32,16 @@ from math import inf
 from typing import Any
 
 from lettre import laidout
-from lettre.fitting import TRIES, Frame, badness, decide
+from lettre.fitting import TRIES, Frame, badness, decide, feathering
 
 log = logging.getLogger(__name__)
 
 MOVABLE = '.side [data-lettre="moved"] { display: block; }'
 """The stylesheet that gives print.html.j2's copy of a landscape photo in the side column a
 box, which lettre.paging takes out of the tree until a frame moves the photo there."""
+
+FEATHERED = True
+"""Pages that no frame fills justified vertically (the tests turn it off to compare)."""
 
 _ACTIVE: contextvars.ContextVar[_Fitter | None] = contextvars.ContextVar("fitter", default=None)
 
@@ -255,6 +258,17 @@ def _look_up_again(context: Any) -> None:
             context.page_maker[index][-1]["content_changed"] = True
 
 
+def _sources(root_box: Any) -> dict[int, Any]:
+    """The block boxes of the document's box tree (before layout: the pages' boxes are
+    copies of them), by their element's id."""
+    found: dict[int, Any] = {}
+    for box in root_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and type(box).__name__ == "BlockBox":
+            found.setdefault(id(element), box)
+    return found
+
+
 def _first(box: Any, tag: str) -> Any:
     return next((b for b in box.descendants() if getattr(b, "element_tag", "") == tag), None)
 
@@ -313,6 +327,8 @@ class _Fitter:
             index += 1
             if resume_at is None and not context.reported_footnotes:
                 context.page_maker = context.page_maker[: index + 1]
+                if FEATHERED:
+                    self._feather(made, kept, context, root_box, html)
                 context.broken_out_of_flow.clear()
                 context.reported_footnotes.clear()
                 _look_up_again(context)
@@ -320,6 +336,58 @@ class _Fitter:
                     "fitting: %d frames, %d pages laid out again", len(self.framed), self.remade
                 )
                 return made
+
+    def _feather(
+        self,
+        made: list[Any],
+        kept: dict[int, tuple[dict[Any, Any], list[Any]]],
+        context: Any,
+        root_box: Any,
+        html: Any,
+    ) -> None:
+        """Each page but the last that no frame filled, justified vertically (lettre.fitting's
+        `feathering`): laid out again, its gaps wider, in place; taken back if it then ends
+        elsewhere (a line more or less), which the pages after it would have to follow."""
+        from weasyprint.css.properties import Dimension
+        from weasyprint.layout.page import remake_page
+
+        sources: dict[int, Any] = {}
+        for index in range(len(made) - 1):
+            plan = feathering(made[index])
+            if not plan:
+                continue
+            sources = sources or _sources(root_box)
+            after = context.page_maker[index + 1]
+            # each element given a style of its own: WeasyPrint shares one between the
+            # elements whose cascade is the same (every paragraph, every article)
+            original: dict[int, tuple[Any, Any]] = {}
+            for box, name, extra in plan:
+                source = sources.get(id(box.element))
+                if source is None:
+                    continue
+                if id(source) not in original:
+                    original[id(source)] = source, source.style
+                    source.style = source.style.copy()
+                source.style[name] = Dimension(float(getattr(box, name)) + extra, "px")
+            for attempt in ("feathered", "taken back"):
+                outside, footnotes = kept[index]
+                context.broken_out_of_flow = dict(outside)
+                context.reported_footnotes = list(footnotes)
+                state = context.page_maker[index][-1]
+                state.update(content_changed=False, pages_wanted=False, anchors=[])
+                state.update(content_lookups=[])
+                page, resume_at = remake_page(index, context, root_box, html)
+                self.remade += 1
+                same = resume_at == after[0] and context.broken_out_of_flow.keys() == (
+                    kept[index + 1][0].keys()
+                )
+                if same or attempt == "taken back":
+                    break
+                for source, style in original.values():
+                    source.style = style
+            made[index] = page
+            context.page_maker[index + 1] = after
+            log.debug("feathering: page %d, %d gaps (%s)", index + 1, len(plan), attempt)
 
     def _after(self, made: list[Any], tree: _Tree, starts: list[Any]) -> int | None:
         """The page to lay out again from, once the last of `made` is laid out: a frame was

@@ -234,6 +234,36 @@ VARIANTS: dict[int, list[tuple[str, list[Article]]]] = {
 """Each variant: its sections and articles (different lengths and photo shapes)."""
 
 
+RANDOM = 100
+"""Variants from this number on are drawn at random (`drawn`), from the variant's number."""
+
+
+def drawn(variant: int) -> list[tuple[str, list[Article]]]:
+    """A variant drawn from its number: two to four sections of one to five articles, each
+    with or without a photo of any shape, a body of 0 to 12 paragraphs, sometimes a table:
+    issues nobody tuned the layout to (tests/test_print_layout.py)."""
+    import random
+
+    draw = random.Random(variant)
+    sections = []
+    number = 0
+    for section in range(draw.randint(2, 4)):
+        articles: list[Article] = []
+        for _ in range(draw.randint(1, 5)):
+            number += 1
+            photo = draw.choice([*PHOTOS, "paysage", None])
+            paragraphs = draw.choice([0, 1, 1, 2, 3, 4, 6, 8, 12])
+            body = _body(paragraphs, number) if paragraphs else None
+            if body and draw.random() < 0.2:
+                body += "\n\n" + _table(draw.randint(3, 8))
+            title = f"Article {number} {draw.choice(['court', 'long', 'du jour', 'en bref'])}"
+            summary = "Un chapô de " + "quelques mots " * draw.randint(1, 6)
+            url = draw.choice([f"a{number}", None])
+            articles.append((title, summary.strip(), body, url, photo))
+        sections.append((f"Rubrique {section + 1}", articles))
+    return sections
+
+
 HEADLINE_PHOTOS = {4: ("portrait2", "carre", "panorama", "paysage")}
 """À la une's photos, in order, for the variants that have them (every headline then shown,
 whatever it links to): the lead story a portrait, the others a square, a panorama and a
@@ -241,11 +271,12 @@ landscape photo (the print edition's frames for each shape)."""
 
 
 def issue_yaml(variant: int = 1) -> str:
+    chosen = drawn(variant) if variant >= RANDOM else VARIANTS[variant]
     sections = "".join(
         f"  - title: {title}\n    articles:\n" + "".join(_article(*a) for a in articles)
-        for title, articles in VARIANTS[variant]
+        for title, articles in chosen
     )
-    urls = {a[3] for _, articles in VARIANTS[variant] for a in articles}
+    urls = {a[3] for _, articles in chosen for a in articles}
     photos = iter(HEADLINE_PHOTOS.get(variant, ()))
     headlines = "".join(
         f"  - title: {title}\n    summary: {summary}\n    url: https://example.org/{url}\n"
@@ -273,7 +304,7 @@ def issue_yaml(variant: int = 1) -> str:
 
 def make(root: Path, minimal: Path, variant: int = 1, paper: str | None = None) -> Path:
     """A newsletter repository at `root` (a copy of `minimal`) holding mixed issue
-    `variant` (1, 2 or 3), printed on `paper` (A4, A5, letter) if given."""
+    `variant` (1 to 4, or RANDOM and above: drawn), printed on `paper` (A4, A5, letter) if given."""
     shutil.copytree(minimal, root)
     folder = root / "bulletins/2025-06-13"
     (folder / "issue.yaml").write_text(issue_yaml(variant), encoding="utf-8")

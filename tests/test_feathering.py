@@ -1,0 +1,110 @@
+"""Vertical justification (lettre.fitting's `feathering`, applied by lettre.paging): a page
+that no photo frame fills has its gaps widened, within limits, until its text reaches the
+foot; nothing moves to another page. Measured on issues drawn at random (nobody tuned the
+layout to them), from the laid-out pages and from the built PDF as a reader sees it."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lettre import fitting, laidout, paging, pdf
+from lettre.laidout import PX_PER_MM
+from tests.bench_print import _inputs
+from tests.conftest import MINIMAL
+from tests.tools.mixed_issue import RANDOM
+from tests.tools.mixed_issue import make as make_mixed
+
+
+def test_the_space_is_shared_by_weight_each_gap_within_its_limit() -> None:
+    a, b, c = object(), object(), object()
+    # by weight: 1, 1 and 3 of 50
+    shares = dict(fitting._shared([(a, 1, 100), (b, 1, 100), (c, 3, 100)], 50.0))
+    assert shares == pytest.approx({a: 10.0, b: 10.0, c: 30.0})
+    # c at its limit (5): the rest goes to a and b alike
+    shares = dict(fitting._shared([(a, 1, 100), (b, 1, 100), (c, 3, 5)], 50.0))
+    assert shares == pytest.approx({a: 22.5, b: 22.5, c: 5.0})
+    # every gap at its limit: the space is not all used
+    shares = dict(fitting._shared([(a, 1, 4), (b, 1, 4)], 50.0))
+    assert shares == pytest.approx({a: 4.0, b: 4.0})
+    assert fitting._shared([], 50.0) == []
+
+
+@contextlib.contextmanager
+def feathered(on: bool) -> Iterator[None]:
+    was, paging.FEATHERED = paging.FEATHERED, on
+    try:
+        yield
+    finally:
+        paging.FEATHERED = was
+
+
+def laid_out(repo: Path) -> list[Any]:
+    """The print edition of the drawn issue at `repo`, laid out as the build does."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    with tempfile.TemporaryDirectory() as cache:
+        html, css, resources = _inputs(repo, repo / "bulletins/2025-06-13", Path(cache))
+    fetcher = pdf._fetcher(resources)
+    fonts = FontConfiguration()
+    sheets = {"stylesheets": [CSS(string=css, url_fetcher=fetcher, font_config=fonts)]}
+    return [page._page_box for page in pdf.layout(html, fetcher, fonts, sheets).pages]
+
+
+def lines(page: Any) -> list[str]:
+    return [b.text for b in page.descendants() if type(b).__name__ == "TextBox"]
+
+
+def limit(box: Any) -> float:
+    """The most a gap after `box` may widen, by each of its margin and padding."""
+    return fitting.PART_GAP / 2 if laidout.tag(box) == "article" else fitting.PARAGRAPH_GAP
+
+
+DRAWN = [RANDOM + 4, RANDOM + 16]
+"""Issues drawn at random whose pages, without it, stop 13 to 20 % short of their foot."""
+
+
+@pytest.mark.parametrize("variant", DRAWN)
+def test_a_page_no_frame_fills_is_justified_and_keeps_its_lines(
+    variant: int, tmp_path: Path
+) -> None:
+    repo = make_mixed(tmp_path / "newsletter", MINIMAL, variant=variant)
+    with feathered(False):
+        plain = laid_out(repo)
+    with feathered(True):
+        justified = laid_out(repo)
+    assert len(justified) == len(plain)
+    widened = 0
+    for before, after in zip(plain[:-1], justified[:-1], strict=True):
+        # the same lines on the same page, whatever the gaps
+        assert lines(after) == lines(before)
+        if laidout.empty(before) > fitting.EMPTY:
+            widened += 1
+            # its text brought down to the foot, as far as the gaps' limits allow
+            assert laidout.foot(after) < laidout.foot(before) - 10 * PX_PER_MM
+            at_limits = all(
+                extra == pytest.approx(limit(box))
+                for box, _name, extra in fitting.feathering(before)
+            )
+            assert laidout.empty(after) <= fitting.FULL or at_limits
+        else:
+            assert laidout.foot(after) == pytest.approx(laidout.foot(before))
+    assert widened
+
+
+def test_the_gaps_stay_within_their_limits(tmp_path: Path) -> None:
+    repo = make_mixed(tmp_path / "newsletter", MINIMAL, variant=DRAWN[1])
+    with feathered(False):
+        plain = laid_out(repo)
+    planned = [gap for page in plain[:-1] for gap in fitting.feathering(page)]
+    assert planned
+    for box, name, extra in planned:
+        assert 0 < extra <= limit(box) + 1e-6, (laidout.tag(box), name, extra)
+        if laidout.tag(box) != "article":  # (an article's: half above its rule, half below)
+            assert name == "margin_bottom" and laidout.tag(box) in fitting.SPACED
