@@ -75,7 +75,8 @@ PARAGRAPH_GAP = 4 * PX_PER_MM
 """At most this much more space between two paragraphs of a page justified vertically."""
 PART_GAP = 12 * PX_PER_MM
 """At most this much more space between two articles (or an article and the next section's
-title) of a page justified vertically."""
+title, or the cover's parts: À la une and the sommaire, the editorial) of a page justified
+vertically."""
 PART_WEIGHT = 3
 """A gap between articles takes this many times a paragraph gap's share of the space."""
 SPACED = ("p", "ul", "ol", "blockquote")
@@ -174,21 +175,26 @@ def badness(pages: list[Any]) -> tuple[float, float]:
     return sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
 
 
-def feathering(page: Any) -> list[tuple[Any, str, float]]:
+def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
     """For a page emptier than EMPTY at its foot (not the last: the caller knows), once no
     frame fills it: the blocks of the page whose bottom margin (or padding) grows, and by
     how much (px), so that its text reaches the foot. EMPTY, not FULL: what a reader sees as
     the foot (the ink of a pale caption's last line, a photo's edge) ends above the boxes
     that lettre measures.
 
-    Each gap takes its weight's share of the space (a paragraph's 1, an article's
-    PART_WEIGHT, half above the rule under it and half below) within its limit
+    Each gap takes its weight's share of the space (a paragraph's 1; an article's
+    PART_WEIGHT, half above the rule under it and half below; as much after the cover's À
+    la une and sommaire, and after the editorial) within its limit
     (PARAGRAPH_GAP, PART_GAP), as a typesetter's vertical justification does: a page with
     too few gaps is filled as far as they go. Only gaps between two blocks of the page
-    grow, so that nothing moves on another page. Empty when the page is full, or has no
-    gap."""
+    grow, so that nothing moves on another page; not after a box whose decoration is cloned
+    on each page it spans (the editorial's) when it started on `before` (the page before
+    it): its part there keeps the wider margin too, and WeasyPrint may lay that page out
+    again once the pages after it are made (the cover, for its page numbers). Empty when
+    the page is full, or has no gap."""
     if laidout.empty(page) <= EMPTY:
         return []
+    started = {id(box.element) for box in (before.descendants() if before is not None else ())}
     gaps: list[tuple[Any, float, float]] = []
     for box in page.descendants():
         children = [
@@ -203,9 +209,16 @@ def feathering(page: Any) -> list[tuple[Any, str, float]]:
         for above, _below in itertools.pairwise(children):
             last = _last_article(above)
             if last is not None:
-                gaps.append((last, PART_WEIGHT, PART_GAP))
+                gap = (last, PART_WEIGHT, PART_GAP)
+            elif {"cover", "editorial"} & set(laidout.classes(above)):  # page 1's parts
+                gap = (above, PART_WEIGHT, PART_GAP)
             elif spaced and laidout.tag(above) in SPACED:
-                gaps.append((above, 1.0, PARAGRAPH_GAP))
+                gap = (above, 1.0, PARAGRAPH_GAP)
+            else:
+                continue
+            cloned = gap[0].style["box_decoration_break"] == "clone"
+            if not (cloned and id(gap[0].element) in started):
+                gaps.append(gap)
     grown: list[tuple[Any, str, float]] = []
     for box, extra in _shared(gaps, laidout.foot(page) - 2 * SLACK):
         if laidout.tag(box) == "article":

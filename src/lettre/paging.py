@@ -353,7 +353,7 @@ class _Fitter:
 
         sources: dict[int, Any] = {}
         for index in range(len(made) - 1):
-            plan = feathering(made[index])
+            plan = feathering(made[index], made[index - 1] if index else None)
             if not plan:
                 continue
             sources = sources or _sources(root_box)
