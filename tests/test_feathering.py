@@ -61,9 +61,12 @@ def lines(page: Any) -> list[str]:
     return [b.text for b in page.descendants() if type(b).__name__ == "TextBox"]
 
 
-def limit(box: Any) -> float:
+def limit(box: Any, name: str = "margin_bottom") -> float:
     """The most a gap after `box` may widen (an article's: by each of its margin and
-    padding)."""
+    padding), or its lines (`name` "line_height": all of them together)."""
+    if name == "line_height":
+        lines = [b for b in box.children if type(b).__name__ == "LineBox"]
+        return fitting.LEADING * sum(float(line.height) for line in lines)
     if laidout.tag(box) == "article":
         return fitting.PART_GAP / 2
     if {"cover", "editorial"} & set(laidout.classes(box)):
@@ -92,9 +95,14 @@ def test_a_page_no_frame_fills_is_justified_and_keeps_its_lines(
         plan = fitting.feathering(before, previous)
         if plan:
             widened += 1
-            # its text brought down to the foot, as far as the gaps' limits allow
+            # its text brought down to the foot, as far as the gaps' limits allow, by as
+            # much as planned (each margin, padding and line height taking effect)
             assert laidout.foot(after) < laidout.foot(before) - 10 * PX_PER_MM
-            at_limits = all(extra == pytest.approx(limit(box)) for box, _name, extra in plan)
+            planned = sum(more for _box, _name, more, _value in plan)
+            assert laidout.foot(after) == pytest.approx(laidout.foot(before) - planned, abs=4)
+            at_limits = all(
+                more == pytest.approx(limit(box, name)) for box, name, more, _value in plan
+            )
             assert laidout.empty(after) <= fitting.FULL or at_limits
         else:  # full, or no gap to widen: as it was
             assert laidout.foot(after) == pytest.approx(laidout.foot(before))
@@ -111,7 +119,15 @@ def test_the_gaps_stay_within_their_limits(tmp_path: Path) -> None:
         for gap in fitting.feathering(page, before)
     ]
     assert planned
-    for box, name, extra in planned:
-        assert 0 < extra <= limit(box) + 1e-6, (laidout.tag(box), name, extra)
-        if limit(box) == fitting.PARAGRAPH_GAP:
+    assert {name for _box, name, _more, _value in planned} == {
+        "margin_bottom",
+        "padding_bottom",
+        "line_height",
+    }
+    for box, name, more, value in planned:
+        assert 0 < more <= limit(box, name) + 1e-6, (laidout.tag(box), name, more)
+        if name == "line_height":  # a paragraph's lines, spread by LEADING at most
+            assert laidout.tag(box) == "p"
+            assert value <= box.style["line_height"] * (1 + fitting.LEADING) + 1e-9
+        elif limit(box) == fitting.PARAGRAPH_GAP:
             assert name == "margin_bottom" and laidout.tag(box) in fitting.SPACED

@@ -77,8 +77,11 @@ PART_GAP = 12 * PX_PER_MM
 """At most this much more space between two articles (or an article and the next section's
 title, or the cover's parts: À la une and the sommaire, the editorial) of a page justified
 vertically."""
-PART_WEIGHT = 3
+PART_WEIGHT = 3.0
 """A gap between articles takes this many times a paragraph gap's share of the space."""
+LEADING = 0.06
+"""A paragraph's lines may be spaced out by this share of their height at most, on a page
+whose gaps are all at their limits."""
 SPACED = ("p", "ul", "ol", "blockquote")
 """The blocks of an article's body (or of the editorial) that the space between paragraphs
 follows."""
@@ -175,7 +178,13 @@ def badness(pages: list[Any]) -> tuple[float, float]:
     return sum(max(0.0, e - FULL) for e in empty) + lone, sum(empty)
 
 
-def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
+Spacing = tuple[Any, str, float, Any]
+"""A block of a page justified vertically, the property of its style that changes (its
+bottom margin or padding, its line height: lettre.paging gives it to the block's every box),
+by how much its height grows (px), and the property's new value."""
+
+
+def feathering(page: Any, before: Any = None) -> list[Spacing]:
     """For a page emptier than EMPTY at its foot (not the last: the caller knows), once no
     frame fills it: the blocks of the page whose bottom margin (or padding) grows, and by
     how much (px), so that its text reaches the foot. EMPTY, not FULL: what a reader sees as
@@ -186,7 +195,9 @@ def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
     PART_WEIGHT, half above the rule under it and half below; as much after the cover's À
     la une and sommaire, and after the editorial) within its limit
     (PARAGRAPH_GAP, PART_GAP), as a typesetter's vertical justification does: a page with
-    too few gaps is filled as far as they go. Only gaps between two blocks of the page
+    too few gaps spaces out the lines of its paragraphs then (those wholly on it), by
+    LEADING of their height at most, and is filled as far as that goes. Only gaps between
+    two blocks of the page
     grow, so that nothing moves on another page; not after a box whose decoration is cloned
     on each page it spans (the editorial's) when it started on `before` (the page before
     it): its part there keeps the wider margin too, and WeasyPrint may lay that page out
@@ -196,6 +207,8 @@ def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
         return []
     started = {id(box.element) for box in (before.descendants() if before is not None else ())}
     gaps: list[tuple[Any, float, float]] = []
+    paragraphs = []
+    margins: dict[int, float] = {}
     for box in page.descendants():
         children = [
             child
@@ -206,7 +219,8 @@ def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
             and child.style["position"] == "static"
         ]
         spaced = {"body", "editorial"} & set(laidout.classes(box))
-        for above, _below in itertools.pairwise(children):
+        for above, below in itertools.pairwise(children):
+            gap: tuple[Any, float, float]
             last = _last_article(above)
             if last is not None:
                 gap = (last, PART_WEIGHT, PART_GAP)
@@ -219,13 +233,43 @@ def feathering(page: Any, before: Any = None) -> list[tuple[Any, str, float]]:
             cloned = gap[0].style["box_decoration_break"] == "clone"
             if not (cloned and id(gap[0].element) in started):
                 gaps.append(gap)
-    grown: list[tuple[Any, str, float]] = []
-    for box, extra in _shared(gaps, laidout.foot(page) - 2 * SLACK):
-        if laidout.tag(box) == "article":
-            grown += [(box, "padding_bottom", extra / 2), (box, "margin_bottom", extra / 2)]
-        else:
-            grown.append((box, "margin_bottom", extra))
-    return grown
+                # the margin it widens: the larger of the two that collapse into the gap
+                margins[id(gap[0])] = max(float(gap[0].margin_bottom), float(below.margin_top))
+            if laidout.tag(above) == "p" and gap[1] == 1.0 and id(above.element) not in started:
+                paragraphs.append(above)  # whole on the page (a block follows it there)
+    space = laidout.foot(page) - 2 * SLACK
+    grown: list[Spacing] = []
+    for box, extra in _shared(gaps, space):
+        space -= extra
+        names = ("padding_bottom", "margin_bottom") if laidout.tag(box) == "article" else ()
+        for name, part in [(n, extra / 2) for n in names] or [("margin_bottom", extra)]:
+            base = margins[id(box)] if name == "margin_bottom" else float(box.padding_bottom)
+            grown.append((box, name, part, _px(base + part)))
+    return grown + _leading(paragraphs, space)
+
+
+def _leading(paragraphs: list[Any], space: float) -> list[Spacing]:
+    """`space` (px) shared out between the lines of `paragraphs`, each line spaced out by
+    LEADING of its height at most (a paragraph whose line height is a number, as print.css
+    gives it)."""
+    lines = {id(p): [b for b in p.children if type(b).__name__ == "LineBox"] for p in paragraphs}
+    count = sum(len(found) for found in lines.values())
+    spread: list[Spacing] = []
+    for paragraph in paragraphs if space > 0 and count else []:
+        found, value = lines[id(paragraph)], paragraph.style["line_height"]
+        if found and isinstance(value, (int, float)):
+            height = float(found[0].height)
+            more = min(space / count, LEADING * height)
+            spread.append(
+                (paragraph, "line_height", more * len(found), value * (1 + more / height))
+            )
+    return spread
+
+
+def _px(value: float) -> Any:
+    from weasyprint.css.properties import Dimension
+
+    return Dimension(value, "px")
 
 
 def _last_article(box: Any) -> Any:

@@ -348,7 +348,6 @@ class _Fitter:
         """Each page but the last that no frame filled, justified vertically (lettre.fitting's
         `feathering`): laid out again, its gaps wider, in place; taken back if it then ends
         elsewhere (a line more or less), which the pages after it would have to follow."""
-        from weasyprint.css.properties import Dimension
         from weasyprint.layout.page import remake_page
 
         sources: dict[int, Any] = {}
@@ -361,14 +360,16 @@ class _Fitter:
             # each element given a style of its own: WeasyPrint shares one between the
             # elements whose cascade is the same (every paragraph, every article)
             original: dict[int, tuple[Any, Any]] = {}
-            for box, name, extra in plan:
+            for box, name, _more, value in plan:
                 source = sources.get(id(box.element))
-                if source is None:
-                    continue
-                if id(source) not in original:
-                    original[id(source)] = source, source.style
-                    source.style = source.style.copy()
-                source.style[name] = Dimension(float(getattr(box, name)) + extra, "px")
+                # a line height is read by every box of the paragraph (its lines, its
+                # words), each of which keeps the style it was built with
+                inner = source.descendants() if source is not None and name == "line_height" else ()
+                for changed in [*([source] if source is not None else []), *inner]:
+                    if id(changed) not in original:
+                        original[id(changed)] = changed, changed.style
+                        changed.style = changed.style.copy()
+                    changed.style[name] = value
             for attempt in ("feathered", "taken back"):
                 outside, footnotes = kept[index]
                 context.broken_out_of_flow = dict(outside)
