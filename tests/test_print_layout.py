@@ -305,18 +305,17 @@ four sections of one to five articles of any length, photos of any shape or none
 def test_issues_drawn_at_random_have_full_pages(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    """Issue 12's full pages on issues nobody tuned the layout to: of ten issues drawn at
-    random, one page in all may stay emptier than FULL (without the pages justified
-    vertically, ten pages of eight issues did: lettre.fitting alone cannot
-    fill a page before an opening that no frame brings back, when that page holds no photo
-    to grow)."""
+    """Issue 12's full pages on issues nobody tuned the layout to: on ten issues drawn at
+    random, no page but the last is emptier than FULL (without the pages justified
+    vertically, ten pages of eight issues were: lettre.fitting alone cannot fill a page
+    before an opening that no frame brings back, when that page holds no photo to grow)."""
     empty = {}
     for seed in DRAWN:
         printed = build(f"mixed{RANDOM + seed}", tmp_path_factory, tag="drawn")
         folder = tmp_path / str(seed)
         folder.mkdir()
         empty.update({(seed, n): why for n, why in _empty(printed, folder).items()})
-    assert len(empty) <= 1, empty
+    assert not empty, empty
 
 
 def test_every_photo_lies_within_its_page(printed: Printed) -> None:

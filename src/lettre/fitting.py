@@ -423,6 +423,10 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     colophon = next((b for b in page.descendants() if laidout.tag(b) == "footer"), None)
     if colophon is not None and laidout.body_less(page, ident):  # the last article, all opening:
         bottom = laidout.bottom(colophon)  # the colophon goes with it (print.css)
+    elif laidout.body_less(page, ident):  # all opening: it ends on the page, its rule under
+        # it (its padding and border), below a photo of the side column taller than its text
+        article = laidout.article_box(page, ident)
+        bottom = max(bottom, photo + article.padding_bottom + article.border_bottom_width)
     height = bottom - box.position_y + laidout.margin_top(box)
     needed = height - space
     if needed <= -SLACK:

@@ -66,12 +66,17 @@ def inside(box: Any, ancestor: Any) -> bool:
     return any(b is box for b in ancestor.descendants())
 
 
-def body_less(page: Any, ident: str) -> bool:
-    """Whether article `ident` on `page` has no body: only its opening."""
-    article = next(
+def article_box(page: Any, ident: str) -> Any:
+    """The box of article `ident` on `page`, or None."""
+    return next(
         (b for b in page.descendants() if tag(b) == "article" and b.element.get("id") == ident),
         None,
     )
+
+
+def body_less(page: Any, ident: str) -> bool:
+    """Whether article `ident` on `page` has no body: only its opening."""
+    article = article_box(page, ident)
     return article is not None and not any("body" in classes(b) for b in article.children)
 
 
