@@ -120,14 +120,17 @@ def test_the_gaps_stay_within_their_limits(tmp_path: Path) -> None:
     ]
     assert planned
     assert {name for _box, name, _more, _value in planned} == {
-        "margin_bottom",
-        "padding_bottom",
-        "line_height",
+        "margin_bottom",  # after a paragraph, an article (and its rule), the cover's parts
+        "padding_bottom",  # above an article's rule
+        "padding_top",  # between an article's chapô and its body
+        "line_height",  # a paragraph's lines
     }
     for box, name, more, value in planned:
         assert 0 < more <= limit(box, name) + 1e-6, (laidout.tag(box), name, more)
         if name == "line_height":  # a paragraph's lines, spread by LEADING at most
             assert laidout.tag(box) == "p"
             assert value <= box.style["line_height"] * (1 + fitting.LEADING) + 1e-9
+        elif name == "padding_top":  # after an article's chapô
+            assert "body" in laidout.classes(box)
         elif limit(box) == fitting.PARAGRAPH_GAP:
             assert name == "margin_bottom" and laidout.tag(box) in fitting.SPACED

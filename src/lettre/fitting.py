@@ -191,7 +191,8 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     the foot (the ink of a pale caption's last line, a photo's edge) ends above the boxes
     that lettre measures.
 
-    Each gap takes its weight's share of the space (a paragraph's 1; an article's
+    Each gap takes its weight's share of the space (a paragraph's 1, and the one between an
+    article's chapô and its body; an article's
     PART_WEIGHT, half above the rule under it and half below; as much after the cover's À
     la une and sommaire, and after the editorial) within its limit
     (PARAGRAPH_GAP, PART_GAP), as a typesetter's vertical justification does: a page with
@@ -206,9 +207,11 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     if laidout.empty(page) <= EMPTY:
         return []
     started = {id(box.element) for box in (before.descendants() if before is not None else ())}
+    beside = _beside_taller(page)
     gaps: list[tuple[Any, float, float]] = []
     paragraphs = []
     margins: dict[int, float] = {}
+    tops: dict[int, float] = {}
     for box in page.descendants():
         children = [
             child
@@ -228,8 +231,14 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
                 gap = (above, PART_WEIGHT, PART_GAP)
             elif spaced and laidout.tag(above) in SPACED:
                 gap = (above, 1.0, PARAGRAPH_GAP)
+            elif "opening" in laidout.classes(above) and "body" in laidout.classes(below):
+                # after an article's chapô: the body's top padding, which collapses with
+                # nothing (the chapô's margin does, with the opening's)
+                gap, tops[id(below)] = (below, 1.0, PARAGRAPH_GAP), float(below.padding_top)
             else:
                 continue
+            if any(gap[0] is not a and laidout.inside(gap[0], a) for a in beside):
+                continue  # its article's end is its side column's: it would move nothing
             cloned = gap[0].style["box_decoration_break"] == "clone"
             if not (cloned and id(gap[0].element) in started):
                 gaps.append(gap)
@@ -241,6 +250,9 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     grown: list[Spacing] = []
     for box, extra in _shared(gaps, space):
         space -= extra
+        if id(box) in tops:
+            grown.append((box, "padding_top", extra, _px(tops[id(box)] + extra)))
+            continue
         names = ("padding_bottom", "margin_bottom") if laidout.tag(box) == "article" else ()
         for name, part in [(n, extra / 2) for n in names] or [("margin_bottom", extra)]:
             base = margins[id(box)] if name == "margin_bottom" else float(box.padding_bottom)
@@ -270,6 +282,22 @@ def _px(value: float) -> Any:
     from weasyprint.css.properties import Dimension
 
     return Dimension(value, "px")
+
+
+def _beside_taller(page: Any) -> list[Any]:
+    """The articles of `page` whose side column ends below their text by more than a
+    paragraph gap's limit: the gaps inside their text would move nothing below them (the
+    side column's foot is the article's)."""
+    found = []
+    for article in page.descendants():
+        if laidout.tag(article) != "article":
+            continue
+        inner = list(article.descendants())
+        sides = [laidout.bottom(b) for b in inner if "side" in laidout.classes(b)]
+        texts = [laidout.bottom(b) for b in inner if "body" in laidout.classes(b)]
+        if sides and max(sides) > max(texts, default=0.0) + PARAGRAPH_GAP:
+            found.append(article)
+    return found
 
 
 def _last_article(box: Any) -> Any:
