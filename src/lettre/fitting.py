@@ -191,23 +191,25 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     the foot (the ink of a pale caption's last line, a photo's edge) ends above the boxes
     that lettre measures.
 
-    Each gap takes its weight's share of the space (a paragraph's 1, and the one between an
-    article's chapô and its body; an article's
-    PART_WEIGHT, half above the rule under it and half below; as much after the cover's À
-    la une and sommaire, and after the editorial) within its limit
-    (PARAGRAPH_GAP, PART_GAP), as a typesetter's vertical justification does: a page with
-    too few gaps spaces out the lines of its paragraphs then (those wholly on it), by
-    LEADING of their height at most, and is filled as far as that goes. Only gaps between
-    two blocks of the page
-    grow, so that nothing moves on another page; not after a box whose decoration is cloned
-    on each page it spans (the editorial's) when it started on `before` (the page before
-    it): its part there keeps the wider margin too, and WeasyPrint may lay that page out
-    again once the pages after it are made (the cover, for its page numbers). Empty when
-    the page is full, or has no gap."""
+    Each gap takes its weight's share of the space within its limit, as a typesetter's
+    vertical justification does: a paragraph gap (and the one between an article's chapô
+    and its body) 1, within PARAGRAPH_GAP; an article gap (half above the rule under it,
+    half below), and the gaps after the cover's À la une and sommaire and after the
+    editorial, PART_WEIGHT, within PART_GAP. A page with too few gaps then spaces out the
+    lines of its paragraphs (those wholly on it) by LEADING of their height at most, and is
+    filled as far as that goes.
+
+    Only gaps between two blocks of the page grow, so that nothing moves on another page,
+    and only gaps that move something (not inside an article whose side column ends well
+    below its text); not after a box whose decoration is cloned on each page it spans (the
+    editorial's) when it started on `before` (the page before it): its part there keeps
+    the wider margin too, and WeasyPrint may lay that page out again once the pages after
+    it are made (the cover, for its page numbers). Empty when the page is full, or has no
+    gap."""
     if laidout.empty(page) <= EMPTY:
         return []
     started = {id(box.element) for box in (before.descendants() if before is not None else ())}
-    beside = _beside_taller(page)
+    hidden = {id(b) for a in _beside_taller(page) for b in a.descendants() if b is not a}
     gaps: list[tuple[Any, float, float]] = []
     paragraphs = []
     margins: dict[int, float] = {}
@@ -237,7 +239,7 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
                 gap, tops[id(below)] = (below, 1.0, PARAGRAPH_GAP), float(below.padding_top)
             else:
                 continue
-            if any(gap[0] is not a and laidout.inside(gap[0], a) for a in beside):
+            if id(gap[0]) in hidden:
                 continue  # its article's end is its side column's: it would move nothing
             cloned = gap[0].style["box_decoration_break"] == "clone"
             if not (cloned and id(gap[0].element) in started):
@@ -449,10 +451,11 @@ def _pushed(before: Any, page: Any) -> Opening | None:
     # top of a page the first box lost its top margin, which it gets back on the page before
     bottom = max(photo, text + _after(page, ident))
     colophon = next((b for b in page.descendants() if laidout.tag(b) == "footer"), None)
-    if colophon is not None and laidout.body_less(page, ident):  # the last article, all opening:
+    all_opening = laidout.body_less(page, ident)
+    if colophon is not None and all_opening:  # the last article, all opening:
         bottom = laidout.bottom(colophon)  # the colophon goes with it (print.css)
-    elif laidout.body_less(page, ident):  # all opening: it ends on the page, its rule under
-        # it (its padding and border), below a photo of the side column taller than its text
+    elif all_opening:  # it ends on the page, its rule under it (its padding and border),
+        # below a photo of the side column taller than its text
         article = laidout.article_box(page, ident)
         bottom = max(bottom, photo + article.padding_bottom + article.border_bottom_width)
     height = bottom - box.position_y + laidout.margin_top(box)

@@ -362,10 +362,11 @@ class _Fitter:
             original: dict[int, tuple[Any, Any]] = {}
             for box, name, _more, value in plan:
                 source = sources.get(id(box.element))
+                if source is None:
+                    continue
                 # a line height is read by every box of the paragraph (its lines, its
                 # words), each of which keeps the style it was built with
-                inner = source.descendants() if source is not None and name == "line_height" else ()
-                for changed in [*([source] if source is not None else []), *inner]:
+                for changed in source.descendants() if name == "line_height" else [source]:
                     if id(changed) not in original:
                         original[id(changed)] = changed, changed.style
                         changed.style = changed.style.copy()
