@@ -398,7 +398,8 @@ def test_every_photo_keeps_most_of_itself_and_its_size(printed: Printed) -> None
 
 def _frames() -> list[tuple[Any, str | None]]:
     """lettre.fitting's frame for each of many openings pushed to the next page: photos of
-    every shape, on a paper with a side column (A4) or without (A5), needing 0 to 120 mm."""
+    every shape, on a paper with a side column beside the text (A4), one inside it (A5's
+    inset, but for a panorama) or none, needing 0 to 120 mm."""
     from types import SimpleNamespace
 
     from lettre.fitting import PX_PER_MM as PX
@@ -407,9 +408,9 @@ def _frames() -> list[tuple[Any, str | None]]:
     found = []
     shapes = [("panorama", 3.0), ("panorama", 2.0), ("wide", 1.6), ("wide", 1.25),
               ("narrow", 1.0), ("narrow", 0.7), ("narrow", 0.5)]  # fmt: skip
-    for (shape, ratio), side in itertools.product(shapes, (51 * PX, 0.0)):
-        main = 114 * PX if side else 110 * PX
-        width = main + 57 * PX if side else main
+    # A4 (a side column beside the text), A5 (one inside it, a landscape photo's), none
+    papers = ((51 * PX, 114 * PX, 171 * PX), (44 * PX, 110 * PX, 110 * PX), (0, 110 * PX, 110 * PX))
+    for (shape, ratio), (side, main, width) in itertools.product(shapes, papers):
         shown = {"panorama": width, "wide": main, "narrow": side or main / 2}[shape]
         height = min(shown / ratio, (64 if shape == "narrow" else 76) * PX)
         image = SimpleNamespace(
@@ -457,9 +458,9 @@ def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
 
 def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:
     """Each frame lettre.fitting gives a photo cuts at most CUT of either dimension, is no
-    thumbnail, and is one the paper has: on A5 (no side column) a photo is never moved
-    to a side column, nor a panorama narrowed beside one."""
-    from lettre.fitting import PX_PER_MM, SCALE_LIMIT
+    thumbnail, and is one the paper has: without a side column a photo is never moved to
+    one, nor a panorama narrowed beside one."""
+    from lettre.fitting import PX_PER_MM
 
     framed = 0
     for opening, frame in _frames():
@@ -473,7 +474,7 @@ def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:
         shown = width / frame.height / opening.image.replacement.ratio
         assert 1 - CUT - 0.005 <= shown <= 1 / (1 - CUT) + 0.005, where
         if opening.shape == "narrow" or frame.moved:
-            assert width >= SCALE_LIMIT * 51 * PX_PER_MM - 0.5, where
+            assert width >= SMALL / MM * PX_PER_MM - 0.5, where  # (A5's inset too)
     assert framed > 100, "the sample does not exercise the frames"
 
 
@@ -748,12 +749,12 @@ def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
 
 KNOWN_PAPERS = {
     "A5": (
-        {10},
-        "page 10 stays 19 % empty: it ends a short article (its title, chapô, a line and a "
-        "ten-row table, kept whole) followed by an opening (its title, a portrait half the "
-        "column wide, its caption and chapô) that needs more than the portrait's "
-        "whole height; A5 has no side column to move the photo to, the page holds no photo "
-        "to grow, and its two gaps, widened to their limits, fill only part of it",
+        {9, 10},
+        "page 9 stays 62 % empty: a long article's last lines, then a short one (its title, "
+        "chapô, a line and a ten-row table, kept whole, with no photo) 10 mm too tall for "
+        "the rest of the page, and no photo on the pages before to make room; page 10, 38 %: "
+        "that short article, then an opening whose portrait would have to be scaled down to "
+        "27 mm, a thumbnail (lettre.fitting's NARROWEST_PX is 28 mm)",
     ),
 }
 """The pages of mixed issue 1 on other papers that lettre.fitting does not fill (see _full)."""
@@ -781,6 +782,45 @@ def test_other_papers_scale_down_sensibly(
         assert " ".join(article.title.split()[:3]) in text
     # full pages (issue 12: fitting.py once framed photos for A4's columns whatever the paper)
     _full(other, tmp_path, KNOWN_PAPERS.get(paper, (set(), "")))
+
+
+def test_a5_sets_its_narrower_photos_beside_the_text(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A5 has no room for a side column beside its text: a portrait or a square photo floats
+    inside the text instead (laidout.INSET_MM), and so does a landscape photo that
+    lettre.fitting moves there to keep its opening on its page (drawn issue RANDOM + 6 has
+    both). Never a photo narrower than the column alone in white space (a portrait stood
+    above its text, half the column wide, and made openings too tall for most pages), nor
+    one past the page's edge (a float given a width in a unit WeasyPrint no longer resolves
+    once ran 40 mm past it)."""
+    import pikepdf
+
+    printed = build(f"mixed{RANDOM + 6}", tmp_path_factory, paper="A5", tag="inset")
+    column = printed.width - 38 * MM
+    beside, landscape = 0, 0
+    with pikepdf.open(printed.pdf) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for placed in placed_images(page):
+                left, bottom, right, top = placed.shown
+                where = f"page {number}: a photo {(right - left) / MM:.0f} mm wide"
+                assert left >= 16 * MM - 1 and right <= printed.width - 16 * MM + 1, where
+                if number == 1 or right - left > 0.8 * column:
+                    continue  # the cover's, or one the column's width
+                # the lines of text to its left, within its height
+                above, below = printed.height - top, printed.height - bottom
+                lines = [
+                    line
+                    for line in printed.lines
+                    if line.page == number
+                    and line.y < below
+                    and line.bottom > above
+                    and line.right <= left - 3 * MM
+                ]
+                assert len(lines) >= 2, f"{where} with no text beside it"
+                beside += 1
+                landscape += float(placed.xobject.Width) / float(placed.xobject.Height) > 1.25
+    assert beside >= 4 and landscape >= 1, (beside, landscape)
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:

@@ -15,9 +15,11 @@ dimension of the photo, so that a reader still sees what was photographed):
 2. a panorama in the main column instead of across the page, cropped likewise;
 3. a landscape photo in the side column, beside the text;
 4. a photo of the side column (or a landscape photo moved there), cropped and then scaled
-   down to SCALE_LIMIT of the column's width.
-The columns' widths are read from the laid-out boxes, whatever the paper: on A5, which has
-no side column (its side content comes before the text), frames 3 and 4 are never used.
+   down to SCALE_LIMIT of the column's width (and no narrower than NARROWEST_PX).
+The columns' widths are read from the laid-out boxes, whatever the paper. A5 has no room
+for a side column beside its text: its side column floats inside the text, narrower
+(laidout.INSET_MM), where frames 3 and 4 put a photo as they do on A4; a panorama, with no
+side column to leave room for, keeps to frame 1 there.
 
 When the opening cannot come back, a photo of the page it left (else of the full page
 before that one, whose text then flows over) takes a taller frame to fill the space
@@ -50,7 +52,10 @@ MIN_PX = 22 * PX_PER_MM
 CUT = 0.25
 """A frame cuts at most this share of the photo's width or height (`object-fit: cover`)."""
 SCALE_LIMIT = 0.55
-"""A photo of the side column may be scaled down to this share of the column's width."""
+"""A photo of the side column may be scaled down to this share of the column's width…"""
+NARROWEST_PX = 28 * PX_PER_MM
+"""…and never narrower than this (A4's 51-mm side column at SCALE_LIMIT; A5's is narrower):
+never a thumbnail."""
 FULL = 0.15
 """A page is full when no more than this share of its text area is empty at its foot."""
 EMPTY = 0.10
@@ -343,13 +348,13 @@ def _frame(opening: Opening) -> Frame | None:
         gutter = opening.width - opening.main
         return Frame(min(target, opening.main / ratio), gutter=gutter)
     if not opening.side or opening.shape not in ("wide", "narrow"):
-        return None  # no side column (A5), or a panorama: too low a frame in it
+        return None  # no side column, or a panorama: too low a frame in it
     # in the side column (where a landscape photo moves, beside the text): cropped, then
     # scaled down, as wide as a frame `target` high may be within CUT
     if opening.shape == "wide":
         target = min(opening.side / ratio, opening.side_room)
     width = min(opening.side, target * ratio / (1 - CUT))
-    if width < SCALE_LIMIT * opening.side or target < MIN_PX:
+    if width < max(SCALE_LIMIT * opening.side, NARROWEST_PX) or target < MIN_PX:
         return None  # a thumbnail: better the opening on the next page, a photo grown here
     # (a landscape photo: the copy of it that print.html.j2 keeps hidden in the side column)
     return Frame(target, width, moved=opening.shape == "wide")

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 PX_PER_MM = 96 / 25.4
+INSET_MM, INSET_GUTTER_MM = 44.0, 5.0
+"""A5's side column, which has no room beside its text: it floats inside the text, this wide,
+this far from it (print.css gives it to an article with a portrait or a square photo;
+lettre.paging to one whose landscape photo lettre.fitting moves there)."""
 
 
 def empty(page: Any) -> float:
@@ -28,14 +32,18 @@ def ratio(image: Any) -> float:
 
 
 def columns(opening: Any) -> tuple[float, float, float]:
-    """An opening's width, its main column's and its side column's (0 without one: on A5
-    the side content is a block before the text), as laid out (px)."""
+    """An opening's width, its main column's and its side column's, as laid out (px). On A5
+    a landscape photo's side content is a block before the text, until lettre.paging floats
+    it inside the text with the photo (INSET_MM); 0 for a panorama's (never moved there)."""
     text = next((b for b in opening.descendants() if "text" in classes(b)), None)
     side = next((b for b in opening.descendants() if tag(b) == "aside"), None)
     width = float(opening.width)
     main = float(text.width) if text is not None else width
-    if side is None or side.style["float"] == "none":
+    if side is None:
         return width, main, 0.0
+    if side.style["float"] == "none":
+        wide = any("wide" in classes(b) for b in opening.descendants() if tag(b) == "figure")
+        return width, main, INSET_MM * PX_PER_MM if wide else 0.0
     return width, main, float(side.width)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from lettre import laidout
 from lettre.fitting import TRIES, Frame, badness, decide, feathering
+from lettre.laidout import INSET_GUTTER_MM, INSET_MM, PX_PER_MM
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class _Photo:
     moved_image: Any = None
     place: tuple[Any, int] | None = None
     """The figure's parent box and its place there (a landscape photo, which may move)."""
+    aside: Any = None
+    """The side column that the photo moves to (a landscape photo's)."""
 
 
 class _Tree:
@@ -124,6 +127,7 @@ class _Tree:
                 image = _first(child, "img")
                 if photo is not None and image is not None:
                     photo.moved, photo.moved_image = (child, box, index), image
+                    photo.aside = self._aside[0]
                     self._keep(image)
                 continue
             if article and tag == "figure" and article not in self.photos:
@@ -202,6 +206,27 @@ class _Tree:
         else:
             figures.insert(min(place, len(figures)), photo.figure)
         parent.children, opening.children = children, figures
+        _inset(photo.aside, moved)
+
+
+def _inset(aside: Any, floated: bool) -> None:
+    """A5's side column of a landscape photo (a block before the text, without room beside
+    it), floated inside the text with the photo moved there, as print.css floats a
+    portrait's (laidout.INSET_MM); back to a block without it. A side column that floats
+    already (A4's, letter's) is left as it is."""
+    from weasyprint.css.properties import Dimension
+
+    if aside is None:
+        return
+    original = getattr(aside, "lettre_block", None)
+    if floated and original is None and aside.style["float"] == "none":
+        aside.lettre_block, aside.style = aside.style, aside.style.copy()  # (shared: see
+        # _feather)
+        aside.style["float"] = "right"
+        aside.style["width"] = Dimension(INSET_MM * PX_PER_MM, "px")
+        aside.style["margin_left"] = Dimension(INSET_GUTTER_MM * PX_PER_MM, "px")
+    elif not floated and original is not None:
+        aside.style, aside.lettre_block = original, None
 
 
 def _first_page(made: list[Any], articles: list[str | None]) -> int:

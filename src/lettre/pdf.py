@@ -27,6 +27,7 @@ from lettre.errors import LettreError
 from lettre.fitting import CUT
 from lettre.hyphenation import spaces_inside
 from lettre.images import Variant
+from lettre.laidout import INSET_GUTTER_MM, INSET_MM
 from lettre.messages import _, quoted
 from lettre.model import Colors, Issue, LoadedIssue, Publication
 from lettre.templates import render
@@ -113,7 +114,9 @@ def render_css(env: SandboxedEnvironment, loaded: LoadedIssue, *, marks: bool) -
 def stylesheet(env: SandboxedEnvironment, colors: Colors, paper: str, *, marks: bool) -> str:
     """print.css rendered for a publication's colours and paper."""
     tokens = theme(colors).tokens()
-    return render(env, "print.css", {"theme": tokens, "paper": paper, "marks": marks})
+    inset = {"width": INSET_MM, "gutter": INSET_GUTTER_MM}
+    context = {"theme": tokens, "paper": paper, "marks": marks, "inset": inset}
+    return render(env, "print.css", context)
 
 
 WIDE, PANORAMA = 1.25, 2.0
