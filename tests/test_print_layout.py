@@ -747,16 +747,7 @@ def test_hyphenated_words_copy_as_typed(words: Printed) -> None:
     assert "télécommunications" in joined and "Méditerranée" in joined
 
 
-KNOWN_PAPERS = {
-    "A5": (
-        {9, 10},
-        "page 9 stays 62 % empty: a long article's last lines, then a short one (its title, "
-        "chapô, a line and a ten-row table, kept whole, with no photo) 10 mm too tall for "
-        "the rest of the page, and no photo on the pages before to make room; page 10, 38 %: "
-        "that short article, then an opening whose portrait would have to be scaled down to "
-        "27 mm, a thumbnail (lettre.fitting's NARROWEST_PX is 28 mm)",
-    ),
-}
+KNOWN_PAPERS: dict[str, tuple[set[int], str]] = {}
 """The pages of mixed issue 1 on other papers that lettre.fitting does not fill (see _full)."""
 
 
@@ -821,6 +812,48 @@ def test_a5_sets_its_narrower_photos_beside_the_text(
                 beside += 1
                 landscape += float(placed.xobject.Width) / float(placed.xobject.Height) > 1.25
     assert beside >= 4 and landscape >= 1, (beside, landscape)
+
+
+def _tables(printed: Printed) -> list[list[tuple[int, float]]]:
+    """The mixed issues' tables (tests/tools/mixed_issue.py's `_table`: "Unité | Lieu |
+    Effectif", then rows "1e régiment", "2e régiment"…), each as its rows' pages and tops,
+    in order."""
+    tables: list[list[tuple[int, float]]] = []
+    for line in printed.lines:
+        row = re.match(r"(\d+)e régiment\b", line.text)
+        if row and row.group(1) == "1":
+            tables.append([])
+        if row and tables:
+            tables[-1].append((line.page, line.y))
+    return tables
+
+
+def test_a_long_table_breaks_between_its_rows_a_short_one_never(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A table of six rows or more may break between its rows, with at least three on each
+    page and its head printed again above the rest; a shorter one stays whole (with the
+    lines before it). Kept whole, mixed issue 1's ten-row table took its short article to
+    the next page on A5 and left a page 62 % empty."""
+    printed = build("mixed", tmp_path_factory, paper="A5", tag="tables")
+    tables = _tables(printed)
+    assert len(tables) >= 2 and any(len(rows) <= 5 for rows in tables), tables
+    broken = 0
+    for rows in tables:
+        pages = sorted({page for page, _ in rows})
+        if len(rows) <= 5:
+            assert len(pages) == 1, rows
+        for page in pages:
+            here = [top for number, top in rows if number == page]
+            assert len(pages) == 1 or len(here) >= 3, rows
+            head = [
+                line
+                for line in printed.lines
+                if line.page == page and line.text.startswith("Unité") and line.y < min(here)
+            ]
+            assert head, f"page {page}: a table's rows without its head"
+        broken += len(pages) > 1
+    assert broken, "no table broken: the sample does not exercise the rule"
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
