@@ -217,7 +217,7 @@ page, or 30 % in one column."""
 
 def _main(printed: Printed) -> float:
     """The main column's width: the text area but the side column (51 mm and its 6-mm
-    gutter) on A4 and letter; the whole text area on A5, which has no side column."""
+    gutter) on A4 and letter; the whole text area on A5, whose side column floats inside it."""
     text = printed.width - 38 * MM
     return text if printed.width < 150 * MM else text - 57 * MM
 
