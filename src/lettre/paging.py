@@ -220,8 +220,8 @@ def _inset(aside: Any, floated: bool) -> None:
         return
     original = getattr(aside, "lettre_block", None)
     if floated and original is None and aside.style["float"] == "none":
-        aside.lettre_block, aside.style = aside.style, aside.style.copy()  # (shared: see
-        # _feather)
+        # a style of its own (WeasyPrint may share one between elements: see _feather)
+        aside.lettre_block, aside.style = aside.style, aside.style.copy()
         aside.style["float"] = "right"
         aside.style["width"] = Dimension(INSET_MM * PX_PER_MM, "px")
         aside.style["margin_left"] = Dimension(INSET_GUTTER_MM * PX_PER_MM, "px")
