@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from lettre import __version__, breaks, hyphenation, paging, speedups
+from lettre import __version__, beside, breaks, hyphenation, paging, speedups
 from lettre.errors import LettreError
 from lettre.fitting import CUT
 from lettre.hyphenation import spaces_inside
@@ -324,6 +324,7 @@ def layout(html: str, fetcher: Any, fonts: Any, options: dict[str, Any]) -> Any:
     hyphenation.install()  # as a proof-reader accepts, decided line by line
     speedups.install()
     breaks.install()  # a block broken inside where only its trailing margin overflowed
+    beside.install()  # a table beside a float it fits beside, not below it
     sheets = [*options["stylesheets"], CSS(string=paging.MOVABLE)]
     with paging.fitting():
         document = HTML(string=html, base_url="lettre:/", url_fetcher=fetcher)
