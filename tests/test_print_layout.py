@@ -318,6 +318,27 @@ def test_issues_drawn_at_random_have_full_pages(
     assert not empty, empty
 
 
+BRIEFS = (19, 49)
+"""Drawn issues (RANDOM + these) with a brief (a title and a chapô, no body) beside a portrait
+near a page's foot: the main column stayed empty beside the photo for a third of the page,
+and the next article's opening did not fit under it."""
+
+
+def test_a_brief_beside_a_portrait_leaves_no_hole_when_what_follows_fills_it(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """lettre.fitting.snug: the brief's photo takes a smaller frame (within the frames'
+    limits: never a thumbnail), and what follows comes up; every page is then full."""
+    for seed in BRIEFS:
+        printed = build(f"mixed{RANDOM + seed}", tmp_path_factory, tag="brief")
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        assert not _empty(printed, folder), (seed, _empty(printed, folder))
+        smaller = [width for _page, width, *_ in _photos(printed) if width < 50 * MM]
+        assert smaller, f"issue {seed}: no photo of a side column given a smaller frame"
+        _photos_framed_sensibly(printed)
+
+
 def _photos_within_their_page(printed: Printed) -> int:
     """Asserts that no image is drawn beyond the text area; how many are drawn."""
     import pikepdf
@@ -451,6 +472,7 @@ def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
 
     monkeypatch.setattr(paging, "decide", decide)
     monkeypatch.setattr(paging, "badness", badness)
+    monkeypatch.setattr(paging, "snug", lambda page, framed: None)  # no brief here
     fitter, starts = paging._Fitter(), [None, {0: None}, {1: None}]
     assert fitter._after(["p0", "p1"], tree, starts) == 0  # "a" framed: from page 0 again
     assert fitter._after(["p0"], tree, starts) is None  # laid out again, not judged yet
@@ -459,6 +481,46 @@ def test_a_frame_that_leaves_its_pages_no_fuller_is_taken_back(
     assert fitter._after(["p0", "p1"], tree, starts) == 0  # "a" is not tried again: "b" is
     assert fitter._after(["p0", "p1"], tree, starts) is None  # fuller: kept
     assert given[-1] == ("b", wanted["b"]) and fitter.framed == {"b": wanted["b"]}
+
+
+def test_a_brief_s_smaller_frame_is_judged_with_the_holes_and_tried_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A brief's smaller frame (fitting.snug) is tried before any other frame, on the page
+    before the one just made, and judged by badness_with_holes: no better, it is taken
+    back and not tried again, but the brief's photo may still be framed by `decide` (its
+    opening pushed to the next page); better, it stays."""
+    from lettre import paging
+    from lettre.fitting import Frame
+
+    given: list[tuple[str, Frame | None]] = []
+    tree = SimpleNamespace(takes=lambda article, frame: True, frame=lambda *g: given.append(g))
+    smaller = {"s": Frame(80.0), "t": Frame(90.0)}
+    better = {"s": False, "t": True}
+    decided: list[dict[str, Frame]] = []
+
+    def snug(page: str, framed: dict[str, Frame]) -> Any:
+        article = next((a for a in smaller if a not in framed), None)
+        return (article, smaller[article]) if article and page == "p0" else None
+
+    def holes(pages: list[str]) -> tuple[float, float]:
+        last = given[-1] if given else ("", None)
+        return (0.0, 0.0) if last[1] is not None and better[last[0]] else (1.0, 1.0)
+
+    monkeypatch.setattr(paging, "snug", snug)
+    monkeypatch.setattr(paging, "badness_with_holes", holes)
+    monkeypatch.setattr(paging, "decide", lambda made, framed: decided.append(framed))
+    fitter, starts = paging._Fitter(), [None, {0: None}, {1: None}]
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # "s" smaller: from page 0 again
+    assert not decided  # (tried before any other frame)
+    assert fitter._after(["p0"], tree, starts) is None  # laid out again, not judged yet
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # no better: taken back
+    assert given == [("s", smaller["s"]), ("s", None)]
+    assert "s" in fitter.loose and "s" not in fitter.refused
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # "s" not tried again: "t" is
+    assert fitter._after(["p0", "p1"], tree, starts) is None  # better: kept
+    assert given[-1] == ("t", smaller["t"]) and fitter.framed == {"t": smaller["t"]}
+    assert decided and "s" not in decided[-1]  # decide may still frame the brief "s"
 
 
 def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:

@@ -26,13 +26,21 @@ import contextvars
 import copy
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from math import inf
 from typing import Any
 
 from lettre import laidout
-from lettre.fitting import TRIES, Frame, badness, decide, feathering
+from lettre.fitting import (
+    TRIES,
+    Frame,
+    badness,
+    badness_with_holes,
+    decide,
+    feathering,
+    snug,
+)
 from lettre.laidout import INSET_GUTTER_MM, INSET_MM, PX_PER_MM
 
 log = logging.getLogger(__name__)
@@ -308,6 +316,8 @@ class _Trial:
     last: int
     """The page whose making led to the frame: once made again, the trial is judged."""
     badness: tuple[float, float]
+    judge: Callable[[list[Any]], tuple[float, float]]
+    """What judges the trial (`badness`; for a brief's smaller frame, `badness_with_holes`)."""
 
 
 class _Fitter:
@@ -318,6 +328,8 @@ class _Fitter:
         self.framed: dict[str, Frame] = {}
         self.tries: Counter[str] = Counter()
         self.refused: set[str] = set()
+        self.loose: set[str] = set()
+        """The briefs whose hole closed left their pages no fuller (see fitting.snug)."""
         self.trial: _Trial | None = None
         self.remade = 0
 
@@ -426,11 +438,18 @@ class _Fitter:
             if last < trial.last:
                 return None  # the changed pages, laid out again: judged once all are
             self.trial = None
-            if badness(made[trial.first :]) >= trial.badness:  # no fuller: taken back
+            if trial.judge(made[trial.first :]) >= trial.badness:  # no fuller: taken back
                 self._give(tree, trial.article, trial.before)
-                self.refused.add(trial.article)
+                (self.loose if trial.judge is badness_with_holes else self.refused).add(
+                    trial.article
+                )
                 return trial.first
         skip = {article: Frame(0) for article in self.refused}
+        if last >= 1:  # a brief's hole on the page before, closed if what follows fills it
+            kept = {**self.framed, **skip, **dict.fromkeys(self.loose, Frame(0))}
+            closed = snug(made[last - 1], kept)
+            if closed is not None and tree.takes(*closed):
+                return self._try(tree, made, *closed, last - 1, badness_with_holes)
         found = decide(made, {**self.framed, **skip})
         if found is None:
             return None
@@ -444,7 +463,23 @@ class _Fitter:
         ):
             return None
         self.tries[article] += 1
-        self.trial = _Trial(article, self.framed.get(article), first, last, badness(made[first:]))
+        return self._try(tree, made, article, frame, first, badness)
+
+    def _try(
+        self,
+        tree: _Tree,
+        made: list[Any],
+        article: str,
+        frame: Frame,
+        first: int,
+        judge: Callable[[list[Any]], tuple[float, float]],
+    ) -> int:
+        """`frame` given to the photo of `article`, on trial: the pages from `first` to the
+        last of `made` laid out again, then judged by `judge`; returns `first`."""
+        last = len(made) - 1
+        self.trial = _Trial(
+            article, self.framed.get(article), first, last, judge(made[first:]), judge
+        )
         self._give(tree, article, frame)
         return first
 
