@@ -283,10 +283,12 @@ def _full(printed: Printed, folder: Path, known: tuple[set[int], str] = (set(), 
 KNOWN = {
     "synthetic": (
         {1},
-        "page 1 (the cover) stays 22 % empty: the first article's opening (its section's "
-        "title, its title, a landscape photo, a four-line chapô) needs 92 mm more, the "
-        "sommaire beside leaves it no side column, and the cover (À la une without photos, "
-        "no editorial) has no photo to grow and no paragraphs whose gaps could widen",
+        "page 1 (the cover) stays 22 % empty under its last line (14 % under the "
+        "sommaire's tinted box): the first article's opening (its section's title, its "
+        "title, a landscape photo, a four-line chapô) needs 92 mm more, the sommaire beside "
+        "leaves it no side column, and the cover (À la une without photos, no editorial) "
+        "has no photo to grow and two gaps only, widened to their limit (after the "
+        "masthead, after À la une)",
     ),
 }
 """Issue 12, left: the pages that lettre.fitting does not fill yet, by issue (each test
@@ -840,6 +842,24 @@ def test_other_papers_scale_down_sensibly(
         assert " ".join(article.title.split()[:3]) in text
     # full pages (issue 12: fitting.py once framed photos for A4's columns whatever the paper)
     _full(other, tmp_path, KNOWN_PAPERS.get(paper, (set(), "")))
+
+
+COVERS = (1, 2)
+"""Drawn issues (RANDOM + these) whose A5 cover (the masthead, the sommaire, one item of À la
+une) had no room left for the editorial's first lines: 20 % of it stayed empty at its foot."""
+
+
+def test_a_cover_without_room_for_what_follows_is_justified_between_its_parts(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The cover's parts (after the masthead, between the sommaire and À la une) take the
+    space at its foot, as the gaps between articles do (lettre.fitting.feathering)."""
+    for seed in COVERS:
+        printed = build(f"mixed{RANDOM + seed}", tmp_path_factory, paper="A5", tag="cover")
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        empty = _empty(printed, folder)
+        assert 1 not in empty, (seed, empty[1])
 
 
 def test_a5_sets_its_narrower_photos_beside_the_text(

@@ -274,8 +274,9 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     Each gap takes its weight's share of the space within its limit, as a typesetter's
     vertical justification does: a paragraph gap (and the one between an article's chapô
     and its body) 1, within PARAGRAPH_GAP; an article gap (half above the rule under it,
-    half below), and the gaps after the cover's À la une and sommaire and after the
-    editorial, PART_WEIGHT, within PART_GAP. A page with too few gaps then spaces out the
+    half below), and the gaps between the cover's parts (after the masthead, between the
+    sommaire and À la une, after them) and after the editorial, PART_WEIGHT, within
+    PART_GAP. A page with too few gaps then spaces out the
     lines of its paragraphs (those wholly on it) by LEADING of their height at most, and is
     filled as far as that goes.
 
@@ -309,7 +310,9 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
             last = _last_article(above)
             if last is not None:
                 gap = (last, PART_WEIGHT, PART_GAP)
-            elif {"cover", "editorial"} & set(laidout.classes(above)):  # page 1's parts
+            elif {"masthead", "cover", "editorial"} & set(laidout.classes(above)) or (
+                "cover" in laidout.classes(box)
+            ):  # page 1's parts: the masthead, the sommaire, À la une, the editorial
                 gap = (above, PART_WEIGHT, PART_GAP)
             elif spaced and laidout.tag(above) in SPACED:
                 gap = (above, 1.0, PARAGRAPH_GAP)
