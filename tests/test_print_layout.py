@@ -287,8 +287,8 @@ KNOWN = {
         "sommaire's tinted box): the first article's opening (its section's title, its "
         "title, a landscape photo, a four-line chapô) needs 92 mm more, the sommaire beside "
         "leaves it no side column, and the cover (À la une without photos, no editorial) "
-        "has no photo to grow and two gaps only, widened to their limit (after the "
-        "masthead, after À la une)",
+        "has no photo to grow and one gap only, widened to its limit (after the masthead: "
+        "below À la une, the sommaire beside it is the taller)",
     ),
 }
 """Issue 12, left: the pages that lettre.fitting does not fill yet, by issue (each test
@@ -523,6 +523,48 @@ def test_a_brief_s_smaller_frame_is_judged_with_the_holes_and_tried_once(
     assert fitter._after(["p0", "p1"], tree, starts) is None  # better: kept
     assert given[-1] == ("t", smaller["t"]) and fitter.framed == {"t": smaller["t"]}
     assert decided and "s" not in decided[-1]  # decide may still frame the brief "s"
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_a_brief_s_smaller_frame_is_tried_with_a_frame_for_what_follows(
+    monkeypatch: pytest.MonkeyPatch, together: bool
+) -> None:
+    """A brief's smaller frame whose pages are no better alone is not taken back at once:
+    `decide`'s frame for what follows (an opening that may now come up) is given on top of
+    it, and the two are judged together against the pages before either. Better, both
+    stay; no better, both are taken back: the brief's photo keeps its size from then on,
+    the other frame may be tried again alone."""
+    from lettre import paging
+    from lettre.fitting import Frame
+
+    given: list[tuple[str, Frame | None]] = []
+    tree = SimpleNamespace(takes=lambda article, frame: True, frame=lambda *g: given.append(g))
+    brief, opening = Frame(80.0), Frame(150.0)
+
+    def snug(page: str, framed: dict[str, Frame]) -> Any:
+        return ("s", brief) if "s" not in framed and page == "p0" else None
+
+    def decide(made: list[str], framed: dict[str, Frame]) -> Any:
+        return ("o", opening, len(made) - 2) if "o" not in framed else None
+
+    def holes(pages: list[str]) -> tuple[float, float]:
+        both = [g for g in given if g[1] is not None]
+        return (0.0, 0.0) if together and len(both) == 2 and len(given) == 2 else (1.0, 1.0)
+
+    monkeypatch.setattr(paging, "snug", snug)
+    monkeypatch.setattr(paging, "decide", decide)
+    monkeypatch.setattr(paging, "badness_with_holes", holes)
+    fitter, starts = paging._Fitter(), [None, {0: None}, {1: None}]
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # the brief's smaller photo
+    assert fitter._after(["p0", "p1"], tree, starts) == 0  # no better alone: "o" on top
+    assert given == [("s", brief), ("o", opening)]
+    if together:
+        assert fitter._after(["p0", "p1"], tree, starts) is None  # better together: kept
+        assert fitter.framed == {"s": brief, "o": opening}
+    else:
+        assert fitter._after(["p0", "p1"], tree, starts) == 0  # no better: both back
+        assert given[2:] == [("o", None), ("s", None)] and fitter.framed == {}
+        assert "s" in fitter.loose and "o" not in fitter.refused
 
 
 def test_every_frame_of_the_fitting_keeps_most_of_its_photo() -> None:

@@ -264,7 +264,7 @@ bottom margin or padding, its line height: lettre.paging gives it to the block's
 by how much its height grows (px), and the property's new value."""
 
 
-def feathering(page: Any, before: Any = None) -> list[Spacing]:
+def feathering(page: Any, before: Any = None, share: float = 1.0) -> list[Spacing]:
     """For a page emptier than EMPTY at its foot (not the last: the caller knows), once no
     frame fills it: the blocks of the page whose bottom margin (or padding) grows, and by
     how much (px), so that its text reaches the foot. EMPTY, not FULL: what a reader sees as
@@ -285,8 +285,9 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
     below its text); not after a box whose decoration is cloned on each page it spans (the
     editorial's) when it started on `before` (the page before it): its part there keeps
     the wider margin too, and WeasyPrint may lay that page out again once the pages after
-    it are made (the cover, for its page numbers). Empty when the page is full, or has no
-    gap."""
+    it are made (the cover, for its page numbers). `share`: the share of the space at the
+    foot to fill (lettre.paging tries less when filling it all moved the page's end).
+    Empty when the page is full, or has no gap."""
     if laidout.empty(page) <= EMPTY:
         return []
     started = {id(box.element) for box in (before.descendants() if before is not None else ())}
@@ -311,8 +312,10 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
             if last is not None:
                 gap = (last, PART_WEIGHT, PART_GAP)
             elif {"masthead", "cover", "editorial"} & set(laidout.classes(above)) or (
-                "cover" in laidout.classes(box)
-            ):  # page 1's parts: the masthead, the sommaire, À la une, the editorial
+                "cover" in laidout.classes(box) and not laidout.tag(below).endswith("::after")
+            ):  # page 1's parts: the masthead, the sommaire and À la une (not the box after
+                # them that clears a floated sommaire: its clearance would take the gap),
+                # the editorial
                 gap = (above, PART_WEIGHT, PART_GAP)
             elif spaced and laidout.tag(above) in SPACED:
                 gap = (above, 1.0, PARAGRAPH_GAP)
@@ -331,7 +334,7 @@ def feathering(page: Any, before: Any = None) -> list[Spacing]:
                 margins[id(gap[0])] = max(float(gap[0].margin_bottom), float(below.margin_top))
             if laidout.tag(above) == "p" and gap[1] == 1.0 and id(above.element) not in started:
                 paragraphs.append(above)  # whole on the page (a block follows it there)
-    space = laidout.foot(page) - 2 * SLACK
+    space = (laidout.foot(page) - 2 * SLACK) * share
     grown: list[Spacing] = []
     for box, extra in _shared(gaps, space):
         space -= extra

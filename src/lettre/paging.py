@@ -34,6 +34,7 @@ from typing import Any
 from lettre import laidout
 from lettre.fitting import (
     TRIES,
+    Decision,
     Frame,
     badness,
     badness_with_holes,
@@ -237,6 +238,31 @@ def _inset(aside: Any, floated: bool) -> None:
         aside.style, aside.lettre_block = original, None
 
 
+LESS = 0.7
+"""The share of the space at a page's foot that feathering tries to fill the second time,
+when filling all of it moved the page's end (see _Fitter._feather)."""
+
+
+def _spaced(plan: list[Any], sources: dict[int, Any]) -> dict[int, tuple[Any, Any]]:
+    """A page's gaps widened as `plan` says (lettre.fitting.feathering), in the document's
+    box tree (`sources`: its boxes by element), each element given a style of its own
+    (WeasyPrint shares one between the elements whose cascade is the same: every paragraph,
+    every article): the boxes changed, with the style each had, by id."""
+    original: dict[int, tuple[Any, Any]] = {}
+    for box, name, _more, value in plan:
+        source = sources.get(id(box.element))
+        if source is None:
+            continue
+        # a line height is read by every box of the paragraph (its lines, its words), each
+        # of which keeps the style it was built with
+        for changed in source.descendants() if name == "line_height" else [source]:
+            if id(changed) not in original:
+                original[id(changed)] = changed, changed.style
+                changed.style = changed.style.copy()
+            changed.style[name] = value
+    return original
+
+
 def _first_page(made: list[Any], articles: list[str | None]) -> int:
     """The first of `made` that holds a box of one of `articles` (by id)."""
     for index, page in enumerate(made):
@@ -318,6 +344,9 @@ class _Trial:
     badness: tuple[float, float]
     judge: Callable[[list[Any]], tuple[float, float]]
     """What judges the trial (`badness`; for a brief's smaller frame, `badness_with_holes`)."""
+    then: _Trial | None = None
+    """The brief's smaller frame this one was given on top of (judged together, against
+    the pages before either)."""
 
 
 class _Fitter:
@@ -384,49 +413,56 @@ class _Fitter:
     ) -> None:
         """Each page but the last that no frame filled, justified vertically (lettre.fitting's
         `feathering`): laid out again, its gaps wider, in place; taken back if it then ends
-        elsewhere (a line more or less), which the pages after it would have to follow."""
-        from weasyprint.layout.page import remake_page
-
+        elsewhere (a line more or less), which the pages after it would have to follow; then
+        tried once more with LESS of the space at its foot (what the page's last box keeps
+        below its last line, an editorial's padding, is foreseen short), before it is left
+        as it was."""
         sources: dict[int, Any] = {}
         for index in range(len(made) - 1):
-            plan = feathering(made[index], made[index - 1] if index else None)
+            before = made[index - 1] if index else None
+            plan = feathering(made[index], before)
             if not plan:
                 continue
             sources = sources or _sources(root_box)
             after = context.page_maker[index + 1]
-            # each element given a style of its own: WeasyPrint shares one between the
-            # elements whose cascade is the same (every paragraph, every article)
-            original: dict[int, tuple[Any, Any]] = {}
-            for box, name, _more, value in plan:
-                source = sources.get(id(box.element))
-                if source is None:
-                    continue
-                # a line height is read by every box of the paragraph (its lines, its
-                # words), each of which keeps the style it was built with
-                for changed in source.descendants() if name == "line_height" else [source]:
-                    if id(changed) not in original:
-                        original[id(changed)] = changed, changed.style
-                        changed.style = changed.style.copy()
-                    changed.style[name] = value
-            for attempt in ("feathered", "taken back"):
-                outside, footnotes = kept[index]
-                context.broken_out_of_flow = dict(outside)
-                context.reported_footnotes = list(footnotes)
-                state = context.page_maker[index][-1]
-                state.update(content_changed=False, pages_wanted=False, anchors=[])
-                state.update(content_lookups=[])
-                page, resume_at = remake_page(index, context, root_box, html)
-                self.remade += 1
+            attempt = "taken back"
+            for less in (False, True):
+                tried = feathering(made[index], before, LESS) if less else plan
+                original = _spaced(tried, sources)
+                page, resume_at = self._remake(index, kept, context, root_box, html)
                 same = resume_at == after[0] and context.broken_out_of_flow.keys() == (
                     kept[index + 1][0].keys()
                 )
-                if same or attempt == "taken back":
+                if same:
+                    attempt = "feathered less" if less else "feathered"
                     break
                 for source, style in original.values():
                     source.style = style
+            else:
+                page, _resume_at = self._remake(index, kept, context, root_box, html)
             made[index] = page
             context.page_maker[index + 1] = after
             log.debug("feathering: page %d, %d gaps (%s)", index + 1, len(plan), attempt)
+
+    def _remake(
+        self,
+        index: int,
+        kept: dict[int, tuple[dict[Any, Any], list[Any]]],
+        context: Any,
+        root_box: Any,
+        html: Any,
+    ) -> tuple[Any, Any]:
+        """Page `index` laid out again, from the state it was first laid out in."""
+        from weasyprint.layout.page import remake_page
+
+        outside, footnotes = kept[index]
+        context.broken_out_of_flow = dict(outside)
+        context.reported_footnotes = list(footnotes)
+        state = context.page_maker[index][-1]
+        state.update(content_changed=False, pages_wanted=False, anchors=[])
+        state.update(content_lookups=[])
+        self.remade += 1
+        return remake_page(index, context, root_box, html)  # type: ignore[no-any-return]
 
     def _after(self, made: list[Any], tree: _Tree, starts: list[Any]) -> int | None:
         """The page to lay out again from, once the last of `made` is laid out: a frame was
@@ -438,18 +474,39 @@ class _Fitter:
             if last < trial.last:
                 return None  # the changed pages, laid out again: judged once all are
             self.trial = None
-            if trial.judge(made[trial.first :]) >= trial.badness:  # no fuller: taken back
-                self._give(tree, trial.article, trial.before)
-                (self.loose if trial.judge is badness_with_holes else self.refused).add(
-                    trial.article
-                )
+            if trial.judge(made[trial.first :]) >= trial.badness:  # no fuller
+                chained = None
+                if trial.judge is badness_with_holes and trial.then is None:
+                    # a brief's smaller photo freed space that what follows does not take
+                    # by itself: a frame for what follows too, the two judged together
+                    chained = self._decision(made, tree, starts)
+                if chained is not None and chained[2] == trial.first:
+                    article, frame, first = chained
+                    self.tries[article] += 1
+                    before = self.framed.get(article)
+                    self.trial = _Trial(
+                        article, before, first, last, trial.badness, badness_with_holes, trial
+                    )
+                    self._give(tree, article, frame)
+                    return first
+                self._take_back(tree, trial)
                 return trial.first
-        skip = {article: Frame(0) for article in self.refused}
         if last >= 1:  # a brief's hole on the page before, closed if what follows fills it
-            kept = {**self.framed, **skip, **dict.fromkeys(self.loose, Frame(0))}
-            closed = snug(made[last - 1], kept)
+            skip = dict.fromkeys(self.refused | self.loose, Frame(0))
+            closed = snug(made[last - 1], {**self.framed, **skip})
             if closed is not None and tree.takes(*closed):
                 return self._try(tree, made, *closed, last - 1, badness_with_holes)
+        found = self._decision(made, tree, starts)
+        if found is None:
+            return None
+        article, frame, first = found
+        self.tries[article] += 1
+        return self._try(tree, made, article, frame, first, badness)
+
+    def _decision(self, made: list[Any], tree: _Tree, starts: list[Any]) -> Decision | None:
+        """lettre.fitting's `decide`, for a photo that may still take a frame: (article id,
+        its frame, the first page it changes), or None."""
+        skip = {article: Frame(0) for article in self.refused}
         found = decide(made, {**self.framed, **skip})
         if found is None:
             return None
@@ -462,8 +519,20 @@ class _Fitter:
             or not tree.takes(article, frame)
         ):
             return None
-        self.tries[article] += 1
-        return self._try(tree, made, article, frame, first, badness)
+        return article, frame, first
+
+    def _take_back(self, tree: _Tree, trial: _Trial) -> None:
+        """A trial's frame taken back, and the brief's smaller photo it was tried with (see
+        `_after`): a frame is not tried again, a brief's photo keeps its size from then on
+        (the frame tried with it may be tried again alone)."""
+        self._give(tree, trial.article, trial.before)
+        if trial.then is not None:
+            self._give(tree, trial.then.article, trial.then.before)
+            self.loose.add(trial.then.article)
+        elif trial.judge is badness_with_holes:
+            self.loose.add(trial.article)
+        else:
+            self.refused.add(trial.article)
 
     def _try(
         self,
