@@ -305,8 +305,12 @@ def _look_up_again(context: Any) -> None:
     number's text is made now, from the final pages, and marked as seen with the values
     the page will have then: WeasyPrint would otherwise make it while laying the page out,
     find it "changed" (the page count was not known the time before) and lay the page out a
-    third time, the same."""
+    third time, the same. Every page's count of pages is set as WeasyPrint's loop will set
+    it, so that a page justified vertically next (lettre.fitting.feathering), laid out with
+    its numbers, is found unchanged by that loop and not laid out again."""
     pages = len(context.page_maker)
+    for _resume_at, _next, _type, state, _remake in context.page_maker:
+        state[1]["pages"] = [pages - 1]
     for item in context.target_collector.counter_lookup_items.values():
         index = item.page_maker_index
         if index is not None and index + 1 < pages:
@@ -393,11 +397,13 @@ class _Fitter:
             index += 1
             if resume_at is None and not context.reported_footnotes:
                 context.page_maker = context.page_maker[: index + 1]
+                # the page numbers looked up are final now: a page justified vertically
+                # below is laid out with them, not once more by WeasyPrint's loop (the cover)
+                _look_up_again(context)
                 if FEATHERED:
                     self._feather(made, kept, context, root_box, html)
                 context.broken_out_of_flow.clear()
                 context.reported_footnotes.clear()
-                _look_up_again(context)
                 log.debug(
                     "fitting: %d frames, %d pages laid out again", len(self.framed), self.remade
                 )
