@@ -436,19 +436,34 @@ class _Fitter:
                 tried = feathering(made[index], before, LESS) if less else plan
                 original = _spaced(tried, sources)
                 page, resume_at = self._remake(index, kept, context, root_box, html)
-                same = resume_at == after[0] and context.broken_out_of_flow.keys() == (
-                    kept[index + 1][0].keys()
-                )
-                if same:
+                if same := self._ends_alike(index, resume_at, after, kept, context):
                     attempt = "feathered less" if less else "feathered"
                     break
                 for source, style in original.values():
                     source.style = style
             else:
-                page, _resume_at = self._remake(index, kept, context, root_box, html)
+                page, resume_at = self._remake(index, kept, context, root_box, html)
+                same = self._ends_alike(index, resume_at, after, kept, context)
             made[index] = page
-            context.page_maker[index + 1] = after
+            if same:  # the pages after it stand as they are
+                context.page_maker[index + 1] = after
+            # else (taken back, it ends elsewhere all the same: its page numbers, final now,
+            # are wider than the first time's) WeasyPrint's loop lays out again the pages
+            # after it, as remake_page has marked them
             log.debug("feathering: page %d, %d gaps (%s)", index + 1, len(plan), attempt)
+
+    @staticmethod
+    def _ends_alike(
+        index: int,
+        resume_at: Any,
+        after: Any,
+        kept: dict[int, tuple[dict[Any, Any], list[Any]]],
+        context: Any,
+    ) -> bool:
+        """Whether page `index`, laid out again, ends where it did (`after`: what its
+        first layout left for the next page), its floats carried over alike."""
+        carried = context.broken_out_of_flow.keys()
+        return bool(resume_at == after[0] and carried == kept[index + 1][0].keys())
 
     def _remake(
         self,
