@@ -911,6 +911,23 @@ def test_a_cover_without_room_for_what_follows_is_justified_between_its_parts(
         assert 1 not in empty, (seed, empty[1])
 
 
+def test_an_a5_side_column_with_nothing_to_show_takes_no_room(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On A5 an article's side column comes before its text. One with nothing to show (no
+    date, author or link; a landscape photo's hidden copy) left an empty line, 7 mm of white
+    between the photo's caption and the chapô (drawn issue RANDOM+3: four articles)."""
+    printed = build(f"mixed{RANDOM + 3}", tmp_path_factory, paper="A5", tag="bare")
+    gaps = []
+    for line in printed.lines:
+        if line.text.startswith(("Photo paysage", "Photo panorama")):
+            below = [m for m in printed.lines if m.page == line.page and m.y > line.y + 1]
+            following = min(below, key=lambda m: m.y)
+            if not following.text.startswith("→"):  # (a link: the side column shows it)
+                gaps.append((line.page, (following.y - line.bottom) / MM))
+    assert gaps and all(gap < 5 for _page, gap in gaps), gaps
+
+
 def test_a5_sets_its_narrower_photos_beside_the_text(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -970,8 +987,16 @@ def test_a_long_table_breaks_between_its_rows_a_short_one_never(
     """A table of six rows or more may break between its rows, with at least three on each
     page and its head printed again above the rest; a shorter one stays whole (with the
     lines before it). Kept whole, mixed issue 1's ten-row table took its short article to
-    the next page on A5 and left a page 62 % empty."""
-    printed = build("mixed", tmp_path_factory, paper="A5", tag="tables")
+    the next page on A5 and left a page 62 % empty. Here that table has 40 rows (taller
+    than an A5 page), so that it breaks wherever the layout before it puts it."""
+
+    def longer(text: str) -> str:
+        line = next(line for line in text.splitlines() if "| 10e régiment |" in line)
+        indent = line[: len(line) - len(line.lstrip())]
+        rows = [f"{indent}| {k}e régiment | Secteur {k} | {100 + 7 * k} |" for k in range(11, 41)]
+        return text.replace(line, "\n".join([line, *rows]))
+
+    printed = build("mixed", tmp_path_factory, paper="A5", edit=longer, tag="tables")
     tables = _tables(printed)
     assert len(tables) >= 2 and any(len(rows) <= 5 for rows in tables), tables
     broken = 0
@@ -990,6 +1015,55 @@ def test_a_long_table_breaks_between_its_rows_a_short_one_never(
             assert head, f"page {page}: a table's rows without its head"
         broken += len(pages) > 1
     assert broken, "no table broken: the sample does not exercise the rule"
+
+
+def _table_rules() -> str:
+    """print.css's rules for tables (their lines as written, without the theme's colours)."""
+    css = (PROJECT / "src/lettre/templates/print.css").read_text(encoding="utf-8")
+    found = [
+        line
+        for line in css.splitlines()
+        if re.match(r"^(table|\.body table|\.body tbody|th|td|thead)\b", line) and "{{" not in line
+    ]
+    assert any("nth-child" in line for line in found), found
+    return "\n".join(found)
+
+
+@pytest.mark.parametrize("rows", [6, 8])
+def test_a_table_breaks_with_three_rows_at_least_on_each_page_wherever_it_falls(
+    rows: int,
+) -> None:
+    """print.css's table rules, the table's foot falling at every place of a page (a spacer
+    above it, a millimetre taller each time): a table that breaks keeps three rows at least
+    on each page, and its head above each part; a table of fewer than six rows never breaks
+    (test_a_long_table_breaks_between_its_rows_a_short_one_never shows it on an issue)."""
+    from weasyprint import HTML
+
+    body = "".join(f"<tr><td>{k}e régiment</td><td>{100 + k}</td></tr>" for k in range(rows))
+    broken = set()
+    for spacer in range(110, 180):
+        html = f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
+        body {{ margin: 0; font: 8pt/1.4 sans-serif }} td, th {{ padding: 1.5mm 0 }}
+        {_table_rules()}</style><body><div style="height: {spacer}mm"></div><div class="body">
+        <table><thead><tr><th>Unité</th><th>Effectif</th></tr></thead><tbody>{body}</tbody>
+        </table></div>"""
+        pages = HTML(string=html).render().pages
+        groups = [
+            [
+                (b.element_tag, sum(type(c).__name__ == "TableRowBox" for c in b.children))
+                for b in page._page_box.descendants()
+                if type(b).__name__ == "TableRowGroupBox"
+            ]
+            for page in pages
+        ]
+        counts = [sum(n for tag, n in found if tag == "tbody") for found in groups]
+        heads = [any(tag == "thead" for tag, _n in found) for found in groups if found]
+        parts = [n for n in counts if n]
+        assert sum(parts) == rows and all(heads), (spacer, counts, heads)
+        if len(parts) > 1:
+            broken.add(spacer)
+            assert min(parts) >= 3, (spacer, counts)
+    assert broken, "the table never broke: the sweep does not exercise the rule"
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:
