@@ -194,8 +194,7 @@ def snug(page: Any, framed: dict[str, Frame]) -> tuple[str, Frame] | None:
             continue
         width, main, column = laidout.columns(box)
         # the shortest frame _frame allows: scaled down to its narrowest, then cropped
-        ratio = laidout.ratio(image)
-        narrowest = max(SCALE_LIMIT * column, NARROWEST_PX) * (1 - CUT) / ratio
+        narrowest = _narrowest(column) * (1 - CUT) / laidout.ratio(image)
         needed = min(hole, float(image.height) - max(narrowest, MIN_PX)) - SLACK
         if needed < SNUG / 2:
             continue  # too little to gain
@@ -435,10 +434,15 @@ def _frame(opening: Opening) -> Frame | None:
     if opening.shape == "wide":
         target = min(opening.side / ratio, opening.side_room)
     width = min(opening.side, target * ratio / (1 - CUT))
-    if width < max(SCALE_LIMIT * opening.side, NARROWEST_PX) or target < MIN_PX:
+    if width < _narrowest(opening.side) or target < MIN_PX:
         return None  # a thumbnail: better the opening on the next page, a photo grown here
     # (a landscape photo: the copy of it that print.html.j2 keeps hidden in the side column)
     return Frame(target, width, moved=opening.shape == "wide")
+
+
+def _narrowest(side: float) -> float:
+    """The narrowest a photo of a side column `side` px wide may be scaled down to (px)."""
+    return max(SCALE_LIMIT * side, NARROWEST_PX)
 
 
 def _tighter(page: Any, needed: float, framed: dict[str, Frame]) -> tuple[str, Frame] | None:

@@ -263,6 +263,16 @@ def _spaced(plan: list[Any], sources: dict[int, Any]) -> dict[int, tuple[Any, An
     return original
 
 
+def _lay_out(index: int, context: Any, root_box: Any, html: Any) -> tuple[Any, Any]:
+    """Page `index` laid out by WeasyPrint (remake_page), its remake state cleared first:
+    (the page, where the next one starts)."""
+    from weasyprint.layout.page import remake_page
+
+    state = context.page_maker[index][-1]
+    state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+    return remake_page(index, context, root_box, html)  # type: ignore[no-any-return]
+
+
 def _first_page(made: list[Any], articles: list[str | None]) -> int:
     """The first of `made` that holds a box of one of `articles` (by id)."""
     for index, page in enumerate(made):
@@ -368,8 +378,6 @@ class _Fitter:
 
     def paginate(self, context: Any, root_box: Any, html: Any) -> list[Any]:
         """WeasyPrint's make_all_pages, but for the pages laid out again after a frame."""
-        from weasyprint.layout.page import remake_page
-
         self.used = True
         tree = _Tree(root_box)
         made: list[Any] = []
@@ -378,9 +386,7 @@ class _Fitter:
         index = 0
         while True:
             kept[index] = (dict(context.broken_out_of_flow), list(context.reported_footnotes))
-            state = context.page_maker[index][-1]
-            state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
-            page, resume_at = remake_page(index, context, root_box, html)
+            page, resume_at = _lay_out(index, context, root_box, html)
             del made[index:]
             made.append(page)
             back = index if _unfloat_broken(context) else None
@@ -474,16 +480,11 @@ class _Fitter:
         html: Any,
     ) -> tuple[Any, Any]:
         """Page `index` laid out again, from the state it was first laid out in."""
-        from weasyprint.layout.page import remake_page
-
         outside, footnotes = kept[index]
         context.broken_out_of_flow = dict(outside)
         context.reported_footnotes = list(footnotes)
-        state = context.page_maker[index][-1]
-        state.update(content_changed=False, pages_wanted=False, anchors=[])
-        state.update(content_lookups=[])
         self.remade += 1
-        return remake_page(index, context, root_box, html)  # type: ignore[no-any-return]
+        return _lay_out(index, context, root_box, html)
 
     def _after(self, made: list[Any], tree: _Tree, starts: list[Any]) -> int | None:
         """The page to lay out again from, once the last of `made` is laid out: a frame was
