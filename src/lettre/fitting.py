@@ -211,7 +211,7 @@ def _holes(page: Any) -> Iterator[tuple[str, Any, Any, float]]:
     for article, box, figure, image in laidout.openings(page):
         if figure is None or image is None:
             continue
-        side = next((b for b in box.descendants() if laidout.tag(b) == "aside"), None)
+        side = laidout.side_column(box)
         if side is None or side.style["float"] == "none" or not laidout.inside(figure, side):
             continue  # no photo in a side column beside the text
         lines = [
@@ -454,7 +454,7 @@ def _tighter(page: Any, needed: float, framed: dict[str, Frame]) -> tuple[str, F
         if figure is None or image is None or article in framed:
             return None
         shape = figure.element.get("class") or "narrow"
-        side = next((b for b in box.descendants() if laidout.tag(b) == "aside"), None)
+        side = laidout.side_column(box)
         if shape == "narrow" and side is not None and side.style["float"] != "none":
             text = max(
                 (
@@ -566,7 +566,7 @@ def _side_room(page: Any, ident: str, text: float, room: float) -> float:
     if figure is None or "wide" not in (figure.element.get("class") or ""):
         return 0.0
     caption = next((b for b in figure.descendants() if laidout.tag(b) == "figcaption"), None)
-    side = next((b for b in opening.descendants() if laidout.tag(b) == "aside"), None)
+    side = laidout.side_column(opening)
     above = figure.position_y - opening.position_y + laidout.margin_top(opening)
     text_after = text + LINES_AFTER - laidout.bottom(figure)
     if above + text_after > room:

@@ -36,7 +36,7 @@ def columns(opening: Any) -> tuple[float, float, float]:
     a landscape photo's side content is a block before the text, until lettre.paging floats
     it inside the text with the photo (INSET_MM); 0 for a panorama's (never moved there)."""
     text = next((b for b in opening.descendants() if "text" in classes(b)), None)
-    side = next((b for b in opening.descendants() if tag(b) == "aside"), None)
+    side = side_column(opening)
     width = float(opening.width)
     main = float(text.width) if text is not None else width
     if side is None:
@@ -45,6 +45,11 @@ def columns(opening: Any) -> tuple[float, float, float]:
         wide = any("wide" in classes(b) for b in opening.descendants() if tag(b) == "figure")
         return width, main, INSET_MM * PX_PER_MM if wide else 0.0
     return width, main, float(side.width)
+
+
+def side_column(opening: Any) -> Any:
+    """The box of an opening's side column (its date, author, link; a portrait), or None."""
+    return next((b for b in opening.descendants() if tag(b) == "aside"), None)
 
 
 def classes(box: Any) -> list[str]:
