@@ -131,17 +131,19 @@ def build(
     paper: str | None = None,
     edit: Callable[[str], str] | None = None,
     tag: str = "",
+    photos: dict[str, tuple[int, int]] | None = None,
 ) -> Printed:
     """Issue `name` ("example", "mixed", "mixed2"…) built, its PDF read with pdftotext; its
     pages saved as PNGs in .artifacts/print/<name>[-<paper>][-<tag>]/ for a person to look
-    at. `edit`: a change made to a mixed issue's issue.yaml (its text in, its text out)."""
+    at. `edit`: a change made to a mixed issue's issue.yaml (its text in, its text out);
+    `photos`: sizes (px) of a mixed issue's photos in place of its own, by name."""
     repo = PROJECT
     if name == "synthetic":
         repo = synthetic(tmp_path_factory.mktemp(name))
     elif name != "example":
         variant = int(name[5:] or 1)
         root = tmp_path_factory.mktemp(name) / "newsletter"
-        repo = make_mixed(root, MINIMAL, variant=variant, paper=paper)
+        repo = make_mixed(root, MINIMAL, variant=variant, paper=paper, photos=photos)
         if edit:
             issue = repo / "bulletins/2025-06-13/issue.yaml"
             issue.write_text(edit(issue.read_text(encoding="utf-8")), encoding="utf-8")
@@ -422,6 +424,21 @@ def test_every_photo_keeps_most_of_itself_and_its_size(printed: Printed) -> None
     """Issue 12: a 3:1 panorama was shown about 1.8:1 (40 % of its width cut), a portrait
     as a landscape thumbnail of 30 × 23 mm."""
     _photos_framed_sensibly(printed)
+
+
+@pytest.mark.parametrize("paper", [None, "A5"])
+def test_a_tall_photo_takes_a_narrower_frame_not_a_deeper_cut(
+    paper: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A phone's 9:16 photo and a 1:3 strip in the side column: print.css's frame (the
+    column's width, 64 mm high at most) cut 30 % and 58 % of their height, past CUT; each is
+    framed narrower instead (lettre.pdf.side_frame), and never a thumbnail (a 1:3 strip is
+    taller then)."""
+    tall = {"portrait": (600, 1800), "portrait2": (900, 1600)}
+    printed = build("mixed", tmp_path_factory, paper=paper, tag="tall", photos=tall)
+    _photos_framed_sensibly(printed)
+    narrow = [width / height for _page, width, height, *_cuts in _photos(printed)]
+    assert min(narrow) < 0.5, narrow  # the 1:3 strip is among them, framed as a strip
 
 
 def _frames() -> list[tuple[Any, str | None]]:
@@ -1017,29 +1034,37 @@ def test_a_long_table_breaks_between_its_rows_a_short_one_never(
     assert broken, "no table broken: the sample does not exercise the rule"
 
 
-def _table_rules() -> str:
-    """print.css's rules for tables (their lines as written, without the theme's colours)."""
+def _rules(selectors: str) -> str:
+    """print.css's rules whose selector starts with one of `selectors` (a regular
+    expression's alternatives), their lines as written, without the theme's colours."""
     css = (PROJECT / "src/lettre/templates/print.css").read_text(encoding="utf-8")
-    found = [
-        line
-        for line in css.splitlines()
-        if re.match(r"^(table|\.body table|\.body tbody|th|td|thead)\b", line) and "{{" not in line
-    ]
-    assert any("nth-child" in line for line in found), found
-    return "\n".join(found)
+    pattern = re.compile(rf"^({selectors})[\s{{:,.]")
+    return "\n".join(line for line in css.splitlines() if pattern.match(line) and "{{" not in line)
 
 
-@pytest.mark.parametrize("rows", [6, 8])
+def _table_rules() -> str:
+    """print.css's rules for tables."""
+    found = _rules(r"table|\.body table|\.body tbody|tr|th|td|thead")
+    assert "nth-child" in found, found
+    return found
+
+
+@pytest.mark.parametrize("rows", [3, 6, 8])
 def test_a_table_breaks_with_three_rows_at_least_on_each_page_wherever_it_falls(
     rows: int,
 ) -> None:
     """print.css's table rules, the table's foot falling at every place of a page (a spacer
     above it, a millimetre taller each time): a table that breaks keeps three rows at least
     on each page, and its head above each part; a table of fewer than six rows never breaks
-    (test_a_long_table_breaks_between_its_rows_a_short_one_never shows it on an issue)."""
+    (test_a_long_table_breaks_between_its_rows_a_short_one_never shows it on an issue); and
+    no row is split between two pages, though its cells are of three lines and of two
+    (WeasyPrint carried the one of three whole to the next page: half a row on each)."""
     from weasyprint import HTML
 
-    body = "".join(f"<tr><td>{k}e régiment</td><td>{100 + k}</td></tr>" for k in range(rows))
+    body = "".join(
+        f"<tr><td>{k}e<br>régiment<br>nord</td><td>{100 + k}<br>hommes</td></tr>"
+        for k in range(rows)
+    )
     broken = set()
     for spacer in range(110, 180):
         html = f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
@@ -1063,7 +1088,52 @@ def test_a_table_breaks_with_three_rows_at_least_on_each_page_wherever_it_falls(
         if len(parts) > 1:
             broken.add(spacer)
             assert min(parts) >= 3, (spacer, counts)
-    assert broken, "the table never broke: the sweep does not exercise the rule"
+    if rows >= 6:
+        assert broken, "the table never broke: the sweep does not exercise the rule"
+    else:
+        assert not broken, f"a table of {rows} rows broke (spacers {sorted(broken)} mm)"
+
+
+@pytest.mark.parametrize("items", [2, 3, 5])
+def test_a_list_keeps_its_lead_in_and_two_items_on_each_page_wherever_it_falls(
+    items: int,
+) -> None:
+    """print.css's rules for lists (and the editorial's), the list falling at every place
+    of a page: the paragraph that leads into it ("Nos priorités :") is on the page of its
+    first item, and a list cut keeps two items at least on each page (issue 12: the
+    editorial was cut after one line of its list, and after its lead-in)."""
+    from weasyprint import HTML
+
+    rules = _rules(r"ul|ol|li|\.editorial li|\.editorial ol")
+    assert "li:first-child" in rules, rules
+    listed = "".join(f"<li>priorité {k} : tenir ;</li>" for k in range(1, items + 1))
+    cut = set()
+    for spacer in range(150, 186):
+        html = f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
+        body {{ margin: 0; font: 9pt/1.45 sans-serif; orphans: 2; widows: 2 }}
+        p {{ margin: 0 0 2mm }} {rules}</style><body><div style="height: {spacer}mm"></div>
+        <div class="editorial"><p class="lead">Nos priorités :</p><ol>{listed}</ol>
+        <p>La suite.</p></div>"""
+        found = [  # the paragraphs and items on each page (each once: its lines carry it too)
+            [
+                element.get("class") or element.tag
+                for element in dict.fromkeys(
+                    b.element
+                    for b in page._page_box.descendants()
+                    if getattr(b, "element_tag", "") in ("p", "li")
+                )
+            ]
+            for page in HTML(string=html).render().pages
+        ]
+        lists = [page.count("li") for page in found]
+        parts = [n for n in lists if n]
+        lead = next(i for i, page in enumerate(found) if "lead" in page)
+        assert lists[lead], (spacer, found)  # its lead-in with its first item
+        if len(parts) > 1:
+            cut.add(spacer)
+            assert min(parts) >= 2, (spacer, found)
+    if items >= 4:
+        assert cut, "the list was never cut: the sweep does not exercise the rule"
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:

@@ -24,10 +24,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from lettre import __version__, beside, breaks, hyphenation, paging, speedups
 from lettre.errors import LettreError
-from lettre.fitting import CUT
+from lettre.fitting import CUT, NARROWEST_PX
 from lettre.hyphenation import spaces_inside
 from lettre.images import Variant
-from lettre.laidout import INSET_GUTTER_MM, INSET_MM
+from lettre.laidout import INSET_GUTTER_MM, INSET_MM, PX_PER_MM
 from lettre.messages import _, quoted
 from lettre.model import Colors, Issue, LoadedIssue, Publication
 from lettre.templates import render
@@ -60,6 +60,8 @@ class PrintContext(TypedDict):
     caption beside it) or "narrow" (portrait, square: the side column, beside the text)."""
     headline_frame: Any
     """(src, lead) → an À la une photo's frame (HeadlineFrame)."""
+    side_frame: Any
+    """src → a side column's photo's inline style ("": print.css's frame)."""
     article_ids: dict[str, str]
     """An article's url → its id in the document, so that an À la une item that links to
     the same page says where the article is printed ("→ p. 3")."""
@@ -96,6 +98,7 @@ def render_html(
         logo=_url(logo) if logo else None,
         image_url=lambda src: _url(variants[src]),
         image_shape=lambda src: _shape(variants[src]),
+        side_frame=lambda src: side_frame(variants[src]),
         headline_frame=lambda src, lead: headline_frame(
             variants[src], lead=lead, paper=loaded.publication.paper
         ),
@@ -173,6 +176,25 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     return HeadlineFrame(
         f"{narrower}height: {height:.1f}mm;{lower}", lead and width <= BESIDE * box
     )
+
+
+SIDE_MM, SIDE_PHOTO_MM = 51.0, 64.0
+"""The side column's width (print.css: A4's and letter's; A5's, INSET_MM, is narrower) and
+the tallest frame of a photo there."""
+
+
+def side_frame(variant: Variant) -> str:
+    """A side column's photo's inline style: "" for print.css's frame (the column's width, at
+    most SIDE_PHOTO_MM high); for a photo so tall (a phone's 9:16, a 1:3 strip) that the
+    frame would cut more than CUT of its height, a narrower one that cuts CUT, and never
+    narrower than lettre.fitting's narrowest (a taller frame then)."""
+    ratio = variant.width / max(1, variant.height)
+    narrowest = NARROWEST_PX / PX_PER_MM
+    width = max(SIDE_PHOTO_MM * ratio / (1 - CUT), narrowest)
+    if width >= SIDE_MM:  # as wide as any side column: print.css's frame cuts CUT at most
+        return ""
+    height = max(SIDE_PHOTO_MM, width * (1 - CUT) / ratio)
+    return f"max-width: {width:.1f}mm; max-height: {height:.1f}mm;"
 
 
 def _shape(variant: Variant) -> str:

@@ -302,9 +302,16 @@ def issue_yaml(variant: int = 1) -> str:
     )
 
 
-def make(root: Path, minimal: Path, variant: int = 1, paper: str | None = None) -> Path:
+def make(
+    root: Path,
+    minimal: Path,
+    variant: int = 1,
+    paper: str | None = None,
+    photos: dict[str, tuple[int, int]] | None = None,
+) -> Path:
     """A newsletter repository at `root` (a copy of `minimal`) holding mixed issue
-    `variant` (1 to 4, or RANDOM and above: drawn), printed on `paper` (A4, A5, letter) if given."""
+    `variant` (1 to 4, or RANDOM and above: drawn), printed on `paper` (A4, A5, letter) if
+    given; `photos`: sizes (px) in place of PHOTOS' for the photos it names."""
     shutil.copytree(minimal, root)
     folder = root / "bulletins/2025-06-13"
     (folder / "issue.yaml").write_text(issue_yaml(variant), encoding="utf-8")
@@ -312,6 +319,6 @@ def make(root: Path, minimal: Path, variant: int = 1, paper: str | None = None) 
         publication = root / "publication.yaml"
         text = publication.read_text(encoding="utf-8")
         publication.write_text(f"{text.rstrip()}\npaper: {paper}\n", encoding="utf-8")
-    for hue, (name, size) in enumerate(PHOTOS.items()):
+    for hue, (name, size) in enumerate({**PHOTOS, **(photos or {})}.items()):
         (folder / "images" / f"{name}.jpg").write_bytes(_photo(*size, hue * 40))
     return root
