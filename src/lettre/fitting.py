@@ -140,11 +140,15 @@ Decision = tuple[str, Frame, int]
 """An article id, its photo's new frame, and the index of the first page it changes."""
 
 
-def decide(pages: list[Any], framed: dict[str, Frame]) -> Decision | None:
+def decide(
+    pages: list[Any], framed: dict[str, Frame], short: dict[str, float] | None = None
+) -> Decision | None:
     """The frame that mends the foot of the page before the last of `pages` (just laid
     out): an opening pushed from it brought back, its space filled, or an article's lone
     last lines brought back to it; None when it needs none, or none helps. `framed`: the
-    frames given so far (an article given one is not chosen again to grow or tighten)."""
+    frames given so far (an article given one is not chosen again to grow or tighten);
+    `short`: how much more (px) an article's opening needs than measured, once a frame
+    measured for it moved nothing (lettre.paging)."""
     k = len(pages) - 1
     if k < 1:
         return None
@@ -155,7 +159,7 @@ def decide(pages: list[Any], framed: dict[str, Frame]) -> Decision | None:
         return (*found, k - 1) if found else None
     if laidout.empty(before) < EMPTY:
         return None
-    opening = _pushed(before, page)
+    opening = _pushed(before, page, short or {})
     if opening is not None and opening.image is not None:
         frame = _frame(opening)
         if frame is not None:
@@ -529,13 +533,14 @@ def _grow(
     return None
 
 
-def _pushed(before: Any, page: Any) -> Opening | None:
-    """The opening at the top of `page`, with how much it overflows the foot of `before`."""
+def _pushed(before: Any, page: Any, short: dict[str, float]) -> Opening | None:
+    """The opening at the top of `page`, with how much it overflows the foot of `before`
+    (and `short`'s more, for its article)."""
     first = laidout.first_opening(page)
     if first is None:
         return None
     ident, box, image, shape = first
-    space = laidout.foot(before) - TRAILING
+    space = laidout.foot(before) - TRAILING - short.get(ident, 0.0)
     photo, text = laidout.opening_bottom(page, ident)
     # the body's first lines go below the text, beside a photo of the side column; at the
     # top of a page the first box lost its top margin, which it gets back on the page before

@@ -238,6 +238,10 @@ def _inset(aside: Any, floated: bool) -> None:
         aside.style, aside.lettre_block = original, None
 
 
+SHORT = 8 * PX_PER_MM
+"""How much more (px) than lettre.fitting measured an opening is asked to gain, when a frame
+measured for it moved nothing."""
+
 LESS = 0.7
 """The share of the space at a page's foot that feathering tries to fill the second time,
 when filling all of it moved the page's end (see _Fitter._feather)."""
@@ -287,24 +291,35 @@ def starts(context: Any) -> list[Any]:
     return [item[0] for item in context.page_maker]
 
 
-def _unfloat_broken(context: Any) -> bool:
-    """Whether a float went on past the page just made (a sommaire longer than the cover),
-    now laid out in the flow instead, so that the page is made again: WeasyPrint lays text
-    beside a float's continuation, on the next page, that then shows again on the page
-    after it (an article printed twice). (A side column never goes on: it is one atomic
-    block, see `_Tree.unwrap_tall`.)"""
+def _unfloat_broken(context: Any, root_box: Any) -> bool:
+    """Whether a float went on past the page just made (a sommaire longer than the cover, an
+    À la une item at the cover's foot), now laid out in the flow instead, so that the page is
+    made again: WeasyPrint splits a float at a page's foot whatever its `break-inside`, and
+    lays text beside its continuation, on the next page, that then shows again on the page
+    after it (an article printed twice). In the flow, an À la une item keeps its width (its
+    photo's frame is a share of it) and goes whole to the next page; anything else takes the
+    whole width of its container. (A side column never goes on: it is one atomic block, see
+    `_Tree.unwrap_tall`.)"""
     broken = [item[0] for item in context.broken_out_of_flow.values() if item[0].is_floated()]
+    sources = _sources(root_box) if broken else {}
     for box in broken:
-        _in_flow(box)
+        source = sources.get(id(box.element), box)  # (the document's box, laid out again)
+        _in_flow(source, whole="headline" not in laidout.classes(source))
     return bool(broken)
 
 
-def _in_flow(box: Any) -> None:
-    """A floated box laid out in the flow instead, the whole width of its container."""
+def _in_flow(box: Any, *, whole: bool = True) -> None:
+    """A floated box laid out in the flow instead, the whole width of its container (or its
+    own, not `whole`). It is given a style of its own: WeasyPrint shares one between the
+    elements whose cascade is the same (every À la une item), which would all leave their
+    floats."""
     from weasyprint.css.properties import Dimension
 
-    box.style["float"], box.style["width"] = "none", "auto"
-    box.style["margin_left"] = box.style["margin_right"] = Dimension(0, "px")
+    box.style = box.style.copy()
+    box.style["float"] = "none"
+    if whole:
+        box.style["width"] = "auto"
+        box.style["margin_left"] = box.style["margin_right"] = Dimension(0, "px")
 
 
 def _look_up_again(context: Any) -> None:
@@ -374,6 +389,9 @@ class _Fitter:
         self.loose: set[str] = set()
         """The briefs whose hole closed left their pages no fuller (see fitting.snug)."""
         self.trial: _Trial | None = None
+        self.short: dict[str, float] = {}
+        """How much more an article's opening needs than lettre.fitting measured: a frame
+        that moved nothing is tried once more, asking SHORT more (see `_again`)."""
         self.remade = 0
 
     def paginate(self, context: Any, root_box: Any, html: Any) -> list[Any]:
@@ -389,7 +407,7 @@ class _Fitter:
             page, resume_at = _lay_out(index, context, root_box, html)
             del made[index:]
             made.append(page)
-            back = index if _unfloat_broken(context) else None
+            back = index if _unfloat_broken(context, root_box) else None
             if back is None and (opened := tree.unwrap_tall(page)):  # from the page where
                 back = _first_page(made, opened)  # its article starts
             back = back if back is not None else self._after(made, tree, starts(context))
@@ -496,7 +514,11 @@ class _Fitter:
             if last < trial.last:
                 return None  # the changed pages, laid out again: judged once all are
             self.trial = None
-            if trial.judge(made[trial.first :]) >= trial.badness:  # no fuller
+            judged = trial.judge(made[trial.first :])
+            if judged >= trial.badness:  # no fuller
+                again = self._again(made, tree, starts, trial, judged)
+                if again is not None:
+                    return again
                 chained = None
                 if trial.judge is badness_with_holes and trial.then is None:
                     # a brief's smaller photo freed space that what follows does not take
@@ -525,11 +547,35 @@ class _Fitter:
         self.tries[article] += 1
         return self._try(tree, made, article, frame, first, badness)
 
+    def _again(
+        self,
+        made: list[Any],
+        tree: _Tree,
+        starts: list[Any],
+        trial: _Trial,
+        judged: tuple[float, float],
+    ) -> int | None:
+        """A frame that moved nothing (its pages judged as they were: the opening it was
+        measured for did not come back, lettre.fitting's measure of it fell short, by an
+        atomic side column's line or a margin) tried once more from where it is, asking
+        SHORT more of the photo: the page to lay out again from, or None."""
+        if trial.judge is not badness or trial.then is not None or judged != trial.badness:
+            return None
+        self.short[trial.article] = SHORT  # (an article's frames are TRIES at most)
+        found = self._decision(made, tree, starts)
+        if found is None or found[0] != trial.article or found[2] != trial.first:
+            return None
+        article, frame, first = found
+        self.tries[article] += 1
+        self.trial = _Trial(article, trial.before, first, len(made) - 1, trial.badness, badness)
+        self._give(tree, article, frame)
+        return first
+
     def _decision(self, made: list[Any], tree: _Tree, starts: list[Any]) -> Decision | None:
         """lettre.fitting's `decide`, for a photo that may still take a frame: (article id,
         its frame, the first page it changes), or None."""
         skip = {article: Frame(0) for article in self.refused}
-        found = decide(made, {**self.framed, **skip})
+        found = decide(made, {**self.framed, **skip}, self.short)
         if found is None:
             return None
         article, frame, first = found
