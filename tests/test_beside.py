@@ -61,3 +61,56 @@ def test_weasyprint_alone_sets_it_below_the_side_column() -> None:
     column by itself, this fails, and lettre.beside can go."""
     table, side, _paragraph = _table_and_side("100%", mended=False)
     assert table >= side
+
+
+INSET = """<html lang="fr"><style>
+@font-face {{ font-family: I; src: url({font}) }}
+@page {{ size: A5; margin: 18mm 22mm 20mm 16mm }}
+body {{ margin: 0; font: 9.5pt/1.45 I }}
+.side {{ float: right; width: 44mm; height: 80mm; margin: 0 0 2mm 5mm }}
+{rules}
+</style><body><div style="height: {spacer}mm"></div><article><div class="text"><aside
+class="side"></aside><p>Un chapô de quelques mots.</p></div><div class="body"><table><thead>
+<tr><th>Unité</th><th>Effectif</th></tr></thead><tbody>{rows}</tbody></table></div></article>"""
+"""A5's article as print.html.j2 writes it: its side column floats inside the text (a
+portrait, 80 mm tall), beside the chapô; the body opens with a table of twelve rows, with
+print.css's table rules, too wide to sit beside the side column."""
+
+
+def _rows_on_each_page(spacer: int, *, mended: bool) -> list[int]:
+    from weasyprint import HTML
+
+    from tests.test_print_layout import _table_rules
+
+    beside.install()
+    was, beside.MENDED = beside.MENDED, mended
+    try:
+        rows = "".join(f"<tr><td>{k}e régiment</td><td>{100 + k}</td></tr>" for k in range(12))
+        html = INSET.format(font=FONT.as_uri(), rules=_table_rules(), spacer=spacer, rows=rows)
+        pages = HTML(string=html).render().pages
+    finally:
+        beside.MENDED = was
+    return [
+        sum(
+            sum(type(row).__name__ == "TableRowBox" for row in group.children)
+            for group in page._page_box.descendants()
+            if type(group).__name__ == "TableRowGroupBox" and group.element_tag == "tbody"
+        )
+        for page in pages
+    ]
+
+
+@pytest.mark.parametrize("spacer", [40, 50, 60])
+def test_a_table_below_a_float_breaks_with_the_room_it_has_there(spacer: int) -> None:
+    """A table that WeasyPrint moves below a float once laid out (A5's inset portrait beside
+    the chapô) was laid out in the room from where it was in the flow, whole, then found past
+    the page's foot once moved and sent whole to the next page (the page before it, and the
+    one after, half empty). Laid out again where it was moved, it breaks between its rows,
+    three at least on each page."""
+    rows = _rows_on_each_page(spacer, mended=True)
+    assert sum(rows) == 12 and len(rows) == 2 and min(rows) >= 3, rows  # broken there
+
+
+def test_weasyprint_alone_sends_the_table_whole_to_the_next_page() -> None:
+    """What the mend is for (fails the day a WeasyPrint release breaks the table there)."""
+    assert _rows_on_each_page(40, mended=False) == [0, 12]

@@ -27,7 +27,7 @@ from PIL import Image
 
 from lettre.load import load_issue, load_publication
 from lettre.repo import Repository
-from tests.conftest import ARTIFACTS, MINIMAL, PROJECT, Lettre
+from tests.conftest import ARTIFACTS, DATA, MINIMAL, PROJECT, Lettre
 from tests.tools.mixed_issue import RANDOM
 from tests.tools.mixed_issue import make as make_mixed
 from tests.tools.pdf_images import placed_images
@@ -1125,6 +1125,22 @@ def _tables(printed: Printed) -> list[list[tuple[int, float]]]:
         if row and tables:
             tables[-1].append((line.page, line.y))
     return tables
+
+
+def test_a_long_table_after_an_a5_inset_portrait_follows_its_opening(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """On A5, a twelve-row table opens an article's body, after its chapô beside the inset
+    portrait (a review's issue). WeasyPrint laid the table out whole where the flow had it,
+    moved it below the portrait, found it past the page's foot and sent it whole to the next
+    page: the opening alone on a page, 45 % empty (lettre.beside now lays it out again where
+    it was moved); and lettre.fitting counted the whole table as what must follow the
+    opening, so no frame brought the opening back and the page before stayed 72 % empty (it
+    counts the head and three rows, what print.css keeps together)."""
+    text = (DATA / "print/a5-long-table.yaml").read_text(encoding="utf-8")
+    printed = build("mixed", tmp_path_factory, paper="A5", edit=lambda _: text, tag="long-table")
+    _full(printed, tmp_path)
+    assert _title_page(printed, "Le grand tableau") == _page_of(printed, "G.1 1e")
 
 
 def test_a_long_table_breaks_between_its_rows_a_short_one_never(

@@ -12,6 +12,14 @@ much as half a page.
 
 `install` has WeasyPrint seek the block's place as if it were TOLERANCE narrower; the block
 keeps its width.
+
+Such a block is moved below the floats only once laid out, where it was in the flow: it was
+given the room from there to the page's foot, and moved down with it. A table after a chapô
+beside A5's inset portrait (a float inside the text) was laid out whole in room it did not
+have, found past the page's foot once moved, and sent whole to the next page: the page
+before, and the one after, half empty. `install` also has such a block, once moved down,
+laid out again with the room it has where it was moved to, so that a long table breaks
+between its rows there (print.css's rules).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ MENDED = True
 
 
 def install() -> None:
-    """The mend, in this process (once; every render from then on)."""
+    """The mends, in this process (once; every render from then on)."""
     import weasyprint.layout.block as block
 
     if getattr(block.avoid_collisions, "lettre", False):
@@ -41,9 +49,31 @@ def install() -> None:
             return original(context, box, containing_block, outer)  # type: ignore[no-any-return]
         box.width = width - TOLERANCE
         try:
-            return original(context, box, containing_block, outer)  # type: ignore[no-any-return]
+            found: tuple[float, float, float] = original(context, box, containing_block, outer)
         finally:
             box.width = width
+        if not outer:  # (block_box_layout's: the block is then moved there)
+            box.lettre_lowered = found[1] - box.position_y
+        return found
 
     avoid_collisions.lettre = True  # type: ignore[attr-defined]
     block.avoid_collisions = avoid_collisions
+    block.block_box_layout = _laid_out_where_lowered(block, block.block_box_layout)
+
+
+def _laid_out_where_lowered(block: Any, original: Any) -> Any:
+    """WeasyPrint's block_box_layout, which lays a block that its floats moved down (see the
+    module's doc) out again with the room it has there."""
+
+    def block_box_layout(
+        context: Any, box: Any, bottom_space: float, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = original(context, box, bottom_space, *args, **kwargs)
+        lowered = getattr(result[0], "lettre_lowered", 0.0)
+        if not MENDED or lowered <= TOLERANCE:
+            return result
+        absolute_boxes, fixed_boxes = args[3], args[4]  # (as block_box_layout takes them)
+        block.remove_placeholders(context, [result[0]], absolute_boxes, fixed_boxes)
+        return original(context, box, bottom_space + lowered, *args, **kwargs)
+
+    return block_box_layout

@@ -603,8 +603,23 @@ def _after(page: Any, ident: str) -> float:
     if body is None:
         return LINES_AFTER
     for block in list(body.children)[:2]:
-        if laidout.tag(block) == "table" or any(
-            laidout.tag(b) == "table" for b in block.descendants()
-        ):
-            return float(laidout.bottom(block) - body.position_y) + LINES_AFTER / 2
+        table = next((b for b in block.descendants() if laidout.tag(b) == "table"), None)
+        if table is not None:
+            return float(_kept(block, table) - body.position_y) + LINES_AFTER / 2
     return LINES_AFTER
+
+
+ROWS_KEPT, ROWS_BREAKING = 3, 6
+"""print.css: a table of ROWS_BREAKING rows or more may break between its rows, ROWS_KEPT at
+least on either page; a shorter one stays whole."""
+
+
+def _kept(block: Any, table: Any) -> float:
+    """Where what of `block` must stay with the lines before it ends (px): a table's head
+    and first ROWS_KEPT rows when it may break, else the whole block."""
+    rows = [r for r in table.element.iter("tr") if r.find("td") is not None]
+    laid = [b for b in table.descendants() if type(b).__name__ == "TableRowBox"]
+    body = [b for b in laid if b.element.find("td") is not None]
+    if len(rows) < ROWS_BREAKING or len(body) < ROWS_KEPT:
+        return laidout.bottom(block)
+    return laidout.bottom(body[ROWS_KEPT - 1])
