@@ -776,33 +776,64 @@ def _eight_headlines(text: str) -> str:
     return re.sub(r"(?ms)^editorial:.*?^sections:", f"headlines:\n{headlines}sections:", text)
 
 
-def test_a_la_une_over_two_pages_keeps_two_items_a_row(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """On A5, eight À la une items with photos and no editorial run onto page 2. An item
-    that met the cover's foot was laid out in the flow (paging._unfloat_broken: WeasyPrint
-    splits a float whatever its break-inside), and with it every other item, whose style
-    WeasyPrint shares: one item a row, the whole column wide, their photos banners cut by
-    64 %. Only that item leaves the floats, at its own width."""
-    printed = build("mixed", tmp_path_factory, paper="A5", edit=_eight_headlines, tag="une8")
-    _photos_framed_sensibly(printed)
-    titles = [
+def _a_la_une_titles(printed: Printed) -> list[Line]:
+    return [
         line
         for line in printed.lines
         if line.text.startswith("À lire, numéro") and _in_a_la_une(printed, line.page, line.y)
     ]
+
+
+def test_a_la_une_over_two_pages_keeps_two_items_a_row(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On A5, eight À la une items with photos and no editorial run onto page 2. WeasyPrint
+    splits a float at a page's foot whatever its break-inside: an item that met the cover's
+    foot was laid out in the flow (paging._unfloat_broken), and with it every other item,
+    whose style WeasyPrint shares: one item a row, the whole column wide, their photos
+    banners cut by 64 %. Each row is now a block kept whole on one page (print.html.j2,
+    print.css): after the lead story, two items a row on every page, the last alone."""
+    printed = build("mixed", tmp_path_factory, paper="A5", edit=_eight_headlines, tag="une8")
+    _photos_framed_sensibly(printed)
+    titles = _a_la_une_titles(printed)
     assert len(titles) == 8, [t.text for t in titles]
-    assert max(t.page for t in titles) > 1  # it runs onto page 2
-    right = [t for t in titles if t.x > printed.width / 2 - 10]
-    assert len(right) >= 2, [(t.page, round(t.x), t.text) for t in titles]
+    assert len({t.page for t in titles}) > 1  # it runs over two pages
+    rows = Counter((t.page, round(t.y)) for t in titles)
+    assert [rows[key] for key in sorted(rows)] == [1, 2, 2, 2, 1], rows
+    # at the column's left edge or at its middle (from the page's margin: 22 mm on a
+    # right-hand page, 16 on a left-hand one)
+    columns = {round((t.x - (22 if t.page % 2 else 16) * MM) / 10) for t in titles[1:]}
+    assert len(columns) == 2, [(t.page, round(t.x), t.text) for t in titles]
     column = printed.width - 38 * MM  # the text's width (margins of 16 and 22 mm)
     photos = [
         width for page, width, *_, top in _photos(printed) if _in_a_la_une(printed, page, top)
     ]
     assert len(photos) == 8 and max(photos[1:]) <= column / 2, photos  # each at its item's width
-    rows = Counter((t.page, round(t.y)) for t in titles)
-    assert list(rows.values()).count(1) >= 3, rows  # the lead, the last, the one in the flow
     assert "→ p." in _reference(printed, "À lire, numéro 1")
+
+
+def test_an_a_la_une_item_taller_than_a_page_is_printed_once_at_its_width(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """An À la une item whose summary runs longer than a page: its row cannot be kept on one
+    page, its float breaks, and is laid out in the flow instead (paging._unfloat_broken,
+    else WeasyPrint prints text beside its continuation twice), at its own width, not the
+    column's, the others floating as before."""
+
+    def longer(text: str) -> str:  # the third item's summary: 260 sentences, numbered
+        long = " ".join(f"Phrase{k}." for k in range(1, 261))
+        return re.sub(r"(numéro 3\n    summary: )[^\n]*", rf"\g<1>{long}", _eight_headlines(text))
+
+    printed = build("mixed", tmp_path_factory, paper="A5", edit=longer, tag="une-long")
+    lines = [line for line in printed.lines if "Phrase" in line.text]
+    found = Counter(re.findall(r"Phrase(\d+)\.", " ".join(line.text for line in lines)))
+    assert found == Counter(str(k) for k in range(1, 261)), found  # each once
+    assert len({line.page for line in lines}) > 1  # over two pages at least
+    column = printed.width - 38 * MM
+    assert max(line.right - line.x for line in lines) <= column / 2 + 1  # at its own width
+    titles = _a_la_une_titles(printed)
+    middle = [t for t in titles if t.x - (22 if t.page % 2 else 16) * MM > column / 3]
+    assert len(titles) == 8 and len(middle) >= 2, [(t.page, round(t.x)) for t in titles]
 
 
 @pytest.mark.parametrize("name", ["example", "synthetic"])
@@ -1239,37 +1270,49 @@ def test_a_table_breaks_with_three_rows_at_least_on_each_page_wherever_it_falls(
         assert not broken, f"a table of {rows} rows broke (spacers {sorted(broken)} mm)"
 
 
-@pytest.mark.parametrize("items", [2, 3, 5])
-def test_a_list_keeps_its_lead_in_and_two_items_on_each_page_wherever_it_falls(
-    items: int,
-) -> None:
-    """print.css's rules for lists (and the editorial's), the list falling at every place
-    of a page: the paragraph that leads into it ("Nos priorités :") is on the page of its
-    first item, and a list cut keeps two items at least on each page (issue 12: the
-    editorial was cut after one line of its list, and after its lead-in)."""
+def _list_rules() -> str:
+    """print.css's rules for the lists of the text, the editorial's and the sommaire's."""
+    rules = _rules(r"\.body ul|\.body li|\.editorial ol|\.editorial ul|\.editorial li|\.contents")
+    assert "li:first-child" in rules, rules
+    return rules
+
+
+def _items_on_each_page(html: str) -> list[list[str]]:
+    """The paragraphs and items on each page of `html` (each once: its lines carry it
+    too), by class, else tag."""
     from weasyprint import HTML
 
-    rules = _rules(r"ul|ol|li|\.editorial li|\.editorial ol")
-    assert "li:first-child" in rules, rules
+    return [
+        [
+            element.get("class") or element.tag
+            for element in dict.fromkeys(
+                b.element
+                for b in page._page_box.descendants()
+                if getattr(b, "element_tag", "") in ("p", "li")
+            )
+        ]
+        for page in HTML(string=html).render().pages
+    ]
+
+
+@pytest.mark.parametrize("items", [2, 3, 5])
+@pytest.mark.parametrize("within", ["editorial", "body"])
+def test_a_list_keeps_its_lead_in_and_two_items_on_each_page_wherever_it_falls(
+    items: int, within: str
+) -> None:
+    """print.css's rules for lists (an article's, the editorial's), the list falling at
+    every place of a page: the paragraph that leads into it ("Nos priorités :") is on the
+    page of its first item, and a list of one-line items cut keeps two at least on each
+    page (issue 12: the editorial was cut after one line of its list, and after its
+    lead-in)."""
     listed = "".join(f"<li>priorité {k} : tenir ;</li>" for k in range(1, items + 1))
     cut = set()
     for spacer in range(150, 186):
-        html = f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
+        found = _items_on_each_page(f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
         body {{ margin: 0; font: 9pt/1.45 sans-serif; orphans: 2; widows: 2 }}
-        p {{ margin: 0 0 2mm }} {rules}</style><body><div style="height: {spacer}mm"></div>
-        <div class="editorial"><p class="lead">Nos priorités :</p><ol>{listed}</ol>
-        <p>La suite.</p></div>"""
-        found = [  # the paragraphs and items on each page (each once: its lines carry it too)
-            [
-                element.get("class") or element.tag
-                for element in dict.fromkeys(
-                    b.element
-                    for b in page._page_box.descendants()
-                    if getattr(b, "element_tag", "") in ("p", "li")
-                )
-            ]
-            for page in HTML(string=html).render().pages
-        ]
+        p {{ margin: 0 0 2mm }} {_list_rules()}</style><body><div style="height: {spacer}mm">
+        </div><div class="{within}"><p class="lead">Nos priorités :</p><ol>{listed}</ol>
+        <p>La suite.</p></div>""")
         lists = [page.count("li") for page in found]
         parts = [n for n in lists if n]
         lead = next(i for i, page in enumerate(found) if "lead" in page)
@@ -1279,6 +1322,19 @@ def test_a_list_keeps_its_lead_in_and_two_items_on_each_page_wherever_it_falls(
             assert min(parts) >= 2, (spacer, found)
     if items >= 4:
         assert cut, "the list was never cut: the sweep does not exercise the rule"
+
+
+def test_a_sommaire_of_one_article_sections_breaks_where_it_must() -> None:
+    """The sommaire's lists are not the text's: a section with one article (a list of one
+    item, which carried the text's `avoid` up to its section) could never be followed by
+    a page break, and a long A5 sommaire went whole to page 2, the cover 75 % empty."""
+    sections = "".join(
+        f"<li><a>Rubrique {k}</a><ol><li><a>Un article</a></li></ol></li>" for k in range(30)
+    )
+    found = _items_on_each_page(f"""<html lang="fr"><style>@page {{ size: A5; margin: 15mm }}
+    body {{ margin: 0; font: 9pt/1.45 sans-serif }} {_list_rules()}</style><body>
+    <div style="height: 60mm"></div><nav class="contents"><ol>{sections}</ol></nav>""")
+    assert found[0].count("li") >= 16, [page.count("li") for page in found]
 
 
 def test_an_element_after_a_space_does_not_break_its_line_early() -> None:

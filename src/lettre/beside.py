@@ -63,17 +63,47 @@ def install() -> None:
 
 def _laid_out_where_lowered(block: Any, original: Any) -> Any:
     """WeasyPrint's block_box_layout, which lays a block that its floats moved down (see the
-    module's doc) out again with the room it has there."""
+    module's doc) out again with the room it has there, when it broke or ends past the page's
+    foot: from the same place and margins as the first time (WeasyPrint moved the box down
+    by its collapsed margin, and added to the margins adjoining it), with what the first
+    layout placed taken back (as lettre.breaks does)."""
 
     def block_box_layout(
-        context: Any, box: Any, bottom_space: float, *args: Any, **kwargs: Any
+        context: Any,
+        box: Any,
+        bottom_space: float,
+        skip_stack: Any,
+        containing_block: Any,
+        page_is_empty: bool,
+        absolute_boxes: list[Any],
+        fixed_boxes: list[Any],
+        adjoining_margins: list[float] | None,
+        *rest: Any,
     ) -> Any:
-        result = original(context, box, bottom_space, *args, **kwargs)
-        lowered = getattr(result[0], "lettre_lowered", 0.0)
+        place, margins = (box.position_x, box.position_y), list(adjoining_margins or [])
+        fitted = context.__dict__.get("lettre_fitted")
+
+        def lay_out(room: float) -> Any:
+            return original(
+                context, box, room, skip_stack, containing_block, page_is_empty,
+                absolute_boxes, fixed_boxes, adjoining_margins, *rest,
+            )  # fmt: skip
+
+        result = lay_out(bottom_space)
+        laid = result[0]
+        lowered = getattr(laid, "lettre_lowered", 0.0)
         if not MENDED or lowered <= TOLERANCE:
             return result
-        absolute_boxes, fixed_boxes = args[3], args[4]  # (as block_box_layout takes them)
-        block.remove_placeholders(context, [result[0]], absolute_boxes, fixed_boxes)
-        return original(context, box, bottom_space + lowered, *args, **kwargs)
+        foot = laid.position_y + laid.margin_height() - laid.margin_bottom
+        if result[1] is None and not context.overflows_page(bottom_space, foot):
+            return result  # whole, and within the page where it was moved
+        block.remove_placeholders(context, [laid], absolute_boxes, fixed_boxes)
+        box.position_x, box.position_y = place
+        if adjoining_margins is not None:
+            adjoining_margins[:] = margins
+        context.__dict__.pop("lettre_fitted", None)
+        if fitted is not None:
+            context.lettre_fitted = fitted
+        return lay_out(bottom_space + lowered)
 
     return block_box_layout

@@ -293,11 +293,11 @@ def starts(context: Any) -> list[Any]:
 
 def _unfloat_broken(context: Any, root_box: Any) -> bool:
     """Whether a float went on past the page just made (a sommaire longer than the cover, an
-    À la une item at the cover's foot), now laid out in the flow instead, so that the page is
-    made again: WeasyPrint splits a float at a page's foot whatever its `break-inside`, and
-    lays text beside its continuation, on the next page, that then shows again on the page
-    after it (an article printed twice). In the flow, an À la une item keeps its width (its
-    photo's frame is a share of it) and goes whole to the next page; anything else takes the
+    À la une item taller than a page: its row, kept whole, could not be), now laid out in the
+    flow instead, so that the page is made again: WeasyPrint splits a float at a page's foot
+    whatever its `break-inside`, and lays text beside its continuation, on the next page,
+    that then shows again on the page after it (an article printed twice). In the flow, an À
+    la une item keeps its width (its photo's frame is a share of it); anything else takes the
     whole width of its container. (A side column never goes on: it is one atomic block, see
     `_Tree.unwrap_tall`.)"""
     broken = [item[0] for item in context.broken_out_of_flow.values() if item[0].is_floated()]
