@@ -80,15 +80,16 @@ def _laid_out_where_lowered(block: Any, original: Any) -> Any:
         adjoining_margins: list[float] | None,
         *rest: Any,
     ) -> Any:
-        place, margins = (box.position_x, box.position_y), list(adjoining_margins or [])
-        fitted = context.__dict__.get("lettre_fitted")
-
         def lay_out(room: float) -> Any:
             return original(
                 context, box, room, skip_stack, containing_block, page_is_empty,
                 absolute_boxes, fixed_boxes, adjoining_margins, *rest,
             )  # fmt: skip
 
+        if not (box.is_table_wrapper or box.establishes_formatting_context()):
+            return lay_out(bottom_space)  # (WeasyPrint moves no other block below floats)
+        place, margins = (box.position_x, box.position_y), list(adjoining_margins or [])
+        fitted = context.__dict__.get("lettre_fitted")
         result = lay_out(bottom_space)
         laid = result[0]
         lowered = getattr(laid, "lettre_lowered", 0.0)

@@ -525,14 +525,7 @@ class _Fitter:
                     # by itself: a frame for what follows too, the two judged together
                     chained = self._decision(made, tree, starts)
                 if chained is not None and chained[2] == trial.first:
-                    article, frame, first = chained
-                    self.tries[article] += 1
-                    before = self.framed.get(article)
-                    self.trial = _Trial(
-                        article, before, first, last, trial.badness, badness_with_holes, trial
-                    )
-                    self._give(tree, article, frame)
-                    return first
+                    return self._on_top(tree, chained, last, trial, badness_with_holes, trial)
                 self._take_back(tree, trial)
                 return trial.first
         if last >= 1:  # a brief's hole on the page before, closed if what follows fills it
@@ -565,9 +558,24 @@ class _Fitter:
         found = self._decision(made, tree, starts)
         if found is None or found[0] != trial.article or found[2] != trial.first:
             return None
-        article, frame, first = found
+        return self._on_top(tree, found, len(made) - 1, trial, badness)
+
+    def _on_top(
+        self,
+        tree: _Tree,
+        decision: Decision,
+        last: int,
+        trial: _Trial,
+        judge: Callable[[list[Any]], tuple[float, float]],
+        then: _Trial | None = None,
+    ) -> int:
+        """`decision`'s frame given on top of `trial`'s, which was judged no fuller (a frame
+        for what follows a brief's smaller photo, or the same photo asked for more), judged
+        by `judge` against the pages before `trial`: the page to lay out again from."""
+        article, frame, first = decision
         self.tries[article] += 1
-        self.trial = _Trial(article, trial.before, first, len(made) - 1, trial.badness, badness)
+        before = trial.before if article == trial.article else self.framed.get(article)
+        self.trial = _Trial(article, before, first, last, trial.badness, judge, then)
         self._give(tree, article, frame)
         return first
 
