@@ -238,9 +238,7 @@ def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
         image = Image.open(path)
         scale = image.height / printed.height
         top, bottom = round(TOP * scale), round(image.height - BOTTOM * scale)
-        # the main column: on a right-hand (odd) page from the 22-mm margin, on a left-hand
-        # page from the 16-mm one (print.css's @page :left)
-        left = round((22 if number % 2 else 16) * MM * scale)
+        left = round(_left_margin(number) * scale)  # where the main column starts
         columns = [(0, image.width), (left, left + round(_main(printed) * scale))]
         lowest = [
             max(
@@ -255,6 +253,12 @@ def _feet(printed: Printed, folder: Path) -> list[tuple[float, float]]:
         ]
         feet.append(((bottom - lowest[0]) / (bottom - top), (bottom - lowest[1]) / (bottom - top)))
     return feet
+
+
+def _left_margin(page: int) -> float:
+    """The text's left edge (pt): 22 mm on a right-hand (odd) page, 16 mm on a left-hand
+    one (print.css's @page :left)."""
+    return (22 if page % 2 else 16) * MM
 
 
 def _empty(printed: Printed, folder: Path) -> dict[int, str]:
@@ -800,9 +804,8 @@ def test_a_la_une_over_two_pages_keeps_two_items_a_row(
     assert len({t.page for t in titles}) > 1  # it runs over two pages
     rows = Counter((t.page, round(t.y)) for t in titles)
     assert [rows[key] for key in sorted(rows)] == [1, 2, 2, 2, 1], rows
-    # at the column's left edge or at its middle (from the page's margin: 22 mm on a
-    # right-hand page, 16 on a left-hand one)
-    columns = {round((t.x - (22 if t.page % 2 else 16) * MM) / 10) for t in titles[1:]}
+    # at the column's left edge or at its middle
+    columns = {round((t.x - _left_margin(t.page)) / 10) for t in titles[1:]}
     assert len(columns) == 2, [(t.page, round(t.x), t.text) for t in titles]
     column = printed.width - 38 * MM  # the text's width (margins of 16 and 22 mm)
     photos = [
@@ -832,7 +835,7 @@ def test_an_a_la_une_item_taller_than_a_page_is_printed_once_at_its_width(
     column = printed.width - 38 * MM
     assert max(line.right - line.x for line in lines) <= column / 2 + 1  # at its own width
     titles = _a_la_une_titles(printed)
-    middle = [t for t in titles if t.x - (22 if t.page % 2 else 16) * MM > column / 3]
+    middle = [t for t in titles if t.x - _left_margin(t.page) > column / 3]
     assert len(titles) == 8 and len(middle) >= 2, [(t.page, round(t.x)) for t in titles]
 
 

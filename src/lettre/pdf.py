@@ -118,7 +118,10 @@ def stylesheet(env: SandboxedEnvironment, colors: Colors, paper: str, *, marks: 
     """print.css rendered for a publication's colours and paper."""
     tokens = theme(colors).tokens()
     inset = {"width": INSET_MM, "gutter": INSET_GUTTER_MM}
-    context = {"theme": tokens, "paper": paper, "marks": marks, "inset": inset}
+    context = {
+        "theme": tokens, "paper": paper, "marks": marks, "inset": inset,
+        "side_photo": SIDE_PHOTO_MM,
+    }  # fmt: skip
     return render(env, "print.css", context)
 
 
@@ -180,7 +183,7 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
 
 SIDE_MM, SIDE_PHOTO_MM = 51.0, 64.0
 """The side column's width (print.css: A4's and letter's; A5's, INSET_MM, is narrower) and
-the tallest frame of a photo there."""
+the tallest frame of a photo there (print.css is given it)."""
 
 
 def side_frame(variant: Variant) -> str:
