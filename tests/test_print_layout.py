@@ -1091,6 +1091,41 @@ def test_a_cover_without_room_for_what_follows_is_justified_between_its_parts(
         assert 1 not in empty, (seed, empty[1])
 
 
+def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Issue 12: page 1 shows the lead story with its photo. On A5, below a sommaire of
+    twelve articles, the lead's banner (44 mm, the title and summary under it) had no room:
+    À la une went whole to page 2, the cover 28 % empty and page 2 29 %. The lead's photo
+    now goes beside its text there, uncut and half the column wide; where the banner fits
+    (three sections fewer), it keeps it."""
+    text = (DATA / "print/a5-cover-long-sommaire.yaml").read_text(encoding="utf-8")
+    long = build("mixed", tmp_path_factory, paper="A5", edit=lambda _: text, tag="lead")
+    assert _page_of(long, "À lire : Terre 1") == 1
+    assert 1 not in _empty(long, tmp_path)
+    (page, width, _height, cut_x, cut_y, _top), *_ = _photos(long)
+    assert page == 1 and cut_x < 0.005 and cut_y < 0.005, (page, cut_x, cut_y)
+    assert width == pytest.approx(0.5 * 110 * MM, abs=2 * MM), width / MM
+
+    sections = text.index("- title: Mer\n")
+    short = text[:sections]  # the Terre section alone: a sommaire of five lines
+    printed = build("mixed", tmp_path_factory, paper="A5", edit=lambda _: short, tag="lead1")
+    assert _page_of(printed, "À lire : Terre 1") == 1
+    (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(printed)
+    assert page == 1 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)  # a banner
+
+    # a sommaire too long for the lead beside its text too: on page 2, in its banner
+    more = "".join(
+        f"- title: Rubrique {s}\n  articles:\n"
+        + "".join(f"  - title: Brève {s}.{k}\n    summary: Une brève.\n" for k in range(5))
+        for s in range(3)
+    )
+    longer = build("mixed", tmp_path_factory, paper="A5", edit=lambda _: text + more, tag="lead2")
+    assert _page_of(longer, "À lire : Terre 1") == 2
+    (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(longer)
+    assert page == 2 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)
+
+
 def test_an_a5_side_column_with_nothing_to_show_takes_no_room(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

@@ -13,7 +13,9 @@ Two things WeasyPrint gets wrong are mended the same way, page by page: a float 
 on past its page (a sommaire longer than the cover), beside whose continuation WeasyPrint
 prints text twice, is laid out in the flow instead (`_unfloat_broken`); a side column
 taller than a page, one atomic block so that it never splits, which WeasyPrint cuts at the
-page's foot, is laid out in the main column instead (`_Tree.unwrap_tall`).
+page's foot, is laid out in the main column instead (`_Tree.unwrap_tall`). A cover with
+no room for the lead story's banner is laid out again with its photo beside its text
+(`_Fitter._cover`).
 
 Everything else is WeasyPrint's own: the pages whose page numbers changed are laid out
 again by its loop, which follows; margin boxes, string sets and bookmarks after it.
@@ -46,9 +48,11 @@ from lettre.laidout import INSET_GUTTER_MM, INSET_MM, PX_PER_MM
 
 log = logging.getLogger(__name__)
 
-MOVABLE = '.side [data-lettre="moved"] { display: block; }'
+MOVABLE = '.side [data-lettre="moved"], .headline [data-lettre="moved"] { display: block; }'
 """The stylesheet that gives print.html.j2's copy of a landscape photo in the side column a
-box, which lettre.paging takes out of the tree until a frame moves the photo there."""
+box, which lettre.paging takes out of the tree until a frame moves the photo there; and its
+copy of a landscape lead photo in a frame beside the lead's text, likewise until the cover
+has no room for the banner (`_Fitter._cover`)."""
 
 FEATHERED = True
 """Pages that no frame fills justified vertically (the tests turn it off to compare)."""
@@ -114,6 +118,9 @@ class _Tree:
         """An article's side column (its box, the box it is in, its one atomic block, the
         article's id), by that block's element."""
         self._aside: tuple[Any, Any] = (None, None)
+        self.lead: tuple[Any, Any, Any] | None = None
+        """The lead story's box, its photo's banner and print.html.j2's copy of the photo in
+        a frame beside the text (out of the tree until `shorter_lead`)."""
         self._walk(root, None, side=False)
 
     def _walk(self, box: Any, article: str | None, *, side: bool) -> None:
@@ -129,6 +136,11 @@ class _Tree:
             if tag == "aside" and "side" in classes and type(child).__name__ == "BlockBox":
                 self._aside = (child, box)  # (not its line, which has its element too)
             moved = element is not None and element.get("data-lettre") == "moved"
+            if moved and article is None and "lead" in laidout.classes(box):
+                box.children = [c for c in box.children if c is not child]
+                banner = next(c for c in box.children if laidout.tag(c) == "img")
+                self.lead = (box, banner, child)
+                continue
             if article and side and moved:  # out of the tree
                 # until a frame moves it (print.html.j2's copy: a template's own markup stays)
                 box.children = [c for c in box.children if c is not child]
@@ -171,6 +183,13 @@ class _Tree:
             image.style["width"] = Dimension(frame.width, "px")
         if frame.gutter is not None:
             photo.figure.style["margin_right"] = Dimension(frame.gutter, "px")
+
+    def shorter_lead(self, shorter: bool) -> None:
+        """The lead story's photo in its frame beside the text, or back in its banner."""
+        assert self.lead is not None
+        lead, banner, beside = self.lead
+        rest = [c for c in lead.children if c is not banner and c is not beside]
+        lead.children = [beside if shorter else banner, *rest]
 
     def takes(self, article: str, frame: Frame) -> bool:
         """Whether the photo of `article` can be given `frame`: a template without the side
@@ -393,6 +412,9 @@ class _Fitter:
         """How much more an article's opening needs than lettre.fitting measured: a frame
         that moved nothing is tried once more, asking SHORT more (see `_again`)."""
         self.remade = 0
+        self.lead: str | None = None
+        """The lead story's frame on the cover: None until the cover is made, "shorter"
+        while its photo is tried beside the text, "done" (see `_cover`)."""
 
     def paginate(self, context: Any, root_box: Any, html: Any) -> list[Any]:
         """WeasyPrint's make_all_pages, but for the pages laid out again after a frame."""
@@ -408,6 +430,8 @@ class _Fitter:
             del made[index:]
             made.append(page)
             back = index if _unfloat_broken(context, root_box) else None
+            if back is None and index == 0:
+                back = self._cover(page, tree)
             if back is None and (opened := tree.unwrap_tall(page)):  # from the page where
                 back = _first_page(made, opened)  # its article starts
             back = back if back is not None else self._after(made, tree, starts(context))
@@ -432,6 +456,25 @@ class _Fitter:
                     "fitting: %d frames, %d pages laid out again", len(self.framed), self.remade
                 )
                 return made
+
+    def _cover(self, page: Any, tree: _Tree) -> int | None:
+        """0 (the cover to lay out again) with the lead story's photo beside its text, when
+        its banner left the lead no room there (A5's cover below a long sommaire: the lead
+        went to page 2, and the cover stayed 30 to 50 % empty); with the banner back, when
+        that did not bring it either. None: the cover stands."""
+        if tree.lead is None or self.lead == "done":
+            return None
+        lead = tree.lead[0].element
+        here = any(getattr(box, "element", None) is lead for box in page.descendants())
+        if self.lead is None and not here:
+            self.lead = "shorter"
+            tree.shorter_lead(True)
+            return 0
+        self.lead = "done"
+        if here:
+            return None
+        tree.shorter_lead(False)
+        return 0
 
     def _feather(
         self,

@@ -149,10 +149,16 @@ class HeadlineFrame(NamedTuple):
     """The photo's inline style: "" for print.css's strip."""
     beside: bool
     """The lead story's photo is narrow enough for its text to go beside it."""
+    shorter: str = ""
+    """A lead story's landscape photo: the inline style of a frame LEAD_BESIDE of the column
+    wide, its text beside it, which lettre.paging gives it when the cover has no room for
+    the banner (A5's, below a long sommaire); "" for any other photo."""
 
 
 BESIDE = 0.6
 """A lead story's photo at most this share of the column wide has its text beside it."""
+LEAD_BESIDE = 0.5
+"""The share of the column a lead story's landscape photo takes beside its text, uncut."""
 
 
 def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame:
@@ -165,19 +171,23 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     full = width = box * share
     ratio = variant.width / max(1, variant.height)
     cut = BANNER if ratio >= WIDE else CUT  # of its height
+    shorter = ""
+    if lead and ratio >= WIDE:  # uncut, LEAD_BESIDE of the column wide
+        shorter = f"width: {100 * LEAD_BESIDE:.1f}%; height: {box * LEAD_BESIDE / ratio:.1f}mm;"
     if width / height > ratio / (1 - cut):  # its height cut too much
         height = min(tallest, width * (1 - cut) / ratio)
         width = min(width, height * ratio / (1 - cut))
     elif width / height < ratio * (1 - CUT):  # its width cut too much
         height = width / (ratio * (1 - CUT))
     else:
-        return HeadlineFrame("", beside=False)
+        return HeadlineFrame("", beside=False, shorter=shorter)
     narrower = f"width: {100 * width / box:.1f}%; " if width < full else ""
     # a lower thumbnail (a panorama) stands on the strip's foot, so that the titles of a row
     # of À la une line up whatever their photos' shapes
     lower = f" margin-top: {strip - height:.1f}mm;" if not lead and height < strip else ""
+    beside = lead and width <= BESIDE * box
     return HeadlineFrame(
-        f"{narrower}height: {height:.1f}mm;{lower}", lead and width <= BESIDE * box
+        f"{narrower}height: {height:.1f}mm;{lower}", beside, "" if beside else shorter
     )
 
 
