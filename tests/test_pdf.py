@@ -277,6 +277,41 @@ def test_weasyprint_reads_nothing_lettre_did_not_hand_it(loaded, hostile: str) -
         render_pdf(html, "", loaded, {})
 
 
+def test_print_css_shared_is_not_parsed_again_and_gives_the_same_bytes(
+    loaded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """lettre.pdf.share parses print.css once for the workers forked after it: a print
+    edition whose CSS is that text parses none, and is the same PDF; its fonts stay for the
+    next until `unshare` removes them."""
+    import weasyprint
+
+    from lettre import pdf
+    from lettre.build import print_sources
+
+    html, css, variants = print_sources(loaded, Repository(PROJECT), tmp_path, marks=False)
+    alone = render_pdf(html, css, loaded, pdf.resources(variants))
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    pdf.share(css, folder)
+    parsed = list[str]()
+    original = weasyprint.CSS
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(kwargs.get("string", ""))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", counted)
+    try:
+        shared = render_pdf(html, css, loaded, pdf.resources(variants))
+        again = render_pdf(html, css, loaded, pdf.resources(variants))
+        assert css not in parsed  # (lettre.paging's own small sheet is parsed each time)
+        assert shared == alone == again
+        assert any(path.is_file() for path in folder.rglob("*")), "its fonts are gone"
+    finally:
+        pdf.unshare()
+    assert not any(folder.iterdir()) and not pdf._SHARED
+
+
 BLOCK = 12
 """Pages are compared per square of BLOCK pixels at RESOLUTION: about one digit of body text."""
 RESOLUTION = 100

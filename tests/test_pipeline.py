@@ -123,7 +123,7 @@ def test_the_engines_are_warmed_when_several_issues_share_a_worker(
     """Warming costs about two workers' first layouts: done when more issues than twice the
     workers are built (a year), not for one issue (lettre build bulletins/DATE)."""
     root, warmed = year(newsletter), list[int]()
-    monkeypatch.setattr("lettre.pdf.warm", lambda: warmed.append(1))
+    monkeypatch.setattr("lettre.pdf.warm", lambda *_shared: warmed.append(1))
     one = root / "bulletins/2025-06-13"
     assert lettre("build", str(one), "--out", str(tmp_path / "a"), repo=root).exit_code == 0
     assert warmed == []
@@ -138,13 +138,40 @@ def test_a_warm_up_that_fails_is_only_a_saving_lost(
     still built, the same."""
     from lettre import pdf
 
-    def broken() -> None:
+    def broken(*_shared: object) -> None:
         raise RuntimeError("a warm-up that fails")
 
     root = year(newsletter)
     monkeypatch.setattr(pdf, "_warm", broken)
     result = lettre("build", "--jobs", "1", "--out", str(tmp_path / "a"), repo=root)
     assert result.exit_code == 0 and "3 built" in result.output, result.output
+
+
+def test_the_workers_find_print_css_parsed_for_them(
+    newsletter: Newsletter, lettre: Lettre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warmed build parses print.css once, its fonts loaded, in the process the workers
+    are forked from (lettre.pdf.share): the very text each worker renders, the print shop's
+    copy's too when asked, so that each finds it by that text. Its fonts' folder goes with
+    the build. (The same bytes: test_parallel_builds_give_the_same_bytes, whose --jobs 1
+    build shares it and --jobs 2 does not.)"""
+    from lettre import pdf
+    from lettre.build import print_sources
+    from lettre.load import load_issue, load_publication
+    from lettre.repo import Repository
+
+    root, shared = year(newsletter), list[list[str]]()
+    warm = pdf.warm
+    monkeypatch.setattr(pdf, "warm", lambda css, folder: shared.append(css) or warm(css, folder))
+    out = tmp_path / "out"
+    result = lettre("build", "--jobs", "1", "--print-marks", "--out", str(out), repo=root)
+    assert result.exit_code == 0, result.output
+    repo = Repository(root)
+    loaded = load_issue(repo, repo.bulletins / "2025-06-13", load_publication(repo).value).value
+    assert loaded
+    rendered = [print_sources(loaded, repo, tmp_path, marks=m)[1] for m in (False, True)]
+    assert shared == [rendered]
+    assert not list(out.glob(f"{SCRATCH}*")) and not pdf._SHARED
 
 
 def test_one_failing_issue_does_not_stop_the_others(newsletter: Newsletter, lettre: Lettre) -> None:

@@ -71,6 +71,7 @@ from lettre.workers import (
     keep_freed_memory,
     meanwhile,
     out_of_memory,
+    remove_stale_scratch,
     run_isolated,
 )
 from lettre.workers import Limits as Limits  # cli.py names it here
@@ -330,6 +331,7 @@ def build_all(
     with locked(out) as lock:
         mark(out)
         remove_stale_temporaries(out)
+        remove_stale_scratch(out)
         outcomes, todo, numbers = [], [], repo.numbers()
         stamps = {folder: _stamp(out / folder.name) for folder in folders}
         known = _Known(repo, out, [s for s in stamps.values() if isinstance(s, Stamp)])
@@ -359,24 +361,65 @@ def build_all(
             else:
                 todo.append(job if first is None else replace(job, first=first[0], told=first[1]))
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        if todo:
-            with _temporaries_in(out):
-                ahead = _work_ahead(known, todo, limits, lock, out)
-                try:
-                    warm_engines(ahead.folder if ahead else None)
-                    if len(todo) > 2 * workers:  # what each worker's first layout makes, once
-                        from lettre.pdf import warm
+        shared = _warm_up(known, todo, options, workers, (limits, lock, out)) if todo else None
+        try:
+            outcomes += run_isolated(
+                todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
+            )
+        finally:
+            if shared is not None:  # the fonts of print.css, parsed once for every worker
+                from lettre.pdf import unshare
 
-                        warm()
-                finally:
-                    if ahead:
-                        ahead.stop()
-                        _remove_temporaries(_temporaries_below(out / ".cache"))  # killed mid-write
-        outcomes += run_isolated(
-            todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
-        )
+                unshare()
+                shutil.rmtree(shared, ignore_errors=True)
         known.save_notes()
     return sorted(outcomes, key=lambda o: o.folder.name)
+
+
+def _warm_up(
+    known: _Known,
+    todo: list[Job],
+    options: Options,
+    workers: int,
+    build: tuple[Limits, int, Path],
+) -> Path | None:
+    """The engines imported (and the photos made meanwhile, see `_work_ahead`) in this
+    process, which the workers are forked from; with more issues than twice the workers,
+    what each worker's first layout makes made once here, print.css parsed once for all
+    (lettre.pdf.warm): the folder of its fonts, which the caller removes after the
+    workers, then `lettre.pdf.unshare`; None without."""
+    limits, lock, out = build
+    shared = None
+    with _temporaries_in(out):
+        ahead = _work_ahead(known, todo, limits, lock, out)
+        try:
+            warm_engines(ahead.folder if ahead else None)
+            if len(todo) > 2 * workers:
+                from lettre.pdf import warm
+
+                shared = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))  # outlives TMPDIR's
+                warm(_print_css(known, options), shared)
+        finally:
+            if ahead:
+                ahead.stop()
+                _remove_temporaries(_temporaries_below(out / ".cache"))  # killed mid-write
+    return shared
+
+
+def _print_css(known: _Known, options: Options) -> list[str]:
+    """print.css as each worker will render it for this build's print editions (the
+    archival copy's, and the print shop's when asked): what `pdf.share` parses once; none
+    when publication.yaml does not load (the workers say why)."""
+    from lettre import pdf
+    from lettre.templates import environment
+
+    try:
+        publication = known.value()
+    except LettreError:
+        return []
+    env = environment(known.repo.root / "templates", publication.language, html=False)
+    marks = (False, True) if options.print_marks else (False,)
+    return [pdf.stylesheet(env, publication.colors, publication.paper, marks=m) for m in marks]
 
 
 def warm_engines(ahead: Path | None = None) -> None:

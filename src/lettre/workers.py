@@ -118,7 +118,6 @@ def run_isolated(
     as each job ends. `lock` is the descriptor of out's lock, which every worker keeps.
     Called from the single thread that holds the lock; returns once every worker is dead.
     """
-    remove_stale_scratch(out)
     if not todo:
         return []
     from multiprocessing.connection import wait
