@@ -307,6 +307,12 @@ def test_print_css_shared_is_not_parsed_again_and_gives_the_same_bytes(
         assert css not in parsed  # (lettre.paging's own small sheet is parsed each time)
         assert shared == alone == again
         assert any(path.is_file() for path in folder.rglob("*")), "its fonts are gone"
+        # an HTML that declares fonts of its own (an override's) is laid out with its own
+        font = '<style>@font-face { font-family: "X"; src: url("lettre:font/Inter-SemiBold.otf") }'
+        assert "</head>" in html
+        own = render_pdf(html.replace("</head>", f"{font}</style></head>", 1), css, loaded,
+                         pdf.resources(variants))  # fmt: skip
+        assert own and parsed.count(css) == 1
     finally:
         pdf.unshare()
     assert not any(folder.iterdir()) and not pdf._SHARED

@@ -1106,6 +1106,9 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     (page, width, _height, cut_x, cut_y, _top), *_ = _photos(long)
     assert page == 1 and cut_x < 0.005 and cut_y < 0.005, (page, cut_x, cut_y)
     assert width == pytest.approx(0.5 * 110 * MM, abs=2 * MM), width / MM
+    issue = _issue(long)  # each photo printed once: the banner or its copy, never both
+    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
+    assert len(_photos(long)) == len(shown)
 
     sections = text.index("- title: Mer\n")
     short = text[:sections]  # the Terre section alone: a sommaire of five lines
@@ -1113,6 +1116,9 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     assert _page_of(printed, "À lire : Terre 1") == 1
     (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(printed)
     assert page == 1 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)  # a banner
+    issue = _issue(printed)
+    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
+    assert len(_photos(printed)) == len(shown)
 
     # a sommaire too long for the lead beside its text too: on page 2, in its banner
     more = "".join(
@@ -1124,6 +1130,23 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     assert _page_of(longer, "À lire : Terre 1") == 2
     (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(longer)
     assert page == 2 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)
+    issue = _issue(longer)
+    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
+    assert len(_photos(longer)) == len(shown)
+
+
+def test_only_an_a5_lead_story_has_a_frame_beside_its_text_in_reserve() -> None:
+    """A4's and letter's sommaire floats beside À la une: the lead's banner always fits
+    there (a sommaire longer than the cover takes it to page 2 whatever its frame), so only
+    A5's landscape lead gets the copy that lettre.paging shows when the banner does not."""
+    from lettre.images import Variant
+    from lettre.pdf import headline_frame
+
+    landscape = Variant(name="x.jpg", data=b"", width=2400, height=1600)
+    assert headline_frame(landscape, lead=True, paper="A5").shorter
+    for paper in ("A4", "letter"):
+        assert headline_frame(landscape, lead=True, paper=paper).shorter == ""
+    assert headline_frame(landscape, lead=False, paper="A5").shorter == ""
 
 
 def test_an_a5_side_column_with_nothing_to_show_takes_no_room(

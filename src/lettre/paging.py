@@ -138,8 +138,9 @@ class _Tree:
             moved = element is not None and element.get("data-lettre") == "moved"
             if moved and article is None and "lead" in laidout.classes(box):
                 box.children = [c for c in box.children if c is not child]
-                banner = next(c for c in box.children if laidout.tag(c) == "img")
-                self.lead = (box, banner, child)
+                # (a banner laid out inline, by an override's print.css: no swap)
+                banner = next((c for c in box.children if laidout.tag(c) == "img"), None)
+                self.lead = (box, banner, child) if banner is not None else None
                 continue
             if article and side and moved:  # out of the tree
                 # until a frame moves it (print.html.j2's copy: a template's own markup stays)

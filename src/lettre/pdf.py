@@ -151,9 +151,9 @@ class HeadlineFrame(NamedTuple):
     beside: bool
     """The lead story's photo is narrow enough for its text to go beside it."""
     shorter: str = ""
-    """A lead story's landscape photo: the inline style of a frame LEAD_BESIDE of the column
-    wide, its text beside it, which lettre.paging gives it when the cover has no room for
-    the banner (A5's, below a long sommaire); "" for any other photo."""
+    """An A5 lead story's landscape photo: the inline style of a frame LEAD_BESIDE of the
+    column wide, its text beside it, which lettre.paging gives it when the cover has no room
+    for the banner below a long sommaire; "" for any other photo."""
 
 
 BESIDE = 0.6
@@ -173,7 +173,8 @@ def headline_frame(variant: Variant, *, lead: bool, paper: str) -> HeadlineFrame
     ratio = variant.width / max(1, variant.height)
     cut = BANNER if ratio >= WIDE else CUT  # of its height
     shorter = ""
-    if lead and ratio >= WIDE:  # uncut, LEAD_BESIDE of the column wide
+    if lead and ratio >= WIDE and paper == "A5":  # uncut, LEAD_BESIDE of the column wide
+        # (A4's and letter's sommaire floats beside À la une: the lead's banner always fits)
         shorter = f"width: {100 * LEAD_BESIDE:.1f}%; height: {box * LEAD_BESIDE / ratio:.1f}mm;"
     if width / height > ratio / (1 - cut):  # its height cut too much
         height = min(tallest, width * (1 - cut) / ratio)
@@ -272,7 +273,9 @@ def render_pdf(
         for name, path in sources.items()
     }
     fetcher = _fetcher({**allowed, **attached})
-    shared = _SHARED.get(css)
+    # (not when the HTML declares fonts of its own, an override's: WeasyPrint would write
+    # them into the shared folder, and the next worker, finding them there, not load them)
+    shared = _SHARED.get(css) if "@font-face" not in html else None
     fonts = shared[0] if shared else FontConfiguration()  # without it, no @font-face rule
     stamp = moment(loaded).astimezone(UTC)
     identifier = hashlib.sha256(html.encode() + css.encode()).hexdigest()[:32].encode()

@@ -395,10 +395,17 @@ def _warm_up(
         try:
             warm_engines(ahead.folder if ahead else None)
             if len(todo) > 2 * workers:
-                from lettre.pdf import warm
+                from lettre.pdf import unshare, warm
 
-                shared = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))  # outlives TMPDIR's
-                warm(_print_css(known, options), shared)
+                css = _print_css(known, options)
+                shared = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out)) if css else None
+                try:
+                    warm(css, shared)  # (the folder outlives TMPDIR's)
+                except BaseException:  # Ctrl-C: nothing shared left behind
+                    unshare()
+                    if shared is not None:
+                        shutil.rmtree(shared, ignore_errors=True)
+                    raise
         finally:
             if ahead:
                 ahead.stop()
@@ -409,17 +416,17 @@ def _warm_up(
 def _print_css(known: _Known, options: Options) -> list[str]:
     """print.css as each worker will render it for this build's print editions (the
     archival copy's, and the print shop's when asked): what `pdf.share` parses once; none
-    when publication.yaml does not load (the workers say why)."""
+    when publication.yaml or print.css cannot be made (the workers say why)."""
     from lettre import pdf
     from lettre.templates import environment
 
+    marks = (False, True) if options.print_marks else (False,)
     try:
         publication = known.value()
-    except LettreError:
+        env = environment(known.repo.root / "templates", publication.language, html=False)
+        return [pdf.stylesheet(env, publication.colors, publication.paper, marks=m) for m in marks]
+    except Exception:  # (an override's print.css that fails: each issue says so, alone)
         return []
-    env = environment(known.repo.root / "templates", publication.language, html=False)
-    marks = (False, True) if options.print_marks else (False,)
-    return [pdf.stylesheet(env, publication.colors, publication.paper, marks=m) for m in marks]
 
 
 def warm_engines(ahead: Path | None = None) -> None:
