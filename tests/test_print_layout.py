@@ -327,6 +327,25 @@ def test_issues_drawn_at_random_have_full_pages(
     assert not empty, empty
 
 
+UNDER_TITLE = (105, 109)
+"""Drawn issues (RANDOM + these; not among the ten above, nor the 75 lettre.fitting was
+first measured on) whose section's first article, with a landscape photo, was pushed to the
+next page: the room for the photo moved into the side column was measured from the
+article's opening, not from its section's title above it, so the frame tried was 13 to 18
+mm too tall, moved nothing, and the page before stayed 23 to 24 % empty."""
+
+
+def test_a_photo_moved_beside_the_text_under_its_sections_title_brings_it_back(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    for seed in UNDER_TITLE:
+        printed = build(f"mixed{RANDOM + seed}", tmp_path_factory, tag="under-title")
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        assert not _empty(printed, folder), (seed, _empty(printed, folder))
+        _photos_framed_sensibly(printed)
+
+
 BRIEFS = (19, 49)
 """Drawn issues (RANDOM + these) with a brief (a title and a chapô, no body) beside a portrait
 near a page's foot: the main column stayed empty beside the photo for a third of the page,

@@ -553,26 +553,28 @@ def _pushed(before: Any, page: Any, short: dict[str, float]) -> Opening | None:
         # below a photo of the side column taller than its text
         article = laidout.article_box(page, ident)
         bottom = max(bottom, photo + article.padding_bottom + article.border_bottom_width)
-    height = bottom - box.position_y + laidout.margin_top(box)
+    top = box.position_y - laidout.margin_top(box)  # (its section's title's, above it)
+    height = bottom - top
     needed = height - space
     if needed <= -SLACK:
         return None  # it would fit: something else pushed it (a widow, a caption)
     needed = max(0.0, float(needed)) + SLACK
-    room = _side_room(page, ident, text, height - needed)
+    room = _side_room(page, ident, text, top, height - needed)
     return Opening(
         ident, needed, image, shape, room, *laidout.columns(laidout.opening_box(page, ident))
     )
 
 
-def _side_room(page: Any, ident: str, text: float, room: float) -> float:
-    """How tall a landscape photo may be once moved into the side column (see Opening)."""
+def _side_room(page: Any, ident: str, text: float, top: float, room: float) -> float:
+    """How tall a landscape photo may be once moved into the side column (see Opening), for
+    what must fit `room` from `top` (the opening's, or its section's title's above it)."""
     opening = laidout.opening_box(page, ident)
     figure = next((b for b in opening.descendants() if laidout.tag(b) == "figure"), None)
     if figure is None or "wide" not in (figure.element.get("class") or ""):
         return 0.0
     caption = next((b for b in figure.descendants() if laidout.tag(b) == "figcaption"), None)
     side = laidout.side_column(opening)
-    above = figure.position_y - opening.position_y + laidout.margin_top(opening)
+    above = figure.position_y - top
     text_after = text + LINES_AFTER - laidout.bottom(figure)
     if above + text_after > room:
         return 0.0
