@@ -443,11 +443,15 @@ def _in_a_la_une(printed: Printed, page: int, top: float) -> bool:
     return (page, top) < start
 
 
+def _shown(printed: Printed) -> int:
+    """How many photos the issue shows: its À la une items' and articles' that have one."""
+    issue = _issue(printed)
+    return len([h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image])
+
+
 def _photos_framed_sensibly(printed: Printed) -> None:
     photos = _photos(printed)
-    issue = _issue(printed)
-    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
-    assert len(photos) >= len(shown)
+    assert len(photos) >= _shown(printed)
     for page, width, height, cut_x, cut_y, top in photos:
         where = f"page {page}: a photo shown {width / MM:.0f} × {height / MM:.0f} mm"
         # À la une's strips: a banner cut from a landscape photo, thumbnails
@@ -1125,9 +1129,8 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     (page, width, _height, cut_x, cut_y, _top), *_ = _photos(long)
     assert page == 1 and cut_x < 0.005 and cut_y < 0.005, (page, cut_x, cut_y)
     assert width == pytest.approx(0.5 * 110 * MM, abs=2 * MM), width / MM
-    issue = _issue(long)  # each photo printed once: the banner or its copy, never both
-    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
-    assert len(_photos(long)) == len(shown)
+    # each photo printed once: the banner or its copy, never both
+    assert len(_photos(long)) == _shown(long)
 
     sections = text.index("- title: Mer\n")
     short = text[:sections]  # the Terre section alone: a sommaire of five lines
@@ -1135,9 +1138,7 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     assert _page_of(printed, "À lire : Terre 1") == 1
     (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(printed)
     assert page == 1 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)  # a banner
-    issue = _issue(printed)
-    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
-    assert len(_photos(printed)) == len(shown)
+    assert len(_photos(printed)) == _shown(printed)
 
     # a sommaire too long for the lead beside its text too: on page 2, in its banner
     more = "".join(
@@ -1149,9 +1150,7 @@ def test_an_a5_cover_below_a_long_sommaire_shows_its_lead_story_beside_its_text(
     assert _page_of(longer, "À lire : Terre 1") == 2
     (page, width, _height, _cut_x, cut_y, _top), *_ = _photos(longer)
     assert page == 2 and width > 90 * MM and cut_y > 0.2, (page, width / MM, cut_y)
-    issue = _issue(longer)
-    shown = [h for h in issue.headlines if h.image] + [a for a in issue.articles() if a.image]
-    assert len(_photos(longer)) == len(shown)
+    assert len(_photos(longer)) == _shown(longer)
 
 
 def test_only_an_a5_lead_story_has_a_frame_beside_its_text_in_reserve() -> None:

@@ -367,11 +367,8 @@ def build_all(
                 todo, run, _lost, done, workers=workers, limits=limits, lock=lock, out=out
             )
         finally:
-            if shared is not None:  # the fonts of print.css, parsed once for every worker
-                from lettre.pdf import unshare
-
-                unshare()
-                shutil.rmtree(shared, ignore_errors=True)
+            if shared is not None:
+                _unshare(shared)
         known.save_notes()
     return sorted(outcomes, key=lambda o: o.folder.name)
 
@@ -395,22 +392,30 @@ def _warm_up(
         try:
             warm_engines(ahead.folder if ahead else None)
             if len(todo) > 2 * workers:
-                from lettre.pdf import unshare, warm
+                from lettre.pdf import warm
 
                 css = _print_css(known, options)
                 shared = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out)) if css else None
                 try:
                     warm(css, shared)  # (the folder outlives TMPDIR's)
                 except BaseException:  # Ctrl-C: nothing shared left behind
-                    unshare()
                     if shared is not None:
-                        shutil.rmtree(shared, ignore_errors=True)
+                        _unshare(shared)
                     raise
         finally:
             if ahead:
                 ahead.stop()
                 _remove_temporaries(_temporaries_below(out / ".cache"))  # killed mid-write
     return shared
+
+
+def _unshare(folder: Path) -> None:
+    """The print.css that lettre.pdf.share parsed for the workers dropped, and its fonts'
+    `folder` removed."""
+    from lettre.pdf import unshare
+
+    unshare()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _print_css(known: _Known, options: Options) -> list[str]:
