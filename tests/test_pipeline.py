@@ -61,6 +61,36 @@ def test_an_unchanged_issue_is_not_built_again(newsletter: Newsletter, lettre: L
     assert lettre("build", repo=root).stdout.endswith("1 built, 2 unchanged, 0 failed.\n")
 
 
+def test_issues_are_numbered_once_for_the_whole_build(
+    newsletter: Newsletter, lettre: Lettre, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The build reads every issue's number once and gives them to its workers (and to the
+    work done ahead): a worker that read them again would read every issue.yaml for each
+    issue built, quadratic in the archive. The numbers are still each issue's: its
+    errors about a number twice still name the other issue."""
+    from lettre.repo import Repository
+
+    root = year(newsletter)
+    issue = root / "bulletins/2025-06-06/issue.yaml"
+    issue.write_text(issue.read_text().replace("date:", "number: 1\ndate:", 1))
+    calls = tmp_path / "calls"
+    reading = Repository.numbers
+
+    def numbers(self: Repository) -> dict[str, int]:
+        with calls.open("a") as told:  # from whichever process reads them
+            told.write(f"{os.getpid()}\n")
+        return reading(self)
+
+    monkeypatch.setattr(Repository, "numbers", numbers)
+    result = lettre("build", repo=root)
+    assert calls.read_text().splitlines() == [str(os.getpid())]  # the build's, and only once
+    told = result.stdout + result.stderr
+    assert "1 built, 0 unchanged, 2 failed." in told
+    for issue, other in (("2025-05-30", "2025-06-06"), ("2025-06-06", "2025-05-30")):
+        where = f"bulletins/{issue}/issue.yaml:1:"
+        assert f"n° 1 is also the number of bulletins/{other}" in told.split(where)[1], told
+
+
 def test_a_no_op_rebuild_does_not_import_weasyprint(newsletter: Newsletter, lettre: Lettre) -> None:
     root = year(newsletter)
     assert lettre("build", repo=root).exit_code == 0
