@@ -393,7 +393,7 @@ def measure(args: argparse.Namespace, keep: Path) -> tuple[dict[str, object], li
             raw_cold.append(timed([sys.executable, "-c", RAW.format(src=src, dump=str(dump))]))
             one = root / f"one{r}"
             cold.append(timed([*LETTRE, *repo, "build", str(typical), "--out", str(one)]))
-        warm = json.loads(output([sys.executable, "-c", WARM.format(src=src, dump=str(dump), runs=args.runs)]))  # fmt: skip
+        warm = json.loads(output([sys.executable, "-c", WARM.format(src=src, dump=str(dump), runs=args.pairs)]))  # fmt: skip
         warm_email, warm_print = (statistics.median(warm[k]) for k in ("email", "print"))
         engines_warm = warm_email + warm_print
         engines_cold = statistics.median(raw_cold)
