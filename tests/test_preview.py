@@ -86,6 +86,38 @@ def test_a_save_tells_the_email_then_the_pdf(served: Any) -> None:
     assert "Toute neuve" in html and next(state.files.glob("*.pdf")).stat().st_size > 0
 
 
+def test_a_save_made_while_the_first_build_runs_is_built_after_it(
+    newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are watched before the preview's first build starts: a save made while it
+    runs (here from inside it, once its email is written) is built once it ends, not lost
+    until the next save."""
+    from lettre import pipeline
+
+    root = newsletter()
+    issue = root / ISSUE
+    building, saved = pipeline.build_all, threading.Event()
+
+    def build_all(*args: Any, **kwargs: Any) -> Any:
+        outcomes = building(*args, **kwargs)
+        if not saved.is_set():  # the first build, ending: the author saves meanwhile
+            issue.write_text(issue.read_text().replace("title: Une nouvelle", "title: Sauvée"))
+            saved.set()
+        return outcomes
+
+    monkeypatch.setattr(preview, "build_all", build_all)
+    server, stop = preview.serve(Repository(root), root / "bulletins/2025-06-13", 0, print)
+    state = server.state
+    try:
+        with state.changed:  # the save's build: its email, then its PDF (a minute at most)
+            assert state.changed.wait_for(lambda: state.generation >= 4, timeout=60)
+        assert "Sauvée" in next(state.files.glob("*.txt")).read_text()
+    finally:
+        stop.set()
+        server.server_close()
+        preview.clean(server)
+
+
 def test_a_save_is_built_by_one_worker_the_email_told_first(
     served: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

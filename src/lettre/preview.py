@@ -182,13 +182,30 @@ def watched(repo: Repository, folder: Path) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def watch(state: State, stop: threading.Event, say: Callable[[str], None]) -> None:
+def watch(
+    state: State, stop: threading.Event, say: Callable[[str], None], ready: threading.Event
+) -> None:
+    """Build again on each save, until `stop`; `ready` is set once the files are watched
+    (or the watching ended: nothing to wait for then)."""
     from watchfiles import watch as changes
 
-    for _changes in changes(
-        *watched(state.repo, state.folder), stop_event=stop, debounce=DEBOUNCE_MS, step=50
-    ):
-        state.rebuild(say)
+    try:
+        for found in changes(
+            *watched(state.repo, state.folder), stop_event=stop, debounce=DEBOUNCE_MS, step=50,
+            rust_timeout=READY_MS, yield_on_timeout=True,
+        ):  # fmt: skip
+            ready.set()  # (an empty set, each READY_MS without a save: the watcher is up)
+            if found:
+                state.rebuild(say)
+    finally:
+        ready.set()
+
+
+READY_MS = 50
+"""How soon the watcher tells it is watching, then how often it wakes up without a save."""
+WATCHER_START_SECONDS = 10
+"""How long the first build waits for the watcher (it starts in milliseconds; should it
+not, the preview builds and serves all the same, and says nothing of saves)."""
 
 
 ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -437,8 +454,13 @@ def serve(
                 )
             ) from None
         server.state, server.previous, server.cleanup = state, previous, cleanup
+        # the files watched before the first build: a save while it runs is built after it
+        ready = threading.Event()
+        threading.Thread(target=watch, args=(state, stop, say, ready), daemon=True).start()
+        ready.wait(WATCHER_START_SECONDS)
         state.rebuild(say)
     except BaseException:
+        stop.set()  # the watcher with the rest
         _restore(previous)
         atexit.unregister(cleanup)
         cleanup()
@@ -448,7 +470,6 @@ def serve(
     if bound == 80:  # browsers leave the default port out of Host
         hosts |= {"127.0.0.1", "localhost"}
     threading.Thread(target=_warm, args=(state,), daemon=True).start()
-    threading.Thread(target=watch, args=(state, stop, say), daemon=True).start()
     return server, stop
 
 
