@@ -266,8 +266,8 @@ class Job:
     """The issue's number, part of what decides its output."""
     numbers: dict[str, int] | None = None
     """Every issue's number (Repository.numbers), read once by the build for all its
-    workers: each used to read every issue.yaml again, 16 ms an issue at 52 issues, ten
-    times as much at 520 (a decade rebuilt: quadratic)."""
+    workers: each used to read every issue.yaml again, 11 to 16 ms an issue at 52 issues, 50
+    ms in the benchmark's ten-year archive of 520 (a decade rebuilt: quadratic)."""
     first: Options | None = None
     """Editions made and written before the others (the preview's email), their outcome
     told on the file descriptor `told` as soon as they are written, in the same worker."""
