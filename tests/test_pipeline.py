@@ -91,6 +91,29 @@ def test_issues_are_numbered_once_for_the_whole_build(
         assert f"n° 1 is also the number of bulletins/{other}" in told.split(where)[1], told
 
 
+def test_the_work_done_ahead_numbers_no_issue_again(
+    newsletter: Newsletter, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The photos made ahead (while a cold build imports the engines) load each issue with
+    the build's numbers too: the build above imports WeasyPrint in this process, where the
+    work ahead is then skipped, so it is called here directly."""
+    from lettre import images
+    from lettre.options import Options
+    from lettre.repo import Repository
+
+    root, out = year(newsletter), tmp_path / "out"
+    numbers = Repository(root).numbers()
+    read: list[int] = []
+    monkeypatch.setattr(Repository, "numbers", lambda self: read.append(1) or numbers)
+    jobs = [
+        pipeline.Job(root, root / "bulletins" / day, out, Options(), "", {}, None, numbers=numbers)
+        for day in DAYS
+    ]
+    pipeline._make_images(jobs, None)
+    assert read == []
+    assert list(images.variant_cache(out).iterdir())  # their photo made (the same in each)
+
+
 def test_a_no_op_rebuild_does_not_import_weasyprint(newsletter: Newsletter, lettre: Lettre) -> None:
     root = year(newsletter)
     assert lettre("build", repo=root).exit_code == 0

@@ -460,10 +460,11 @@ def serve(
         ready.wait(WATCHER_START_SECONDS)
         state.rebuild(say)
     except BaseException:
-        stop.set()  # the watcher with the rest
+        stop.set()  # the watcher with the rest; a save's build it started, ended first
         _restore(previous)
         atexit.unregister(cleanup)
-        cleanup()
+        with state.building:
+            cleanup()
         raise
     bound = server.server_address[1]
     hosts |= {f"127.0.0.1:{bound}", f"localhost:{bound}"}
