@@ -121,7 +121,7 @@ def inspect_all(
     Those not checked before are decoded in one child, one after the other, each within its
     own limits (see `each_within_time`): a fork for an issue's photos, not one for each."""
     folder = _CHECK_CACHE.get()
-    keys = [_sha256(_CHECK_VERSION + _sha256(data).encode()) for data in datas]
+    keys = [_check_key(data) for data in datas]
     found: list[tuple[str, int, int] | ImageProblem | None] = [None] * len(datas)
     decoded: list[int] = []
     for n, (data, key) in enumerate(zip(datas, keys, strict=True)):
@@ -170,6 +170,13 @@ _CHECK_VERSION = (
 ).encode()
 """Part of a check's key: a change of the rules makes every image checked again."""
 _CHECK_CACHE: ContextVar[Path | None] = ContextVar("image_check_cache", default=None)
+
+
+def _check_key(data: bytes) -> str:
+    """The check cache's key of an image's bytes (under the rules of this lettre)."""
+    return _sha256(_CHECK_VERSION + _sha256(data).encode())
+
+
 _CHECKED: set[str] = set()
 """The keys of the contents this process checked: `variant` decodes only those."""
 _RECORDED = ("format", "width", "height")
@@ -297,6 +304,12 @@ def _answer_in_child(write: int, work: Callable[[], str], seconds: float) -> Non
     for cache, data, made in _MADE if answer.startswith('["ok"') else []:
         _cache_made(cache, data, made)
     _MADE.clear()
+    # and its check recorded, as the parent records it once every photo's answer is in: a
+    # decoding stopped before the last (the work done ahead, stopped once the engines are
+    # imported) leaves the worker the photos it had not reached, not all of them again
+    for folder, key, values in _PASSED if answer.startswith('["ok"') else []:
+        image_cache.write_check(folder, key, dict(zip(_RECORDED, values, strict=True)))
+    _PASSED.clear()
 
 
 def limit_processor_time(pixels: int) -> None:
@@ -341,15 +354,21 @@ def _decode(data: bytes, wanted: str) -> str:
     # photo must still be refused here (in a child, so the parent keeps its setting).
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
-        return json.dumps(["ok", *_decoded_size(data, wanted)])
+        found = _decoded_size(data, wanted)
     except ImageProblem as problem:
         _MADE.clear()  # nothing of a refused photo is cached
         return json.dumps(["failed", str(problem)])
+    if (folder := _CHECK_CACHE.get()) is not None:
+        _PASSED.append((folder, _check_key(data), found))
+    return json.dumps(["ok", *found])
 
 
 _MADE: list[tuple[Path, bytes, dict[str, image_pixels.Made]]] = []
 """In the decoding child: the variants made while the work checked its photo, cached by
 `_answer_in_child` once the photo's answer is with the parent (see made_when_checked)."""
+_PASSED: list[tuple[Path, str, tuple[str, int, int]]] = []
+"""In the decoding child: the check cache, key and result of the photo it passed, recorded by
+`_answer_in_child` once its answer is with the parent (see `inspect_all`)."""
 
 
 @contextlib.contextmanager

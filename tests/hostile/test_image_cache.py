@@ -285,3 +285,45 @@ def test_a_decoding_that_spins_is_stopped_by_the_processor_time_its_size_explain
     (tmp_path / "a.jpg").write_bytes(progressive_jpeg(0))
     with pytest.raises(images.ImageProblem, match="more processor time than its size explains"):
         inspect(tmp_path / "a.jpg")
+
+
+def test_a_decoding_stopped_midway_keeps_the_checks_of_the_photos_it_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each photo's check is recorded as soon as its decoding child has passed it, not once
+    the whole issue's are: the work done ahead, stopped (killed) when the engines are
+    imported, leaves the worker only the photos it had not reached (the example issue:
+    all six photos decoded again, 0.3 s of a cold build). Here the second photo's decoding
+    never ends, and its process is killed once the first's record is there."""
+    import signal
+    import time
+
+    first, second = (progressive_jpeg(n) for n in (1, 2))
+    decoding = images._decode
+
+    def stuck_on_the_second(data: bytes, wanted: str) -> str:
+        while data == second:  # in the decoding child: until it is killed with its parent
+            time.sleep(1)
+        return decoding(data, wanted)
+
+    monkeypatch.setattr(images, "_decode", stuck_on_the_second)
+    folder = tmp_path / "checks"
+    pid = os.fork()
+    if pid == 0:  # the work done ahead
+        try:
+            with checks_cached_in(folder):
+                images.inspect_all([first, second])
+        finally:
+            os._exit(0)
+    try:
+        recorded = folder / f"{images._check_key(first)}.json"
+        deadline = time.monotonic() + 120
+        while not recorded.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert recorded.exists()
+    with checks_cached_in(folder):  # the worker's check: the first is recalled, not decoded
+        assert images._recalled(folder, images._check_key(first)) is not None
+    assert not (folder / f"{images._check_key(second)}.json").exists()
