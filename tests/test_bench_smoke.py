@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 KEYS = {
     "raw_cold", "raw_warm", "raw_warm_print", "cold_start", "cold_issue", "worker_rss", "year",
     "noop", "check", "preview_email", "preview_pdf", "plain_layout", "measure_layout",
-    "print_layout",
+    "print_layout", "raw_cold_example", "cold_example",
 }  # fmt: skip
 
 
