@@ -101,6 +101,13 @@ def write_check(folder: Path, key: str, found: dict[str, object]) -> None:
         log.debug("image check not recorded in %s: %s", folder, error)
 
 
+def forget_check(folder: Path, key: str) -> None:
+    """Remove a check's record (a photo refused: its decoding child may have recorded it
+    passed just as the build gave up waiting for its answer)."""
+    with contextlib.suppress(OSError):
+        (folder / f"{key}.json").unlink(missing_ok=True)
+
+
 def usable(folder: Path) -> bool:
     """Whether `folder` (the check cache) may be read: no link on the way from its parent
     (it would lead lettre to read and write elsewhere), and, when it exists, a folder that

@@ -142,6 +142,8 @@ def inspect_all(
             kind, *values = json.loads(answer)
             if kind != "ok":
                 found[n] = ImageProblem(values[0])
+                if folder is not None:  # its child, dead now, may have passed it as this
+                    image_cache.forget_check(folder, keys[n])  # build gave up waiting
                 continue
             if len(_CHECKED) > 100_000:  # a preview open for months
                 _CHECKED.clear()

@@ -317,7 +317,9 @@ def test_a_decoding_stopped_midway_keeps_the_checks_of_the_photos_it_passed(
             os._exit(0)
     try:
         recorded = folder / f"{images._check_key(first)}.json"
-        deadline = time.monotonic() + 120
+        # well before the stuck photo's DECODE_SECONDS, after which the build would refuse it
+        # and record the first one itself
+        deadline = time.monotonic() + images.DECODE_SECONDS / 3
         while not recorded.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
@@ -327,3 +329,23 @@ def test_a_decoding_stopped_midway_keeps_the_checks_of_the_photos_it_passed(
     with checks_cached_in(folder):  # the worker's check: the first is recalled, not decoded
         assert images._recalled(folder, images._check_key(first)) is not None
     assert not (folder / f"{images._check_key(second)}.json").exists()
+
+
+def test_a_photo_refused_leaves_no_record_that_it_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoding child that recorded its photo passed just as the build gave up waiting
+    for its answer (over its time) leaves no such record: the build removes it with the
+    refusal, and the next build decodes the photo again, not recalls a pass."""
+    photo, folder = progressive_jpeg(3), tmp_path / "checks"
+    key = images._check_key(photo)
+
+    def passed_but_refused(data: bytes, wanted: str) -> str:  # in the decoding child
+        image_cache.write_check(folder, key, {"format": "JPEG", "width": 1200, "height": 900})
+        return json.dumps(["failed", "over its time"])  # what the build then says of it
+
+    monkeypatch.setattr(images, "_decode", passed_but_refused)
+    with checks_cached_in(folder):
+        [found] = images.inspect_all([photo])
+    assert isinstance(found, images.ImageProblem)
+    assert not (folder / f"{key}.json").exists()
