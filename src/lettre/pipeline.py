@@ -262,8 +262,6 @@ class Job:
     reason: str | None
     published: bool = True
     """Whether a published issue's record guards this build."""
-    number: int | None = None
-    """The issue's number, part of what decides its output."""
     numbers: dict[str, int] | None = None
     """Every issue's number (Repository.numbers), read once by the build for all its
     workers: each used to read every issue.yaml again, 11 to 16 ms an issue at 52 issues, 50
@@ -272,6 +270,11 @@ class Job:
     """Editions made and written before the others (the preview's email), their outcome
     told on the file descriptor `told` as soon as they are written, in the same worker."""
     told: int | None = None
+
+    @property
+    def number(self) -> int | None:
+        """The issue's number, part of what decides its output."""
+        return (self.numbers or {}).get(self.folder.name)
 
 
 def check_output(repo: Repository, out: Path) -> None:
@@ -688,7 +691,6 @@ def _job(
     """The job for `folder`, or None when its last build (`stamp`) is still current.
     `numbers`: every issue's (Repository.numbers)."""
     repo, out = known.repo, known.out
-    number = (numbers or {}).get(folder.name)
     output = out / folder.name
     if published and (folder / RECORDS[0]).exists():  # rebuilt as it was published
         from lettre import publish
@@ -699,13 +701,14 @@ def _job(
     inputs = input_files(repo, folder, known.logo(stamp), used, known.shared)
     known_seen = stamp.inputs if stamp else None
     racy = stamp.racy_after if stamp else None
+    number = (numbers or {}).get(folder.name)
     current, seen = fingerprint(inputs, settings(options.as_dict(), number), known_seen, racy)
     unchanged = stamp is not None and stamp.fingerprint == current and stamp.outputs_intact(output)
     if unchanged and not force and reason is None:
         assert stamp is not None
         _refresh(stamp, seen, output)
         return None
-    return Job(repo.root, folder, out, options, current, seen, reason, published, number, numbers)
+    return Job(repo.root, folder, out, options, current, seen, reason, published, numbers)
 
 
 def _refresh(stamp: Stamp, seen: dict[str, Seen], output: Path) -> None:
