@@ -147,9 +147,7 @@ def inspect_all(
                 continue
             if len(_CHECKED) > 100_000:  # a preview open for months
                 _CHECKED.clear()
-            _CHECKED.add(keys[n])
-            if folder is not None:
-                image_cache.write_check(folder, keys[n], dict(zip(_RECORDED, values, strict=True)))
+            _CHECKED.add(keys[n])  # (its record written by its decoding child: _PASSED)
             found[n] = (values[0], values[1], values[2])
     return [answer for answer in found if answer is not None]
 
@@ -306,9 +304,9 @@ def _answer_in_child(write: int, work: Callable[[], str], seconds: float) -> Non
     for cache, data, made in _MADE if answer.startswith('["ok"') else []:
         _cache_made(cache, data, made)
     _MADE.clear()
-    # and its check recorded, as the parent records it once every photo's answer is in: a
-    # decoding stopped before the last (the work done ahead, stopped once the engines are
-    # imported) leaves the worker the photos it had not reached, not all of them again
+    # and its check recorded, here rather than by the parent once every photo's answer is
+    # in: a decoding stopped before the last (the work done ahead, stopped once the engines
+    # are imported) leaves the worker the photos it had not reached, not all of them again
     for folder, key, values in _PASSED if answer.startswith('["ok"') else []:
         image_cache.write_check(folder, key, dict(zip(_RECORDED, values, strict=True)))
     _PASSED.clear()
